@@ -1,0 +1,128 @@
+import CZlib
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams data into gzip members on a file descriptor it does not own.
+///
+/// Each `finishMember()` closes the current member, so a file can grow by appending members,
+/// and a reader can tell exactly which members are complete. Nothing reaches the disk for sure
+/// until `sync()`.
+public final class GzipWriter {
+    private let fileDescriptor: Int32
+    private var stream = z_stream()
+    private var output: [UInt8]
+    private var memberStart: Int64
+    private var memberUncompressed: Int64 = 0
+    private var memberCRC: UInt32 = 0
+    private var memberHasData = false
+    /// Bytes written to the descriptor by this writer.
+    public private(set) var bytesWritten: Int64 = 0
+
+    /// - Parameters:
+    ///   - fileDescriptor: an open, writable descriptor; writing starts at its current offset.
+    ///   - level: zlib compression level, 1 (fast) to 9 (small); 6 is gzip's default.
+    public init(fileDescriptor: Int32, level: Int32 = 6) throws(GzipError) {
+        self.fileDescriptor = fileDescriptor
+        output = [UInt8](repeating: 0, count: 1 << 17)
+        let position = lseek(fileDescriptor, 0, SEEK_CUR)
+        memberStart = position >= 0 ? Int64(position) : 0
+        // windowBits 15 + 16 asks zlib for a gzip header and trailer; memLevel 8 is its default.
+        let status = czlib_deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        guard status == Z_OK else { throw GzipError.zlib(code: status, message: "deflateInit2 failed") }
+    }
+
+    deinit {
+        deflateEnd(&stream)
+    }
+
+    /// Byte offset in the file where the current (unfinished) member starts.
+    public var currentMemberOffset: Int64 { memberStart }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(GzipError) {
+        guard bytes.count > 0, let base = bytes.baseAddress else { return }
+        memberCRC = UInt32(crc32(uLong(memberCRC), base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
+        memberUncompressed += Int64(bytes.count)
+        memberHasData = true
+        stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(bytes.count)
+        while stream.avail_in > 0 {
+            try deflateStep(flush: Z_NO_FLUSH)
+        }
+    }
+
+    /// Throws `GzipError`.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Throws `GzipError`.
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Ends the current member and writes its trailer. The next write starts a new member.
+    @discardableResult
+    public func finishMember() throws(GzipError) -> GzipMember {
+        stream.next_in = nil
+        stream.avail_in = 0
+        var status: Int32 = Z_OK
+        repeat {
+            status = try deflateStep(flush: Z_FINISH)
+        } while status != Z_STREAM_END
+        let end = memberStart + Int64(stream.total_out)
+        let member = GzipMember(
+            offset: memberStart, compressedBytes: end - memberStart,
+            uncompressedBytes: memberUncompressed, crc32: memberCRC)
+        let reset = deflateReset(&stream)
+        guard reset == Z_OK else { throw GzipError.zlib(code: reset, message: "deflateReset failed") }
+        memberStart = end
+        memberUncompressed = 0
+        memberCRC = 0
+        memberHasData = false
+        return member
+    }
+
+    /// True when data was written since the last `finishMember()`.
+    public var hasUnfinishedData: Bool { memberHasData }
+
+    /// Flushes the file's data to stable storage (`fsync`).
+    public func sync() throws(GzipError) {
+        guard fsync(fileDescriptor) == 0 else { throw GzipError.system(operation: "fsync", errno: errno) }
+    }
+
+    @discardableResult
+    private func deflateStep(flush: Int32) throws(GzipError) -> Int32 {
+        let capacity = output.count
+        let (status, produced) = output.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
+            stream.next_out = buffer.baseAddress
+            stream.avail_out = uInt(capacity)
+            let status = deflate(&stream, flush)
+            return (status, capacity - Int(stream.avail_out))
+        }
+        guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+            throw GzipError.zlib(code: status, message: "deflate failed")
+        }
+        if produced > 0 { try writeAll(count: produced) }
+        return status
+    }
+
+    private func writeAll(count: Int) throws(GzipError) {
+        var done = 0
+        while done < count {
+            let result = output.withUnsafeBytes { raw in
+                Glibc.write(fileDescriptor, raw.baseAddress! + done, count - done)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw GzipError.system(operation: "write", errno: errno)
+            }
+            done += result
+        }
+        bytesWritten += Int64(count)
+    }
+}

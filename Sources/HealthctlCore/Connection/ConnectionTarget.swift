@@ -1,0 +1,77 @@
+import Foundation
+import PostgresClient
+
+/// Where the database settings came from, for messages and `config show`.
+public enum ConnectionSource: String, Sendable, Equatable {
+    case flag = "--database-url"
+    case environment = "DATABASE_URL"
+    case dotEnvFile = ".env"
+    case libpqEnvironment = "libpq environment (PGHOST, PGUSER, ...)"
+}
+
+/// The database to connect to, resolved with the documented precedence:
+/// `--database-url`, then `DATABASE_URL`, then `.env` in the working directory, then libpq's own
+/// environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass`).
+public struct ConnectionTarget: Sendable {
+    public var url: DatabaseURL
+    public var source: ConnectionSource
+    /// Seconds libpq waits for the server; sets `connect_timeout` unless the URL has one.
+    public var connectTimeoutSeconds: Int
+
+    public init(url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = 10) {
+        self.url = url
+        self.source = source
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+
+    public static func resolve(
+        flag: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(DatabaseURLError) -> ConnectionTarget {
+        if let flag, !flag.isEmpty {
+            return ConnectionTarget(url: try DatabaseURL(parsing: flag), source: .flag)
+        }
+        if let value = environment["DATABASE_URL"], !value.isEmpty {
+            return ConnectionTarget(url: try DatabaseURL(parsing: value), source: .environment)
+        }
+        let dotEnvPath = (workingDirectory as NSString).appendingPathComponent(".env")
+        if let text = try? String(contentsOfFile: dotEnvPath, encoding: .utf8),
+            let value = DotEnv.parse(text)["DATABASE_URL"], !value.isEmpty
+        {
+            return ConnectionTarget(url: try DatabaseURL(parsing: value), source: .dotEnvFile)
+        }
+        let schema = environment["HEALTHCTL_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultSchema
+        return ConnectionTarget(url: DatabaseURL(libpqParameters: [], schema: schema), source: .libpqEnvironment)
+    }
+
+    public var schema: String { url.schema }
+
+    /// The libpq parameters with the session settings every healthctl connection carries:
+    /// `application_name=healthctl`, `TimeZone=UTC` and a `connect_timeout`.
+    public var sessionParameters: [(key: String, value: String)] {
+        var parameters = url.libpqParameters.map { (key: $0.key, value: $0.value) }
+        if !parameters.contains(where: { $0.key == "connect_timeout" }) {
+            parameters.append((key: "connect_timeout", value: String(connectTimeoutSeconds)))
+        }
+        if !parameters.contains(where: { $0.key == "application_name" }) {
+            parameters.append((key: "application_name", value: "healthctl"))
+        }
+        let utc = "-c TimeZone=UTC"
+        if let index = parameters.firstIndex(where: { $0.key == "options" }) {
+            parameters[index].value += " " + utc
+        } else {
+            parameters.append((key: "options", value: utc))
+        }
+        return parameters
+    }
+
+    /// Opens a new connection with the session settings.
+    public func connect() throws(DatabaseError) -> PostgresConnection {
+        do {
+            return try PostgresConnection(parameters: sessionParameters)
+        } catch {
+            throw DatabaseError(connecting: error)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import PostgresClient
+
+/// The result of `healthctl doctor`: a checklist a person can read, and the same as JSON.
+public struct DoctorReport: Sendable, Codable {
+    public enum Outcome: String, Sendable, Codable { case ok, warning, failed }
+
+    public struct Check: Sendable, Codable {
+        public var name: String
+        public var outcome: Outcome
+        public var detail: String
+    }
+
+    public struct ConnectionInfo: Sendable, Codable {
+        public var serverVersion: String
+        public var database: String
+        public var user: String
+        public var schema: String
+        public var source: String
+    }
+
+    public struct Statistics: Sendable, Codable {
+        public var integrations: Int
+        public var logRows: Int
+        public var oldestCheckedAt: String?
+        public var newestCheckedAt: String?
+        public var unknownIntegrations: Int
+    }
+
+    public var connection: ConnectionInfo
+    public var checks: [Check]
+    public var statistics: Statistics?
+    public var advice: [String]
+    /// The first missing or unsupported object, when the database is not usable.
+    public var problem: String?
+
+    public var usable: Bool { problem == nil }
+}
+
+/// Checks a database against migration 005 and gathers the numbers a person wants to see first.
+public enum Doctor {
+    public static func run(target: ConnectionTarget) throws -> DoctorReport {
+        let connection = try target.connect()
+        let info = DoctorReport.ConnectionInfo(
+            serverVersion: connection.parameterStatus("server_version") ?? connection.serverVersion,
+            database: connection.databaseName, user: connection.userName, schema: target.schema,
+            source: target.source.rawValue)
+        var checks = [DoctorReport.Check(name: "connection", outcome: .ok, detail: "PostgreSQL \(info.serverVersion), database \(info.database) as \(info.user)")]
+
+        let schema: HealthSchema
+        do {
+            schema = try SchemaInspector.inspect(connection, schema: target.schema)
+        } catch let error as SchemaError {
+            checks.append(.init(name: "migration 005", outcome: .failed, detail: error.description))
+            return DoctorReport(connection: info, checks: checks, statistics: nil, advice: [], problem: error.description)
+        }
+        checks += objectChecks(schema)
+        let statistics = try gatherStatistics(schema, connection)
+        return DoctorReport(connection: info, checks: checks, statistics: statistics, advice: advice(schema, statistics), problem: nil)
+    }
+
+    static func objectChecks(_ schema: HealthSchema) -> [DoctorReport.Check] {
+        var checks: [DoctorReport.Check] = []
+        if let labels = schema.statusEnumLabels {
+            let missing = HealthStatus.allCases.map(\.rawValue).filter { !labels.contains($0) }
+            checks.append(.init(
+                name: "enum \"IntegrationHealthStatus\"", outcome: missing.isEmpty ? .ok : .warning,
+                detail: missing.isEmpty ? labels.joined(separator: ", ") : "missing values: \(missing.joined(separator: ", "))"))
+        } else {
+            checks.append(.init(name: "enum \"IntegrationHealthStatus\"", outcome: .warning, detail: "not found; status columns are text"))
+        }
+        func column(_ table: String, _ columns: [HealthSchema.Column], _ name: String) {
+            guard let column = columns.first(where: { $0.name == name }) else { return }
+            checks.append(.init(name: "column \"\(table)\".\"\(name)\"", outcome: .ok, detail: column.formattedType + (column.notNull ? " not null" : "")))
+        }
+        column("Integration", schema.integrationColumns, "healthStatus")
+        column("Integration", schema.integrationColumns, "lastHealthCheck")
+        checks.append(.init(name: "table \"IntegrationHealthLog\"", outcome: .ok, detail: "\(schema.logColumns.count) columns"))
+        for name in ["id", "integrationId", "status", "errorMessage", "responseTime", "checkedAt"] {
+            column("IntegrationHealthLog", schema.logColumns, name)
+        }
+        let expectedIndexes: [(String, [HealthSchema.Index], String)] = [
+            ("Integration_healthStatus_idx", schema.integrationIndexes, "healthStatus"),
+            ("IntegrationHealthLog_integrationId_idx", schema.logIndexes, "integrationId"),
+            ("IntegrationHealthLog_checkedAt_idx", schema.logIndexes, "checkedAt"),
+            ("IntegrationHealthLog_status_idx", schema.logIndexes, "status"),
+        ]
+        for (name, indexes, column) in expectedIndexes {
+            if indexes.contains(where: { $0.name == name }) {
+                checks.append(.init(name: "index \"\(name)\"", outcome: .ok, detail: "on (\"\(column)\")"))
+            } else if let other = indexes.first(where: { $0.columns.first == column }) {
+                checks.append(.init(name: "index \"\(name)\"", outcome: .ok, detail: "found as \"\(other.name)\""))
+            } else {
+                checks.append(.init(name: "index \"\(name)\"", outcome: .warning, detail: "missing: queries on \"\(column)\" scan the whole table"))
+            }
+        }
+        if let foreignKey = schema.foreignKey {
+            checks.append(.init(
+                name: "foreign key \"\(foreignKey.name)\"", outcome: foreignKey.onDelete == "CASCADE" ? .ok : .warning,
+                detail: "ON DELETE \(foreignKey.onDelete)"))
+        } else {
+            checks.append(.init(name: "foreign key to \"Integration\"", outcome: .warning, detail: "missing: orphaned log rows are possible"))
+        }
+        return checks
+    }
+
+    static func gatherStatistics(_ schema: HealthSchema, _ connection: PostgresConnection) throws -> DoctorReport.Statistics {
+        try databaseStep("counting rows") {
+            let checkedAt = HealthSchema.epochMillisecondsSQL(quoteIdentifier("checkedAt"))
+            let logs = try connection.query("SELECT count(*), min(\(checkedAt)), max(\(checkedAt)) FROM \(schema.logTable)")
+            let integrations = try connection.query(
+                "SELECT count(*), count(*) FILTER (WHERE \(quoteIdentifier("healthStatus"))::text = 'UNKNOWN') FROM \(schema.integrationTable)")
+            return DoctorReport.Statistics(
+                integrations: integrations.first?.int(0) ?? 0,
+                logRows: logs.first?.int(0) ?? 0,
+                oldestCheckedAt: logs.first?.int64(1).map { ISOTime.format(epochMilliseconds: $0) },
+                newestCheckedAt: logs.first?.int64(2).map { ISOTime.format(epochMilliseconds: $0) },
+                unknownIntegrations: integrations.first?.int(1) ?? 0)
+        }
+    }
+
+    static func advice(_ schema: HealthSchema, _ statistics: DoctorReport.Statistics) -> [String] {
+        var advice: [String] = []
+        if !schema.logHasIndex(startingWith: ["checkedAt", "id"]) {
+            advice.append(
+                "prune walks rows in (\"checkedAt\", \"id\") order; an index makes each batch cheap: "
+                    + "CREATE INDEX CONCURRENTLY \"IntegrationHealthLog_checkedAt_id_idx\" ON \(schema.logTable) (\"checkedAt\", \"id\");")
+        }
+        if !schema.logHasIndex(startingWith: ["integrationId", "checkedAt"]) {
+            advice.append(
+                "report and backfill read each integration's checks by time; this index helps on large tables: "
+                    + "CREATE INDEX CONCURRENTLY \"IntegrationHealthLog_integrationId_checkedAt_idx\" ON \(schema.logTable) (\"integrationId\", \"checkedAt\");")
+        }
+        if statistics.unknownIntegrations > 0 {
+            advice.append("\(statistics.unknownIntegrations) integrations still have status UNKNOWN: run `healthctl backfill --dry-run`, then `healthctl backfill`.")
+        }
+        if schema.foreignKey?.onDelete != "CASCADE" {
+            advice.append("without ON DELETE CASCADE, deleting an integration leaves or blocks its log rows.")
+        }
+        return advice
+    }
+}
+
+extension DoctorReport {
+    /// The checklist for a terminal.
+    public func renderText() -> String {
+        var lines: [String] = []
+        lines.append("healthctl doctor")
+        lines.append("  server    PostgreSQL \(connection.serverVersion)")
+        lines.append("  database  \(connection.database) (user \(connection.user), schema \(connection.schema), from \(connection.source))")
+        lines.append("")
+        for check in checks {
+            let mark: String
+            switch check.outcome {
+            case .ok: mark = "[ok]  "
+            case .warning: mark = "[warn]"
+            case .failed: mark = "[FAIL]"
+            }
+            lines.append("\(mark) \(check.name): \(check.detail)")
+        }
+        if let statistics {
+            lines.append("")
+            lines.append("integrations          \(statistics.integrations)")
+            lines.append("  still UNKNOWN       \(statistics.unknownIntegrations)")
+            lines.append("health log rows       \(statistics.logRows)")
+            lines.append("  oldest checkedAt    \(statistics.oldestCheckedAt ?? "-")")
+            lines.append("  newest checkedAt    \(statistics.newestCheckedAt ?? "-")")
+        }
+        if !advice.isEmpty {
+            lines.append("")
+            lines.append("advice:")
+            lines += advice.map { "  - \($0)" }
+        }
+        lines.append("")
+        lines.append(usable ? "database is usable by healthctl" : "database is NOT usable: \(problem ?? "")")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

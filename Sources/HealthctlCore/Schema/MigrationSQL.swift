@@ -1,0 +1,33 @@
+import Foundation
+import PostgresClient
+
+/// The SQL scripts shipped as resources: migration 005, its rollback, and a demo base table.
+public enum MigrationSQL {
+    public enum Script: String, Sendable, CaseIterable {
+        case migration = "005_add_integration_health_monitoring"
+        case rollback = "005_rollback"
+        case baseIntegrationTable = "base_integration_table"
+    }
+
+    public static func text(_ script: Script) throws(SchemaError) -> String {
+        guard let url = Bundle.module.url(forResource: script.rawValue, withExtension: "sql", subdirectory: "sql"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { throw .missingResource(script.rawValue + ".sql") }
+        return text
+    }
+
+    /// Applies scripts in one transaction inside `schema` (creating the schema when missing).
+    /// Every script is idempotent, so applying twice changes nothing.
+    public static func apply(
+        _ scripts: [Script], schema: String, on connection: PostgresConnection
+    ) throws {
+        let texts = try scripts.map { try text($0) }
+        try databaseStep("applying migration 005") {
+            try connection.transaction {
+                try connection.execute(script: "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+                try connection.set("search_path", quoteIdentifier(schema), local: true)
+                for text in texts { try connection.execute(script: text) }
+            }
+        }
+    }
+}

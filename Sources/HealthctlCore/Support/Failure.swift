@@ -1,0 +1,91 @@
+import PostgresClient
+
+/// What kind of failure an error is; the executable maps each to a sysexits code.
+public enum FailureCategory: String, Sendable, Equatable {
+    /// Bad flags or arguments (64).
+    case usage
+    /// Input data is malformed, such as a corrupt archive (65).
+    case dataError
+    /// The database cannot be reached (69).
+    case unavailable
+    /// An output or archive file cannot be written (73).
+    case cannotWrite
+    /// Worth retrying later: a lock held by another run, a lock timeout, a serialization failure (75).
+    case temporary
+    /// Authentication failed or a permission is missing (77).
+    case permission
+    /// The configuration or schema is wrong: migration 005 missing, unsupported column types (78).
+    case configuration
+    /// A bug or an unexpected server answer (70).
+    case internalError
+}
+
+/// An error that knows its category and has a one-line message fit for a person:
+/// what failed, why, and what to do.
+public protocol CategorizedError: Error, CustomStringConvertible {
+    var category: FailureCategory { get }
+}
+
+extension DatabaseURLError: CategorizedError {
+    public var category: FailureCategory { .usage }
+}
+
+/// A database failure, with what healthctl was doing when it happened.
+public struct DatabaseError: CategorizedError, Sendable {
+    public var underlying: PostgresError
+    /// What was being done, e.g. "connecting to the database" or "deleting archived rows".
+    public var operation: String
+
+    public init(_ underlying: PostgresError, operation: String) {
+        self.underlying = underlying
+        self.operation = operation
+    }
+
+    init(connecting error: PostgresError) {
+        self.init(error, operation: "connecting to the database")
+    }
+
+    public var category: FailureCategory {
+        if underlying.isAuthenticationFailure || underlying.isPermissionDenied { return .permission }
+        if underlying.kind == .connectionFailed {
+            // A missing database is a configuration problem, not an outage.
+            if underlying.message.contains("does not exist") { return .configuration }
+            return .unavailable
+        }
+        if underlying.kind == .connectionLost { return .unavailable }
+        if underlying.isTransient || underlying.isQueryCanceled { return .temporary }
+        if let state = underlying.sqlState, state.hasPrefix("42") { return .configuration }
+        return .internalError
+    }
+
+    public var description: String {
+        var text = "\(operation) failed: \(underlying.description)"
+        switch category {
+        case .permission where underlying.isAuthenticationFailure:
+            text += " (check the user and password in DATABASE_URL, PGPASSWORD or ~/.pgpass)"
+        case .permission:
+            text += " (grant the healthctl role the privilege, or run as the table owner)"
+        case .unavailable:
+            text += " (is the server running and reachable? check host and port)"
+        case .temporary:
+            text += " (another session held a lock or the statement timed out; run again later)"
+        default:
+            break
+        }
+        return text
+    }
+}
+
+extension PostgresError {
+    /// Wraps the error with what healthctl was doing.
+    public func during(_ operation: String) -> DatabaseError { DatabaseError(self, operation: operation) }
+}
+
+/// Runs a database step, wrapping a `PostgresError` with what was being done.
+public func databaseStep<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as PostgresError {
+        throw error.during(operation)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Removes secrets from error messages before they are grouped, printed or logged.
+///
+/// OAuth providers echo request parameters back in their errors, so messages stored in
+/// `IntegrationHealthLog.errorMessage` can hold access tokens, refresh tokens, authorization codes,
+/// client secrets and JWTs. Each is replaced by `[REDACTED]`, keeping the parameter name so the
+/// message still says what went wrong.
+public enum Redactor {
+    public static let mask = "[REDACTED]"
+
+    nonisolated(unsafe) private static let rules: [(Regex<AnyRegexOutput>, String)] = {
+        let secretKeys =
+            "access_token|refresh_token|id_token|client_secret|client_assertion|code|password|passwd|secret|api_key|apikey|token|assertion|code_verifier|auth|authorization|x-api-key"
+        let patterns: [(String, String)] = [
+            // JSON style: "access_token": "..." (before key=value so the quotes are kept).
+            (#"(?i)("(?:\#(secretKeys))"\s*:\s*")[^"]*(")"#, "$1\(mask)$2"),
+            // key=value and key: value, in URLs, forms and prose.
+            (#"(?i)\b(\#(secretKeys))(\s*[=:]\s*)("?)[^\s&"',;)}\]]+"#, "$1$2$3\(mask)"),
+            // Authorization headers.
+            (#"(?i)\b(Bearer|Basic|token)\s+[A-Za-z0-9\-._~+/]+=*"#, "$1 \(mask)"),
+            // JWTs: three base64url parts.
+            (#"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"#, mask),
+            // Provider token formats: ya29., gho_, ghp_, xoxb-, sk_live_ and the like.
+            (#"\b(?:ya29\.[A-Za-z0-9_\-]+|gh[oprsu]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]+|sk_(?:live|test)_[A-Za-z0-9]+)"#, mask),
+            // Long hex runs (32+) and long base64 runs (32+ with a digit), as raw tokens appear.
+            (#"\b[0-9a-fA-F]{32,}\b"#, mask),
+            (#"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*[0-9])(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{32,}={0,2}"#, mask),
+        ]
+        return patterns.map { (try! Regex($0.0), $0.1) }
+    }()
+
+    public static func redact(_ text: String) -> String {
+        var result = text
+        for (regex, template) in rules {
+            result = result.replacing(regex) { match in
+                expand(template, match)
+            }
+        }
+        return result
+    }
+
+    private static func expand(_ template: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
+        var out = ""
+        var iterator = template.makeIterator()
+        while let character = iterator.next() {
+            if character == "$", let digit = iterator.next() {
+                if let index = digit.wholeNumberValue, index < match.output.count, let value = match.output[index].substring {
+                    out += value
+                } else if digit.wholeNumberValue == nil {
+                    out.append(character)
+                    out.append(digit)
+                }
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,1 @@
+public let healthctlVersion = "0.1.0"

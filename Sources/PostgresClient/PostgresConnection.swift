@@ -1,0 +1,189 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Owns its `PGconn` and closes it when released.
+///
+/// Not thread-safe: use a connection from one task at a time. Open several connections for
+/// parallel work.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+
+    /// Connects with libpq keyword/value parameters (`host`, `port`, `user`, `password`,
+    /// `dbname`, `sslmode`, ...). Anything not given falls back to libpq's environment
+    /// (`PGHOST`, `PGPASSWORD`, `~/.pgpass`, ...).
+    public init(parameters: [(key: String, value: String)]) throws(PostgresError) {
+        let keys = parameters.map { strdup($0.key) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection: OpaquePointer? = keys.withUnsafeBufferPointer { keyBuffer in
+            values.withUnsafeBufferPointer { valueBuffer in
+                keyBuffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: keys.count) { k in
+                    valueBuffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: values.count) { v in
+                        PQconnectdbParams(k, v, 0)
+                    }
+                }
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connectionFailed, message: "out of memory while connecting")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.connectionMessage(connection)
+            PQfinish(connection)
+            throw PostgresError(kind: .connectionFailed, sqlState: nil, message: message)
+        }
+        handle = connection
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// libpq's message for a failed connection, trimmed to its last meaningful line.
+    private static func connectionMessage(_ connection: OpaquePointer) -> String {
+        let raw = String(cString: PQerrorMessage(connection))
+        return raw.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    }
+
+    /// The server version as `major.minor`, e.g. `15.18`.
+    public var serverVersion: String {
+        let number = Int(PQserverVersion(handle))
+        return "\(number / 10000).\(number % 10000)"
+    }
+
+    public var serverVersionNumber: Int { Int(PQserverVersion(handle)) }
+
+    /// A run-time parameter reported by the server (`server_version`, `TimeZone`, ...).
+    public func parameterStatus(_ name: String) -> String? {
+        guard let value = PQparameterStatus(handle, name) else { return nil }
+        return String(cString: value)
+    }
+
+    public var databaseName: String { String(cString: PQdb(handle)) }
+    public var userName: String { String(cString: PQuser(handle)) }
+    public var hostName: String { PQhost(handle).map { String(cString: $0) } ?? "" }
+    public var port: String { PQport(handle).map { String(cString: $0) } ?? "" }
+
+    /// The backend process id, for `pg_cancel_backend` or diagnostics.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// A handle that can cancel the statement this connection is running, from another thread.
+    public func makeCancelHandle() -> CancelHandle? {
+        guard let cancel = PQgetCancel(handle) else { return nil }
+        return CancelHandle(cancel)
+    }
+
+    // MARK: Queries
+
+    /// Runs one statement with text parameters and returns its whole result.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresParameter] = []) throws(PostgresError) -> QueryResult {
+        let result = withParameters(parameters) { count, values in
+            PQexecParams(handle, sql, count, nil, values, nil, nil, 0)
+        }
+        return try QueryResult.checked(result, connection: self)
+    }
+
+    /// Runs statements without parameters (several may be separated by `;`). For schema scripts.
+    public func execute(script sql: String) throws(PostgresError) {
+        _ = try QueryResult.checked(PQexec(handle, sql), connection: self)
+    }
+
+    /// Streams the rows of a query one at a time (libpq single-row mode), so a large result is
+    /// never held in memory.
+    public func forEachRow(
+        _ sql: String, _ parameters: [any PostgresParameter] = [], _ body: (Row) throws -> Void
+    ) throws {
+        let sent = withParameters(parameters) { count, values in
+            PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw lastError(kind: .connectionLost) }
+        guard PQsetSingleRowMode(handle) == 1 else { throw lastError(kind: .unexpectedResponse) }
+        var failure: Error?
+        while let raw = PQgetResult(handle) {
+            defer { PQclear(raw) }
+            if failure != nil { continue }
+            switch PQresultStatus(raw) {
+            case PGRES_SINGLE_TUPLE:
+                do {
+                    try body(Row(result: raw, index: 0))
+                } catch {
+                    failure = error
+                    if let cancel = makeCancelHandle() { cancel.cancel() }
+                }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                break
+            default:
+                failure = QueryResult.error(from: raw, connection: self)
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Runs `body` inside `BEGIN` / `COMMIT`, rolling back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body()
+            try query("COMMIT")
+            return value
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Sets a run-time setting for the session (`is_local: false`) or the current transaction.
+    public func set(_ name: String, _ value: String, local: Bool = false) throws(PostgresError) {
+        try query("SELECT set_config($1, $2, $3)", [name, value, local])
+    }
+
+    /// True while a transaction is open (or failed and not yet rolled back).
+    public var inTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    // MARK: Helpers
+
+    func withParameters<R>(
+        _ parameters: [any PostgresParameter],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
+        let strings = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
+        defer { strings.forEach { free($0) } }
+        let pointers = strings.map { UnsafePointer<CChar>($0) }
+        return pointers.withUnsafeBufferPointer { buffer in
+            body(Int32(parameters.count), buffer.baseAddress)
+        }
+    }
+
+    func lastError(kind: PostgresError.Kind) -> PostgresError {
+        let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let lost = PQstatus(handle) != CONNECTION_OK
+        return PostgresError(kind: lost ? .connectionLost : kind, message: message.isEmpty ? "unknown libpq error" : message)
+    }
+}
+
+/// Cancels the running statement of a connection; safe to use from a signal-handling thread.
+public final class CancelHandle: @unchecked Sendable {
+    private let cancelPointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) { cancelPointer = pointer }
+
+    deinit { PQfreeCancel(cancelPointer) }
+
+    /// Asks the server to cancel the current statement. Returns false when the request could not be sent.
+    @discardableResult
+    public func cancel() -> Bool {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return PQcancel(cancelPointer, &buffer, Int32(buffer.count)) == 1
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Healthctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "healthctl",
+        abstract: "Reports, retention and backfill for the integration health tables of migration 005.",
+        discussion: ExitStatus.helpText,
+        version: HealthctlVersion.current,
+        subcommands: [
+            DoctorCommand.self,
+            SchemaCommand.self,
+        ]
+    )
+}

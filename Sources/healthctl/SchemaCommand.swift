@@ -1,0 +1,69 @@
+import ArgumentParser
+import HealthctlCore
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Print or apply the SQL of migration 005.",
+        subcommands: [Print.self, Apply.self])
+
+    struct Print: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the SQL of migration 005 (or its rollback).")
+
+        @Flag(help: "Print the rollback instead.")
+        var rollback = false
+
+        @Flag(help: "Print the minimal base \"Integration\" table first.")
+        var withBaseTable = false
+
+        func run() throws {
+            try runReportingFailures {
+                var scripts: [MigrationSQL.Script] = rollback ? [.rollback] : [.migration]
+                if withBaseTable && !rollback { scripts.insert(.baseIntegrationTable, at: 0) }
+                print(try scripts.map { try MigrationSQL.text($0) }.joined(separator: "\n"), terminator: "")
+            }
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply migration 005 to the connected database; applying twice changes nothing.",
+            discussion: "For test and demo databases. Production databases get migration 005 from the application's own migrations.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var logging: LoggingOptions
+
+        @Flag(help: "Create a minimal \"Integration\" table first when it does not exist (demos and tests).")
+        var withBaseTable = false
+
+        @Flag(help: "Apply the rollback instead: drop the log table, the two columns and the enum.")
+        var rollback = false
+
+        func run() throws {
+            try runReportingFailures {
+                let logger = logging.makeLogger(label: "healthctl.schema")
+                let target = try connection.target()
+                let database = try target.connect()
+                if rollback {
+                    try MigrationSQL.apply([.rollback], schema: target.schema, on: database)
+                    logger.notice("migration 005 rolled back in schema \(target.schema)")
+                    return
+                }
+                if !withBaseTable {
+                    let exists = try databaseStep("looking for the Integration table") {
+                        try database.query(
+                            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'Integration'",
+                            [target.schema]
+                        ).rowCount > 0
+                    }
+                    guard exists else {
+                        throw SchemaError.tableNotFound(table: HealthSchema.integrationTableName, schema: target.schema)
+                    }
+                }
+                try MigrationSQL.apply(withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: database)
+                _ = try SchemaInspector.inspect(database, schema: target.schema)
+                logger.notice("migration 005 applied in schema \(target.schema)")
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+import HealthctlCore
+
+enum HealthctlVersion {
+    static let current = HealthctlCore.healthctlVersion
+}

@@ -1,0 +1,52 @@
+import Foundation
+import PostgresClient
+
+/// A database of its own for one test suite, on the server `pg_virtualenv` started (found
+/// through the `PG*` variables). Dropped when released.
+public final class TestDatabase: @unchecked Sendable {
+    public let name: String
+
+    /// Creates `healthctl_<prefix>_<random>`.
+    public init(_ prefix: String) throws {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        name = "healthctl_\(prefix.lowercased())_\(suffix)"
+        let admin = try Self.adminConnection()
+        try admin.query("CREATE DATABASE \(quoteIdentifier(name))")
+    }
+
+    deinit {
+        guard let admin = try? Self.adminConnection() else { return }
+        _ = try? admin.query("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
+    }
+
+    /// `postgresql:///<name>`: host, port, user and password come from the `PG*` environment.
+    public var url: String { "postgresql:///\(name)" }
+
+    /// The URL with an explicit schema, as Prisma writes it.
+    public func url(schema: String) -> String { "\(url)?schema=\(schema)&connection_limit=5" }
+
+    public func connect() throws -> PostgresConnection {
+        try PostgresConnection(parameters: [(key: "dbname", value: name), (key: "options", value: "-c TimeZone=UTC")])
+    }
+
+    static func adminConnection() throws -> PostgresConnection {
+        guard ProcessInfo.processInfo.environment["PGHOST"] != nil || ProcessInfo.processInfo.environment["PGPORT"] != nil else {
+            throw TestEnvironmentError.noServer
+        }
+        return try PostgresConnection(parameters: [])
+    }
+}
+
+public enum TestEnvironmentError: Error, CustomStringConvertible {
+    case noServer
+    case binaryNotFound(String)
+
+    public var description: String {
+        switch self {
+        case .noServer:
+            return "no PostgreSQL server: run the tests with scripts/test (pg_virtualenv sets PGHOST, PGPORT, ...)"
+        case let .binaryNotFound(path):
+            return "healthctl binary not found at \(path): build it first (swift build)"
+        }
+    }
+}
