@@ -23,5 +23,37 @@ bench_row() {
   printf '| %s | %s s | %s s (%s) | %s |\n' "$1" "$2" "$3" "$4" "$ratio"
 }
 
+# The standard data set: BENCH_INTEGRATIONS integrations x BENCH_DAYS days of 5-minute checks
+# (defaults 1000 x 35: 9,302,659 rows; ISO week 2026-W47 is its last week), seeded once
+# into the database BENCH_DATABASE and reused by every part. Parts that change data work on a
+# copy (bench_copy_dataset).
+BENCH_DATABASE="${BENCH_DATABASE:-healthctl_bench}"
+BENCH_SEED_ARGS=(--integrations "$BENCH_INTEGRATIONS" --days "$BENCH_DAYS" --interval 5m --seed 1 --until 2026-11-23T00:00:00Z)
+
+# Makes the standard data set exist (skipping the seed when its log table already has rows) and
+# points healthctl and psql at it: exports DATABASE_URL and PGDATABASE.
+bench_ensure_dataset() {
+  if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$BENCH_DATABASE'" | grep -q 1; then
+    psql -d postgres -qc "CREATE DATABASE \"$BENCH_DATABASE\""
+  fi
+  export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"
+  "$HEALTHCTL" schema apply --with-base-table --quiet
+  local rows
+  rows=$(psql -Atc 'SELECT count(*) FROM (SELECT 1 FROM "IntegrationHealthLog" LIMIT 1) AS any_row')
+  if [ "$rows" = 0 ]; then
+    echo "seeding the standard data set into $BENCH_DATABASE ..." >&2
+    "$HEALTHCTL" seed "${BENCH_SEED_ARGS[@]}" --quiet >&2
+  fi
+}
+
+# Creates database $1 as a copy of the standard data set (for parts that delete or update rows)
+# and points DATABASE_URL and PGDATABASE at it.
+bench_copy_dataset() {
+  bench_ensure_dataset
+  PGOPTIONS="-c client_min_messages=warning" psql -d postgres -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"
+  psql -d postgres -qc "CREATE DATABASE \"$1\" TEMPLATE \"$BENCH_DATABASE\""
+  export DATABASE_URL="postgresql:///$1" PGDATABASE="$1"
+}
+
 echo "| benchmark | healthctl | psql baseline | ratio (healthctl / baseline) |"
 echo "|---|---|---|---|"

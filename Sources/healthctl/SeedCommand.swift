@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import HealthctlCore
+
+struct SeedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Load deterministic synthetic integrations and health checks (demos, tests, benchmarks).",
+        discussion: """
+            The same --seed and --until always give the same rows, ids included. Checks cover \
+            [until - days, until) at --interval with a few seconds of jitter, with outages, WARNING bursts, \
+            monitoring gaps, long-tailed response times and provider-style error messages (some holding \
+            token-like strings). Integrations keep healthStatus UNKNOWN and lastHealthCheck NULL, as \
+            migration 005 leaves them. Never point it at a production database.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    @Option(help: "Number of integrations to create.")
+    var integrations: Int
+
+    @Option(help: "Days of health checks to create, ending at --until.")
+    var days: Int
+
+    @Option(help: "Time between two checks of one integration (e.g. 5m, 30s, 1h).")
+    var interval = "5m"
+
+    @Option(help: "Seed of the generator: the same seed and --until give the same rows.")
+    var seed: UInt64 = 1
+
+    @Option(help: "End of the seeded window (ISO 8601, UTC unless an offset is given). Default: now, to the minute.")
+    var until: String?
+
+    @Option(help: "Connections loading in parallel, each a disjoint range of integrations.")
+    var jobs = 2
+
+    @Option(help: "Summary format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        try runReportingFailures {
+            let logger = logging.makeLogger(label: "healthctl.seed")
+            guard let intervalMs = DurationText.parseMilliseconds(interval) else {
+                throw UsageError("invalid --interval \"\(interval)\": use a duration such as 5m, 30s or 1h")
+            }
+            let untilMs: Int64
+            if let until {
+                guard let parsed = ISOTime.parseEpochMilliseconds(until) else {
+                    throw UsageError("invalid --until \"\(until)\": use ISO 8601 such as 2026-11-23T00:00:00Z")
+                }
+                untilMs = parsed
+            } else {
+                untilMs = ISOTime.nowMilliseconds() / 60_000 * 60_000
+            }
+            guard jobs >= 1 else { throw UsageError("--jobs must be at least 1") }
+            let plan = try SeedPlan(integrations: integrations, days: days, intervalMs: intervalMs, seed: seed, untilMs: untilMs)
+
+            let stop = StopRequest()
+            SignalTrap.install(stop)
+            let bar = TerminalProgress(quiet: logging.quiet)
+            logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
+            let summary = try SeedLoader.run(plan: plan, target: connection.target(), jobs: jobs, stop: stop, progress: bar.handler)
+            bar.finish()
+            switch format {
+            case .text: print(summary.renderText())
+            case .json: print(try JSONOutput.encode(summary))
+            }
+        }
+    }
+}
