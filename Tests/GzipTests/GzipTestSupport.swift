@@ -81,7 +81,7 @@ func runTool(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: In
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     let output = TemporaryFile("out")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
+    try output.replace(with: [])
     let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: output.path))
     process.standardOutput = outHandle
     let inputFile = TemporaryFile("in")
