@@ -24,7 +24,11 @@ public enum MigrationSQL {
         let texts = try scripts.map { try text($0) }
         try databaseStep("applying migration 005") {
             try connection.transaction {
-                try connection.execute(script: "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+                // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
+                // the schema exists, which an application role often lacks; only create a missing one.
+                if try connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).rowCount == 0 {
+                    try connection.execute(script: "CREATE SCHEMA \(quoteIdentifier(schema))")
+                }
                 try connection.set("search_path", quoteIdentifier(schema), local: true)
                 for text in texts { try connection.execute(script: text) }
             }

@@ -1,3 +1,4 @@
+import Gzip
 import PostgresClient
 
 /// What kind of failure an error is; the executable maps each to a sysexits code.
@@ -28,6 +29,17 @@ public protocol CategorizedError: Error, CustomStringConvertible {
 
 extension DatabaseURLError: CategorizedError {
     public var category: FailureCategory { .usage }
+}
+
+extension GzipError: CategorizedError {
+    /// Damaged or unreadable archives are bad data (65); failing to write or sync one is 73.
+    public var category: FailureCategory {
+        switch self {
+        case .corruptMember, .truncated, .trailingGarbage: return .dataError
+        case let .system(operation, _): return operation == "read" ? .dataError : .cannotWrite
+        case .zlib: return .internalError
+        }
+    }
 }
 
 /// A database failure, with what healthctl was doing when it happened.

@@ -13,7 +13,7 @@ public enum ISOTime {
     }
 
     public static func format(_ date: Date) -> String {
-        format(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        format(epochMilliseconds: PostgresTimestamp.epochMilliseconds(date))
     }
 
     /// Parses `2026-11-28`, `2026-11-28T10:15`, `2026-11-28T10:15:00`, `...00.123`, with `Z` or an
@@ -34,7 +34,7 @@ public enum ISOTime {
     }
 
     /// Milliseconds since the epoch, now.
-    public static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    public static func nowMilliseconds() -> Int64 { PostgresTimestamp.epochMilliseconds(Date()) }
 }
 
 /// Durations such as `90d`, `5m`, `1h30m`, `500ms`, `2w`.
