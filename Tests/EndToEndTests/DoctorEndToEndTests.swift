@@ -235,6 +235,20 @@ import Testing
         #expect(try HealthctlProcess.run(["doctor", "--database-url", database.url]).status == 0)
     }
 
+    @Test func logLinesGoToStderrAsTextOrJSON() throws {
+        let text = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--log-level", "info", "--database-url", database.url])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.isEmpty)
+        #expect(text.stderr.contains(" notice migration 005 applied in schema public"))
+        let json = try HealthctlProcess.run(["schema", "apply", "--log-format", "json", "--log-level", "notice", "--database-url", database.url])
+        #expect(json.status == 0, "\(json.stderr)")
+        let line = try #require(json.stderr.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object["level"] == "notice")
+        #expect(object["message"] == "migration 005 applied in schema public")
+        #expect(object["logger"] == "healthctl.schema")
+    }
+
     @Test func applyWithoutABaseTableRefusesToInventOne() throws {
         let output = try HealthctlProcess.run(["schema", "apply", "--database-url", database.url])
         #expect(output.status == 78)

@@ -154,6 +154,15 @@ import Testing
         #expect(category(.statementFailed, "22P02", "invalid input syntax") == .internalError)
     }
 
+    @Test func databaseErrorMessagesAreRedacted() {
+        let error = DatabaseError(
+            PostgresError(
+                kind: .statementFailed, sqlState: "22P02",
+                message: "invalid input syntax for type integer: \"refresh_token=1//0gAbCdEf\"", detail: "ya29.secret"),
+            operation: "restoring archived rows")
+        #expect(error.description == "restoring archived rows failed: invalid input syntax for type integer: \"refresh_token=[REDACTED]\" (SQLSTATE 22P02)")
+    }
+
     @Test func gzipErrorsAreBadDataOrCannotWrite() {
         #expect(GzipError.corruptMember(member: 0, offset: 0, reason: "x").category == .dataError)
         #expect(GzipError.truncated(member: 1, offset: 9).category == .dataError)

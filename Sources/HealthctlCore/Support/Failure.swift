@@ -70,8 +70,10 @@ public struct DatabaseError: CategorizedError, Sendable {
         return .internalError
     }
 
+    /// The server's message is redacted: messages such as `invalid input syntax for type
+    /// integer: "..."` quote the data, which can be an error message holding a token.
     public var description: String {
-        var text = "\(operation) failed: \(underlying.description)"
+        var text = "\(operation) failed: \(Redactor.redact(underlying.description))"
         switch category {
         case .permission where underlying.isAuthenticationFailure:
             text += " (check the user and password in DATABASE_URL, PGPASSWORD or ~/.pgpass)"
