@@ -26,35 +26,23 @@ import Testing
     @Test(arguments: [0, 1])
     func flippedDeflateByteIsACorruptMember(member: Int) throws {
         let middle = Int(members[member].offset) + Int(members[member].compressedBytes) / 2
-        let error = try readError(flipping(middle))
-        guard case let .corruptMember(index, offset, _) = error else {
-            Issue.record("expected corruptMember, got \(String(describing: error))")
-            return
-        }
-        #expect(index == member)
-        #expect(offset == members[member].offset)
+        let corrupt = try #require(corruptMember(try readError(flipping(middle))))
+        #expect(corrupt.member == member)
+        #expect(corrupt.offset == members[member].offset)
     }
 
     @Test func flippedCRCIsACorruptMemberNamingTheCRC() throws {
-        let error = try readError(flipping(end(0) - 8))
-        guard case let .corruptMember(index, offset, reason) = error else {
-            Issue.record("expected corruptMember, got \(String(describing: error))")
-            return
-        }
-        #expect(index == 0)
-        #expect(offset == 0)
-        #expect(reason.contains("CRC-32"))
+        let corrupt = try #require(corruptMember(try readError(flipping(end(0) - 8))))
+        #expect(corrupt.member == 0)
+        #expect(corrupt.offset == 0)
+        #expect(corrupt.reason.contains("CRC-32"))
     }
 
     @Test func flippedLengthIsACorruptMemberNamingTheLength() throws {
-        let error = try readError(flipping(end(1) - 2))
-        guard case let .corruptMember(index, offset, reason) = error else {
-            Issue.record("expected corruptMember, got \(String(describing: error))")
-            return
-        }
-        #expect(index == 1)
-        #expect(offset == members[1].offset)
-        #expect(reason.contains("length"))
+        let corrupt = try #require(corruptMember(try readError(flipping(end(1) - 2))))
+        #expect(corrupt.member == 1)
+        #expect(corrupt.offset == members[1].offset)
+        #expect(corrupt.reason.contains("length"))
     }
 
     @Test(arguments: [1, 2, 5, 10, 11, 300, -9, -8, -4, -1])
@@ -74,13 +62,9 @@ import Testing
     }
 
     @Test func aBadHeaderAfterTheMagicIsACorruptThirdMember() throws {
-        let error = try readError(bytes + [0x1f, 0x8b, 0x00, 0x00, 0, 0, 0, 0, 0, 3, 1, 2, 3])
-        guard case let .corruptMember(index, offset, _) = error else {
-            Issue.record("expected corruptMember, got \(String(describing: error))")
-            return
-        }
-        #expect(index == 2)
-        #expect(offset == Int64(bytes.count))
+        let corrupt = try #require(corruptMember(try readError(bytes + [0x1f, 0x8b, 0x00, 0x00, 0, 0, 0, 0, 0, 3, 1, 2, 3])))
+        #expect(corrupt.member == 2)
+        #expect(corrupt.offset == Int64(bytes.count))
     }
 
     @Test(arguments: ["COPY 42\n", "PK\u{03}\u{04}zip", "\u{1f}"])

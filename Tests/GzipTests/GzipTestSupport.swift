@@ -1,5 +1,6 @@
 import Foundation
 import Gzip
+import Testing
 
 /// A file in the temporary directory, removed when released.
 final class TemporaryFile {
@@ -73,6 +74,17 @@ func readError(_ bytes: [UInt8]) throws -> GzipError? {
     } catch let error as GzipError {
         return error
     }
+}
+
+/// The parts of a `.corruptMember` error; nil (with an issue recorded) for anything else.
+func corruptMember(
+    _ error: GzipError?, sourceLocation: SourceLocation = #_sourceLocation
+) -> (member: Int, offset: Int64, reason: String)? {
+    guard case let .corruptMember(member, offset, reason) = error else {
+        Issue.record("expected corruptMember, got \(String(describing: error))", sourceLocation: sourceLocation)
+        return nil
+    }
+    return (member, offset, reason)
 }
 
 /// Runs an outside program (the reference `gzip`), feeding `input` and returning its stdout.
