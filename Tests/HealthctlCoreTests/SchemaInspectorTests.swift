@@ -227,6 +227,12 @@ enum SchemaVariant {
         try MigrationSQL.apply([.rollback], schema: "public", on: connection)
     }
 
+    @Test func rollbackWhereNothingWasAppliedChangesNothing() throws {
+        try MigrationSQL.apply([.rollback], schema: "public", on: connection)
+        try MigrationSQL.apply([.rollback], schema: "never_created", on: connection)
+        #expect(try connection.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'never_created'").first?.int(0) == 0)
+    }
+
     @Test func anExistingSchemaIsUsedWithoutTheCreatePrivilege() throws {
         // An application role owning its schema, without CREATE on the database (PostgreSQL's default).
         let role = quoteIdentifier(database.name + "_owner")
