@@ -194,6 +194,14 @@ import Testing
         #expect(try connection.query("SELECT 7").first?.int(0) == 7)
     }
 
+    @Test func copyTakesNoParametersAndSaysSo() throws {
+        let error = try #require(throws: PostgresError.self) {
+            try connection.copyOut("COPY (SELECT $1::int) TO STDOUT", [1]) { _ in }
+        }
+        #expect(error.sqlState == "08P01")
+        #expect(try connection.query("SELECT 8").first?.int(0) == 8)
+    }
+
     @Test func copyInsideATransactionRollsBackWithIt() throws {
         #expect(throws: Abort()) {
             try connection.transaction {
