@@ -21,6 +21,7 @@ import Testing
         var statistics: Statistics?
         var advice: [String]
         var problem: String?
+        var usable: Bool
     }
 
     @Test func failsWithPreciseMessageWithoutMigration() throws {
@@ -106,6 +107,7 @@ import Testing
         let output = try HealthctlProcess.run(["doctor", "--format", "json", "--database-url", database.url])
         #expect(output.status == 0)
         let report = try JSONDecoder().decode(DoctorJSON.self, from: Data(output.stdout.utf8))
+        #expect(report.usable)
         #expect(report.connection.database == database.name)
         #expect(report.connection.schema == "public")
         #expect(report.connection.source == "--database-url")
@@ -117,6 +119,7 @@ import Testing
         let failing = try HealthctlProcess.run(["doctor", "--format", "json", "--database-url", database.url + "?schema=elsewhere"])
         #expect(failing.status == 78)
         let failed = try JSONDecoder().decode(DoctorJSON.self, from: Data(failing.stdout.utf8))
+        #expect(!failed.usable)
         #expect(failed.problem == "schema \"elsewhere\" not found: check ?schema= in DATABASE_URL")
     }
 

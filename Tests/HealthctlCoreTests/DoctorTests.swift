@@ -132,6 +132,8 @@ import Testing
         #expect(decoded.checks.count == report.checks.count)
         #expect(decoded.usable)
         #expect(json.contains("\"newestCheckedAt\" : \"2026-11-22T10:00:00Z\""))
+        #expect(json.contains("\"usable\" : true"))
+        #expect(!json.contains("\"problem\""))
     }
 }
 
