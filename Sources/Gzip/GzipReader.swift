@@ -19,11 +19,18 @@ public struct GzipReader {
         self.fileDescriptor = fileDescriptor
     }
 
-    /// Reads to the end of the file.
+    /// Reads to the end of the file. An empty file has no members and is not an error.
+    ///
+    /// Member offsets are positions in the file (counted from where the descriptor was when
+    /// reading began, for a pipe).
     /// - Parameters:
-    ///   - onData: receives decompressed bytes of the current member, in order.
+    ///   - onData: receives decompressed bytes of the current member, in order. Data of a member
+    ///     that later turns out corrupt has already been handed out when the error is thrown.
     ///   - onMemberEnd: called after the last chunk of each complete, verified member.
     /// - Returns: every member read.
+    /// - Throws: `GzipError.corruptMember` (bad header, bad deflate data, CRC-32 or length
+    ///   mismatch), `.truncated`, `.trailingGarbage`, `.system` for read errors, or what a
+    ///   callback throws.
     @discardableResult
     public func read(
         onData: (UnsafeRawBufferPointer) throws -> Void,
@@ -34,92 +41,141 @@ public struct GzipReader {
         guard status == Z_OK else { throw GzipError.zlib(code: status, message: "inflateInit2 failed") }
         defer { inflateEnd(&stream) }
 
-        var input = [UInt8](repeating: 0, count: 1 << 17)
+        var input = InputWindow(fileDescriptor: fileDescriptor)
         var output = [UInt8](repeating: 0, count: 1 << 17)
         var members: [GzipMember] = []
-        var inputAvailable = 0
-        var inputConsumed = 0
-        var fileOffsetOfInput: Int64 = 0
         var memberStart: Int64 = 0
-        var memberUncompressed: Int64 = 0
-        var memberCRC: UInt32 = 0
         var inMember = false
-        var endOfFile = false
 
         while true {
-            if inputConsumed == inputAvailable, !endOfFile {
-                fileOffsetOfInput += Int64(inputAvailable)
-                let count = input.withUnsafeMutableBytes { Glibc.read(fileDescriptor, $0.baseAddress!, $0.count) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw GzipError.system(operation: "read", errno: errno)
-                }
-                inputAvailable = count
-                inputConsumed = 0
-                if count == 0 { endOfFile = true }
-            }
-            let position = fileOffsetOfInput + Int64(inputConsumed)
-            if inputConsumed == inputAvailable, endOfFile {
-                if inMember { throw GzipError.truncated(member: members.count, offset: memberStart) }
-                return members
-            }
             if !inMember {
-                // A new member must begin with the gzip magic; anything else after a complete
-                // member is trailing garbage.
-                if input[inputConsumed] != 0x1f {
+                // A new member must begin with the gzip magic 1f 8b; anything else after a
+                // complete member is trailing garbage.
+                try input.fill(atLeast: 2)
+                guard let first = input.peek(0) else { return members }
+                if first != 0x1f || (input.peek(1).map { $0 != 0x8b } ?? false) {
                     if members.isEmpty {
-                        throw GzipError.corruptMember(member: 0, offset: position, reason: "not in gzip format")
+                        throw GzipError.corruptMember(member: 0, offset: input.position, reason: "not in gzip format")
                     }
-                    throw GzipError.trailingGarbage(offset: position)
+                    throw GzipError.trailingGarbage(offset: input.position)
                 }
                 inMember = true
-                memberStart = position
-                memberUncompressed = 0
-                memberCRC = 0
+                memberStart = input.position
             }
-            let memberIndex = members.count
-            let start = memberStart
-            let (code, consumed, produced): (Int32, Int, Int) = input.withUnsafeMutableBufferPointer { inBuffer in
+            if input.isEmpty {
+                try input.fill(atLeast: 1)
+                if input.isEmpty { throw GzipError.truncated(member: members.count, offset: memberStart) }
+            }
+            let (code, consumed, produced) = input.withUnconsumedBytes { inBuffer in
                 output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.next_in = inBuffer.baseAddress! + inputConsumed
-                    stream.avail_in = uInt(inputAvailable - inputConsumed)
+                    stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress!)
+                    stream.avail_in = uInt(inBuffer.count)
                     stream.next_out = outBuffer.baseAddress
                     stream.avail_out = uInt(outBuffer.count)
                     let code = inflate(&stream, Z_NO_FLUSH)
-                    return (code, inputAvailable - inputConsumed - Int(stream.avail_in), outBuffer.count - Int(stream.avail_out))
+                    return (code, inBuffer.count - Int(stream.avail_in), outBuffer.count - Int(stream.avail_out))
                 }
             }
-            inputConsumed += consumed
+            input.consume(consumed)
             if produced > 0 {
-                try output.withUnsafeBytes { raw in
-                    let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<produced])
-                    memberCRC = UInt32(crc32(uLong(memberCRC), chunk.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(produced)))
-                    memberUncompressed += Int64(produced)
-                    try onData(chunk)
-                }
+                try output.withUnsafeBytes { try onData(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
             }
             switch code {
             case Z_OK:
                 continue
-            case Z_BUF_ERROR:
-                // No progress possible with this input: need more (handled at the top) or the file ended.
-                if endOfFile && inputConsumed == inputAvailable {
-                    throw GzipError.truncated(member: memberIndex, offset: start)
-                }
+            case Z_BUF_ERROR where input.isEmpty:
+                // All input used and more is needed: read on (or report the truncation above).
                 continue
             case Z_STREAM_END:
-                let end = fileOffsetOfInput + Int64(inputConsumed)
+                // zlib has checked the trailer: `adler` holds the member's CRC-32, `total_out` its length.
                 let member = GzipMember(
-                    offset: start, compressedBytes: end - start, uncompressedBytes: memberUncompressed, crc32: memberCRC)
+                    offset: memberStart, compressedBytes: input.position - memberStart,
+                    uncompressedBytes: Int64(stream.total_out), crc32: UInt32(truncatingIfNeeded: stream.adler))
                 members.append(member)
                 try onMemberEnd(member)
                 inMember = false
                 let reset = inflateReset(&stream)
                 guard reset == Z_OK else { throw GzipError.zlib(code: reset, message: "inflateReset failed") }
+            case Z_MEM_ERROR, Z_STREAM_ERROR:
+                throw GzipError.zlib(code: code, message: "inflate failed")
             default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(code)"
-                throw GzipError.corruptMember(member: memberIndex, offset: start, reason: reason)
+                throw GzipError.corruptMember(
+                    member: members.count, offset: memberStart, reason: Self.reason(code: code, message: stream.msg))
             }
         }
     }
+
+    /// zlib's message, with the two trailer checks named the way people know them.
+    private static func reason(code: Int32, message: UnsafePointer<CChar>?) -> String {
+        if code == Z_NEED_DICT { return "needs a preset dictionary, which gzip never uses" }
+        guard let message else { return "zlib error \(code)" }
+        switch String(cString: message) {
+        case "incorrect data check": return "CRC-32 mismatch (incorrect data check)"
+        case "incorrect length check": return "length (ISIZE) mismatch (incorrect length check)"
+        case let text: return text
+        }
+    }
+}
+
+/// The compressed bytes read from the file and not yet inflated, with their file position.
+private struct InputWindow {
+    let fileDescriptor: Int32
+    private var buffer = [UInt8](repeating: 0, count: 1 << 17)
+    /// Unconsumed bytes are `buffer[start..<end]`.
+    private var start = 0
+    private var end = 0
+    /// File offset of `buffer[0]`.
+    private var bufferOffset: Int64
+    private var endOfFile = false
+
+    init(fileDescriptor: Int32) {
+        self.fileDescriptor = fileDescriptor
+        let position = lseek(fileDescriptor, 0, SEEK_CUR)
+        bufferOffset = position >= 0 ? Int64(position) : 0
+    }
+
+    /// File offset of the next unconsumed byte.
+    var position: Int64 { bufferOffset + Int64(start) }
+    var isEmpty: Bool { start == end }
+
+    func peek(_ index: Int) -> UInt8? { start + index < end ? buffer[start + index] : nil }
+
+    mutating func consume(_ count: Int) { start += count }
+
+    /// Reads until at least `count` bytes are unconsumed or the file ends.
+    mutating func fill(atLeast count: Int) throws(GzipError) {
+        while end - start < count, !endOfFile {
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start)
+                }
+                bufferOffset += Int64(start)
+                end -= start
+                start = 0
+            }
+            let filled = end
+            let result = buffer.withUnsafeMutableBytes { raw in
+                systemRead(fileDescriptor, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw GzipError.system(operation: "read", errno: errno)
+            }
+            if result == 0 { endOfFile = true }
+            end += result
+        }
+    }
+
+    func withUnconsumedBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    }
+}
+
+/// `read(2)`, named apart from `GzipReader.read`.
+private func systemRead(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.read(fileDescriptor, buffer, count)
+    #else
+    return Darwin.read(fileDescriptor, buffer, count)
+    #endif
 }

@@ -10,15 +10,15 @@ import Darwin
 ///
 /// Each `finishMember()` closes the current member, so a file can grow by appending members,
 /// and a reader can tell exactly which members are complete. Nothing reaches the disk for sure
-/// until `sync()`.
+/// until `sync()`. After a failed write the writer refuses further use (the member on disk is
+/// incomplete) and every call throws the first error again.
 public final class GzipWriter {
     private let fileDescriptor: Int32
     private var stream = z_stream()
     private var output: [UInt8]
     private var memberStart: Int64
-    private var memberUncompressed: Int64 = 0
-    private var memberCRC: UInt32 = 0
     private var memberHasData = false
+    private var failure: GzipError?
     /// Bytes written to the descriptor by this writer.
     public private(set) var bytesWritten: Int64 = 0
 
@@ -43,15 +43,22 @@ public final class GzipWriter {
     public var currentMemberOffset: Int64 { memberStart }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(GzipError) {
+        try checkUsable()
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
-        memberCRC = UInt32(crc32(uLong(memberCRC), base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
-        memberUncompressed += Int64(bytes.count)
         memberHasData = true
-        stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(bytes.count)
-        while stream.avail_in > 0 {
-            try deflateStep(flush: Z_NO_FLUSH)
+        // zlib counts in 32-bit `uInt`: feed very large buffers in slices.
+        let sliceLimit = 1 << 30
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(sliceLimit, bytes.count - offset)
+            stream.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(count)
+            while stream.avail_in > 0 {
+                try deflateStep(flush: Z_NO_FLUSH)
+            }
+            offset += count
         }
+        stream.next_in = nil
     }
 
     /// Throws `GzipError`.
@@ -66,23 +73,24 @@ public final class GzipWriter {
     }
 
     /// Ends the current member and writes its trailer. The next write starts a new member.
+    /// A member with no data is valid (20 bytes); check `hasUnfinishedData` to avoid one.
     @discardableResult
     public func finishMember() throws(GzipError) -> GzipMember {
+        try checkUsable()
         stream.next_in = nil
         stream.avail_in = 0
         var status: Int32 = Z_OK
         repeat {
             status = try deflateStep(flush: Z_FINISH)
         } while status != Z_STREAM_END
+        // zlib keeps the member's CRC-32 in `adler` and its uncompressed length in `total_in`.
         let end = memberStart + Int64(stream.total_out)
         let member = GzipMember(
             offset: memberStart, compressedBytes: end - memberStart,
-            uncompressedBytes: memberUncompressed, crc32: memberCRC)
+            uncompressedBytes: Int64(stream.total_in), crc32: UInt32(truncatingIfNeeded: stream.adler))
         let reset = deflateReset(&stream)
-        guard reset == Z_OK else { throw GzipError.zlib(code: reset, message: "deflateReset failed") }
+        guard reset == Z_OK else { throw fail(.zlib(code: reset, message: "deflateReset failed")) }
         memberStart = end
-        memberUncompressed = 0
-        memberCRC = 0
         memberHasData = false
         return member
     }
@@ -92,7 +100,18 @@ public final class GzipWriter {
 
     /// Flushes the file's data to stable storage (`fsync`).
     public func sync() throws(GzipError) {
-        guard fsync(fileDescriptor) == 0 else { throw GzipError.system(operation: "fsync", errno: errno) }
+        try checkUsable()
+        guard fsync(fileDescriptor) == 0 else { throw fail(.system(operation: "fsync", errno: errno)) }
+    }
+
+    private func checkUsable() throws(GzipError) {
+        if let failure { throw failure }
+    }
+
+    /// Remembers the first failure so later calls do not write after a gap.
+    private func fail(_ error: GzipError) -> GzipError {
+        if failure == nil { failure = error }
+        return error
     }
 
     @discardableResult
@@ -105,7 +124,7 @@ public final class GzipWriter {
             return (status, capacity - Int(stream.avail_out))
         }
         guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-            throw GzipError.zlib(code: status, message: "deflate failed")
+            throw fail(.zlib(code: status, message: "deflate failed"))
         }
         if produced > 0 { try writeAll(count: produced) }
         return status
@@ -115,14 +134,23 @@ public final class GzipWriter {
         var done = 0
         while done < count {
             let result = output.withUnsafeBytes { raw in
-                Glibc.write(fileDescriptor, raw.baseAddress! + done, count - done)
+                systemWrite(fileDescriptor, raw.baseAddress! + done, count - done)
             }
             if result < 0 {
                 if errno == EINTR { continue }
-                throw GzipError.system(operation: "write", errno: errno)
+                throw fail(.system(operation: "write", errno: errno))
             }
             done += result
+            bytesWritten += Int64(result)
         }
-        bytesWritten += Int64(count)
     }
+}
+
+/// `write(2)`, named apart from `GzipWriter.write`.
+private func systemWrite(_ fileDescriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fileDescriptor, buffer, count)
+    #else
+    return Darwin.write(fileDescriptor, buffer, count)
+    #endif
 }

@@ -5,56 +5,46 @@ extension PostgresConnection {
     /// Runs a `COPY ... TO STDOUT` statement and hands each chunk of output to `body` as it
     /// arrives. Returns the number of rows the server reports.
     ///
-    /// If `body` throws, the COPY is cancelled and the error rethrown once the connection is
-    /// ready again.
+    /// Chunks are whole rows in text format (libpq hands out one row per chunk). If `body` throws,
+    /// the COPY is cancelled and the error rethrown once the connection is ready again.
+    /// PostgreSQL does not accept parameters in COPY; `parameters` must be empty for it to succeed.
     @discardableResult
     public func copyOut(
         _ sql: String, _ parameters: [any PostgresParameter] = [], _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
-        let started = try QueryResult.checkedCopy(
+        try startCopy(
             withParameters(parameters) { count, values in PQexecParams(handle, sql, count, nil, values, nil, nil, 0) },
-            expecting: PGRES_COPY_OUT, connection: self)
-        _ = started
+            expecting: PGRES_COPY_OUT)
         var failure: Error?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
             let length = PQgetCopyData(handle, &buffer, 0)
-            if length > 0, let buffer {
-                defer { PQfreemem(buffer) }
-                if failure == nil {
-                    do {
-                        try body(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
-                    } catch {
-                        failure = error
-                        makeCancelHandle()?.cancel()
-                    }
-                }
-            } else if length == -1 {
+            guard length >= 0, let buffer else {
+                // -1: the COPY is done; -2: libpq failed (the error result follows).
+                if length == -2 { failure = failure ?? lastError(kind: .copyFailed) }
+                if let buffer { PQfreemem(buffer) }
                 break
-            } else {
-                throw lastError(kind: .copyFailed)
+            }
+            defer { PQfreemem(buffer) }
+            guard failure == nil else { continue }
+            do {
+                try body(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+            } catch {
+                failure = error
+                makeCancelHandle()?.cancel()
             }
         }
-        var rows = 0
-        var serverError: PostgresError?
-        while let result = PQgetResult(handle) {
-            defer { PQclear(result) }
-            if PQresultStatus(result) == PGRES_COMMAND_OK {
-                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-            } else if serverError == nil {
-                serverError = QueryResult.error(from: result, connection: self)
-            }
-        }
-        if let failure { throw failure }
-        if let serverError { throw serverError }
-        return rows
+        let finished = finishCommand()
+        try throwPreferringServerError(failure, finished.error)
+        return finished.rows
     }
 
     /// Runs a `COPY ... FROM STDIN` statement; `body` writes the data through the given writer.
-    /// Returns the number of rows loaded. If `body` throws, the COPY is aborted and nothing is loaded.
+    /// Returns the number of rows loaded. If `body` throws, the COPY is aborted, nothing is
+    /// loaded, and the error is rethrown. Bad data surfaces as the server's error (with SQLSTATE).
     @discardableResult
     public func copyIn(_ sql: String, _ body: (CopyInWriter) throws -> Void) throws -> Int {
-        _ = try QueryResult.checkedCopy(PQexec(handle, sql), expecting: PGRES_COPY_IN, connection: self)
+        try startCopy(PQexec(handle, sql), expecting: PGRES_COPY_IN)
         let writer = CopyInWriter(connection: self)
         var failure: Error?
         do {
@@ -63,21 +53,45 @@ extension PostgresConnection {
         } catch {
             failure = error
         }
-        let endResult: Int32 = failure == nil ? PQputCopyEnd(handle, nil) : PQputCopyEnd(handle, "aborted by client")
-        if endResult != 1, failure == nil { failure = lastError(kind: .copyFailed) }
-        var rows = 0
-        var serverError: PostgresError?
-        while let result = PQgetResult(handle) {
-            defer { PQclear(result) }
-            if PQresultStatus(result) == PGRES_COMMAND_OK {
-                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-            } else if serverError == nil {
-                serverError = QueryResult.error(from: result, connection: self)
-            }
+        let ended = failure == nil ? PQputCopyEnd(handle, nil) : PQputCopyEnd(handle, "aborted by client")
+        if ended != 1, failure == nil { failure = lastError(kind: .copyFailed) }
+        let finished = finishCommand()
+        try throwPreferringServerError(failure, finished.error)
+        return finished.rows
+    }
+
+    /// Checks that a statement started a COPY in the expected direction. A COPY in the other
+    /// direction is ended before throwing, so the connection stays usable.
+    private func startCopy(_ result: OpaquePointer?, expecting status: ExecStatusType) throws(PostgresError) {
+        guard let result else { throw lastError(kind: .connectionLost) }
+        let actual = PQresultStatus(result)
+        if actual == status {
+            PQclear(result)
+            return
         }
+        let error: PostgresError
+        if actual == PGRES_FATAL_ERROR || actual == PGRES_NONFATAL_ERROR {
+            error = QueryResult.error(from: result, connection: self)
+        } else {
+            let expected = status == PGRES_COPY_OUT ? "COPY ... TO STDOUT" : "COPY ... FROM STDIN"
+            error = PostgresError(kind: .unexpectedResponse, message: "statement is not \(expected)")
+        }
+        PQclear(result)
+        if actual == PGRES_COPY_IN {
+            _ = PQputCopyEnd(handle, "wrong COPY direction")
+        } else if actual == PGRES_COPY_OUT {
+            discardCopyData()
+        }
+        _ = finishCommand()
+        throw error
+    }
+
+    /// The caller's own error wins; a libpq failure on our side is replaced by the server's error,
+    /// which says what was wrong (for example bad data in line 12, with its SQLSTATE).
+    private func throwPreferringServerError(_ failure: Error?, _ serverError: PostgresError?) throws {
+        if let serverError, let ours = failure as? PostgresError, ours.kind == .copyFailed { throw serverError }
         if let failure { throw failure }
         if let serverError { throw serverError }
-        return rows
     }
 }
 
@@ -111,21 +125,6 @@ public final class CopyInWriter {
         }
         guard sent == 1 else { throw connection.lastError(kind: .copyFailed) }
         buffer.removeAll(keepingCapacity: true)
-    }
-}
-
-extension QueryResult {
-    static func checkedCopy(
-        _ result: OpaquePointer?, expecting status: ExecStatusType, connection: PostgresConnection
-    ) throws(PostgresError) -> Bool {
-        guard let result else { throw connection.lastError(kind: .connectionLost) }
-        defer { PQclear(result) }
-        let actual = PQresultStatus(result)
-        if actual == status { return true }
-        if actual == PGRES_FATAL_ERROR || actual == PGRES_NONFATAL_ERROR {
-            throw error(from: result, connection: connection)
-        }
-        throw PostgresError(kind: .unexpectedResponse, message: "statement is not a COPY in the expected direction")
     }
 }
 

@@ -96,6 +96,10 @@ public final class PostgresConnection {
 
     /// Streams the rows of a query one at a time (libpq single-row mode), so a large result is
     /// never held in memory.
+    ///
+    /// The `Row` handed to `body` is valid only during that call. If `body` throws, the statement
+    /// is cancelled, the rest of the result is discarded and the error is rethrown; the connection
+    /// stays usable. Inside a transaction the cancel may abort the transaction.
     public func forEachRow(
         _ sql: String, _ parameters: [any PostgresParameter] = [], _ body: (Row) throws -> Void
     ) throws {
@@ -103,39 +107,52 @@ public final class PostgresConnection {
             PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0)
         }
         guard sent == 1 else { throw lastError(kind: .connectionLost) }
-        guard PQsetSingleRowMode(handle) == 1 else { throw lastError(kind: .unexpectedResponse) }
         var failure: Error?
-        while let raw = PQgetResult(handle) {
+        if PQsetSingleRowMode(handle) != 1 { failure = lastError(kind: .unexpectedResponse) }
+        while failure == nil, let raw = PQgetResult(handle) {
             defer { PQclear(raw) }
-            if failure != nil { continue }
             switch PQresultStatus(raw) {
             case PGRES_SINGLE_TUPLE:
                 do {
                     try body(Row(result: raw, index: 0))
                 } catch {
                     failure = error
-                    if let cancel = makeCancelHandle() { cancel.cancel() }
+                    makeCancelHandle()?.cancel()
                 }
-            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
                 break
+            case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                failure = PostgresError(kind: .unexpectedResponse, message: "forEachRow cannot run COPY; use copyOut or copyIn")
             default:
                 failure = QueryResult.error(from: raw, connection: self)
             }
         }
+        let remaining = finishCommand()
         if let failure { throw failure }
+        if let error = remaining.error { throw error }
     }
 
     /// Runs `body` inside `BEGIN` / `COMMIT`, rolling back when it throws.
+    ///
+    /// A statement that failed inside `body` while `body` went on (its error caught) makes the
+    /// server turn `COMMIT` into a rollback; that is reported as an error (SQLSTATE 25P02) rather
+    /// than as success. Transactions do not nest: call it on a connection with no open transaction.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try query("BEGIN")
+        let value: T
         do {
-            let value = try body()
-            try query("COMMIT")
-            return value
+            value = try body()
         } catch {
             _ = try? query("ROLLBACK")
             throw error
         }
+        let commit = try query("COMMIT")
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(
+                kind: .statementFailed, sqlState: "25P02",
+                message: "the transaction was rolled back at COMMIT because a statement in it had failed")
+        }
+        return value
     }
 
     /// Sets a run-time setting for the session (`is_local: false`) or the current transaction.
@@ -162,6 +179,43 @@ public final class PostgresConnection {
         let pointers = strings.map { UnsafePointer<CChar>($0) }
         return pointers.withUnsafeBufferPointer { buffer in
             body(Int32(parameters.count), buffer.baseAddress)
+        }
+    }
+
+    /// Reads every remaining result of the command in flight, so the connection is ready for the
+    /// next one. Returns the row count of the last completed statement and the first error.
+    /// A COPY the caller did not expect is ended (COPY IN) or its data discarded (COPY OUT).
+    func finishCommand() -> (rows: Int, error: PostgresError?) {
+        var rows = 0
+        var firstError: PostgresError?
+        func note(_ error: PostgresError) { if firstError == nil { firstError = error } }
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                rows = Int(String(cString: PQcmdTuples(result))) ?? rows
+            case PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY:
+                break
+            case PGRES_COPY_IN:
+                note(PostgresError(kind: .unexpectedResponse, message: "the server unexpectedly started COPY FROM STDIN"))
+                if PQputCopyEnd(handle, "unexpected COPY FROM STDIN") != 1 { note(lastError(kind: .copyFailed)) }
+            case PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                note(PostgresError(kind: .unexpectedResponse, message: "the server unexpectedly started COPY TO STDOUT"))
+                discardCopyData()
+            default:
+                note(QueryResult.error(from: result, connection: self))
+            }
+        }
+        return (rows, firstError)
+    }
+
+    /// Reads and drops COPY TO STDOUT data until the server ends it (or the connection breaks).
+    func discardCopyData() {
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if let buffer { PQfreemem(buffer) }
+            if length < 0 { return }
         }
     }
 

@@ -43,12 +43,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
-    /// SQLSTATE class 28: invalid authorization (wrong password, no such role).
+    /// SQLSTATE class 28: invalid authorization (wrong password, no such role, no pg_hba.conf entry).
+    /// libpq reports connection failures without a SQLSTATE, so those are recognised by message.
     public var isAuthenticationFailure: Bool {
         if sqlState?.hasPrefix("28") == true { return true }
-        return kind == .connectionFailed
-            && (message.contains("password authentication failed") || message.contains("no password supplied")
-                || message.contains("authentication failed"))
+        guard kind == .connectionFailed else { return false }
+        return ["authentication failed", "no password supplied", "pg_hba.conf", "password is required"]
+            .contains { message.contains($0) }
+            || (message.contains("role \"") && message.contains("does not exist"))
     }
 
     /// SQLSTATE 42501: insufficient privilege.

@@ -31,8 +31,10 @@ extension Bool: PostgresParameter {
 }
 
 extension Date: PostgresParameter {
-    /// UTC with millisecond precision, matching Prisma's `timestamp(3)` columns.
-    public var postgresText: String? { PostgresTimestamp.format(self) }
+    /// UTC with millisecond precision and an explicit `+00`, matching Prisma's `timestamp(3)`
+    /// columns. The offset makes a `timestamptz` parameter right whatever the session's TimeZone;
+    /// `timestamp without time zone` input ignores it.
+    public var postgresText: String? { PostgresTimestamp.format(self) + "+00" }
 }
 
 extension Optional: PostgresParameter where Wrapped: PostgresParameter {
@@ -41,10 +43,18 @@ extension Optional: PostgresParameter where Wrapped: PostgresParameter {
 
 /// Conversion between `Date` and PostgreSQL's timestamp text, always in UTC.
 public enum PostgresTimestamp {
-    /// `2026-11-28 10:15:00.123` (UTC, millisecond precision).
+    /// `2026-11-28 10:15:00.123` (UTC, millisecond precision, no offset).
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        return format(epochMilliseconds: millis)
+        format(epochMilliseconds: epochMilliseconds(date))
+    }
+
+    /// Whole milliseconds since the epoch, rounding toward the past. The value is first rounded
+    /// to 10 microseconds, so a `Date` made from milliseconds (which `Double` cannot hold exactly;
+    /// its error reaches a few microseconds centuries away from 2001) gives those milliseconds
+    /// back instead of one less.
+    public static func epochMilliseconds(_ date: Date) -> Int64 {
+        let tensOfMicroseconds = Int64((date.timeIntervalSince1970 * 100_000).rounded())
+        return floorDivMod(tensOfMicroseconds, 100).0
     }
 
     public static func format(epochMilliseconds millis: Int64) -> String {
@@ -57,9 +67,11 @@ public enum PostgresTimestamp {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(ms, 3))"
     }
 
-    /// Parses `timestamp` and `timestamptz` output (`2026-11-28 10:15:00.123456+00`), returning
-    /// milliseconds since the epoch. A value without an offset is taken as UTC. Returns nil for
-    /// anything it does not recognise (including `infinity`).
+    /// Parses `timestamp` and `timestamptz` output (`2026-11-28 10:15:00.123456+00`) and the ISO
+    /// form (`2026-11-28T10:15:00Z`), returning milliseconds since the epoch. Fractions of any
+    /// length are cut to milliseconds (toward the past). Offsets are `+HH`, `+HH:MM`, `+HHMM`,
+    /// `+HH:MM:SS` or `Z`; a value without one is taken as UTC. Returns nil for anything else,
+    /// including out-of-range fields, trailing text, `infinity` and BC dates.
     public static func parseEpochMilliseconds(_ text: Substring) -> Int64? {
         let bytes = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int64? {
@@ -72,14 +84,16 @@ public enum PostgresTimestamp {
             }
             return value
         }
+        func byte(_ index: Int, is allowed: UInt8...) -> Bool { index < bytes.count && allowed.contains(bytes[index]) }
         guard bytes.count >= 19,
-            let y = number(0, 4), bytes[4] == 45, let mo = number(5, 2), bytes[7] == 45, let d = number(8, 2),
-            bytes[10] == 32 || bytes[10] == 84,
-            let h = number(11, 2), bytes[13] == 58, let mi = number(14, 2), bytes[16] == 58, let s = number(17, 2)
+            let y = number(0, 4), byte(4, is: 45), let mo = number(5, 2), byte(7, is: 45), let d = number(8, 2),
+            byte(10, is: 32, 84, 116),
+            let h = number(11, 2), byte(13, is: 58), let mi = number(14, 2), byte(16, is: 58), let s = number(17, 2),
+            (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h <= 23, mi <= 59, s <= 59
         else { return nil }
         var index = 19
         var millis: Int64 = 0
-        if index < bytes.count, bytes[index] == 46 {
+        if byte(index, is: 46) {
             index += 1
             var digits = 0
             while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
@@ -87,32 +101,28 @@ public enum PostgresTimestamp {
                 digits += 1
                 index += 1
             }
+            guard digits > 0 else { return nil }
             if digits < 3 { for _ in digits..<3 { millis *= 10 } }
         }
         var offsetSeconds: Int64 = 0
-        if index < bytes.count {
-            let sign: Int64
-            switch bytes[index] {
-            case 43: sign = 1
-            case 45: sign = -1
-            case 90: sign = 0
-            default: return nil
+        if byte(index, is: 90, 122) {
+            index += 1
+        } else if byte(index, is: 43, 45) {
+            let sign: Int64 = bytes[index] == 43 ? 1 : -1
+            guard let oh = number(index + 1, 2), oh <= 15 else { return nil }
+            index += 3
+            /// Minutes and seconds of the offset: `:MM` or `MM`, each optional.
+            func offsetPart(colonRequired: Bool) -> Int64? {
+                let colon = byte(index, is: 58)
+                guard colon || !colonRequired, let value = number(index + (colon ? 1 : 0), 2), value <= 59 else { return nil }
+                index += colon ? 3 : 2
+                return value
             }
-            if sign != 0 {
-                guard let oh = number(index + 1, 2) else { return nil }
-                var om: Int64 = 0
-                var os: Int64 = 0
-                var rest = index + 3
-                if rest < bytes.count, bytes[rest] == 58 { rest += 1 }
-                if let value = number(rest, 2) {
-                    om = value
-                    rest += 2
-                    if rest < bytes.count, bytes[rest] == 58 { rest += 1 }
-                    if let sec = number(rest, 2) { os = sec }
-                }
-                offsetSeconds = sign * (oh * 3600 + om * 60 + os)
-            }
+            let om = offsetPart(colonRequired: false) ?? 0
+            let os = offsetPart(colonRequired: true) ?? 0
+            offsetSeconds = sign * (oh * 3600 + om * 60 + os)
         }
+        guard index == bytes.count else { return nil }
         let days = daysFromCivil(y, mo, d)
         let seconds = days * 86_400 + h * 3600 + mi * 60 + s - offsetSeconds
         return seconds * 1000 + millis
@@ -125,6 +135,14 @@ public enum PostgresTimestamp {
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    private static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     private static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {

@@ -39,6 +39,9 @@ public final class QueryResult {
     public var rowCount: Int { Int(PQntuples(raw)) }
     public var columnCount: Int { Int(PQnfields(raw)) }
 
+    /// The command tag the server sent, e.g. `INSERT 0 5`, `COMMIT`, `ROLLBACK`.
+    public var commandTag: String { String(cString: PQcmdStatus(raw)) }
+
     /// Rows changed by an INSERT, UPDATE, DELETE or COPY.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(raw))) ?? 0 }
 

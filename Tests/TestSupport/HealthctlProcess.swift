@@ -6,26 +6,36 @@ public struct HealthctlProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// True when the run was killed for taking longer than its timeout.
+        public var timedOut = false
     }
 
-    /// The binary next to the test bundle in the build products folder, or `HEALTHCTL_BIN`.
+    /// `HEALTHCTL_BIN`, else the binary in the build products folder of the running tests
+    /// (so `swift build -c release` and `--scratch-path` work), else `.build/debug/healthctl`.
     public static var binaryPath: String {
         if let path = ProcessInfo.processInfo.environment["HEALTHCTL_BIN"] { return path }
+        if let products = Bundle.main.executableURL?.deletingLastPathComponent() {
+            let candidate = products.appendingPathComponent("healthctl").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
             directory.deleteLastPathComponent()
         }
-        let products = directory.appendingPathComponent(".build/debug/healthctl").path
-        return products
+        return directory.appendingPathComponent(".build/debug/healthctl").path
     }
 
     /// Runs `healthctl arguments...` and waits for it.
     /// - Parameters:
     ///   - environment: added to (and overriding) the test process's environment; a nil value removes a variable.
-    ///   - directory: working directory, default a fresh temporary one (so no stray `.env` is read).
+    ///     `DATABASE_URL` is removed unless given here.
+    ///   - directory: working directory, default a fresh temporary one (so no stray `.env` is read),
+    ///     removed afterwards.
+    ///   - timeout: seconds after which the process is killed and `timedOut` set.
     @discardableResult
     public static func run(
-        _ arguments: [String], environment: [String: String?] = [:], directory: URL? = nil, stdin: String? = nil
+        _ arguments: [String], environment: [String: String?] = [:], directory: URL? = nil, stdin: String? = nil,
+        timeout: TimeInterval = 120
     ) throws -> Output {
         let path = binaryPath
         guard FileManager.default.isExecutableFile(atPath: path) else { throw TestEnvironmentError.binaryNotFound(path) }
@@ -38,32 +48,46 @@ public struct HealthctlProcess {
             if let value { env[key] = value } else { env.removeValue(forKey: key) }
         }
         process.environment = env
-        let workingDirectory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-e2e-\(UUID().uuidString)")
+        let temporaryDirectory = directory == nil
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-e2e-\(UUID().uuidString)") : nil
+        let workingDirectory = directory ?? temporaryDirectory!
         try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: true)
         process.currentDirectoryURL = workingDirectory
-        let outFile = workingDirectory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let errFile = workingDirectory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        // Output goes to files outside the working directory, so a test can list that directory.
+        let captureDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
         defer {
-            try? FileManager.default.removeItem(at: outFile)
-            try? FileManager.default.removeItem(at: errFile)
+            try? FileManager.default.removeItem(at: captureDirectory)
+            if let temporaryDirectory { try? FileManager.default.removeItem(at: temporaryDirectory) }
         }
+        let outFile = captureDirectory.appendingPathComponent("stdout")
+        let errFile = captureDirectory.appendingPathComponent("stderr")
+        guard FileManager.default.createFile(atPath: outFile.path, contents: nil),
+            FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        else { throw CocoaError(.fileWriteUnknown) }
         let outHandle = try FileHandle(forWritingTo: outFile)
         let errHandle = try FileHandle(forWritingTo: errFile)
         process.standardOutput = outHandle
         process.standardError = errHandle
         let input = Pipe()
         process.standardInput = input
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        var timedOut = false
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
         try outHandle.close()
         try errHandle.close()
         return Output(
             status: process.terminationStatus,
             stdout: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "",
+            timedOut: timedOut)
     }
 }

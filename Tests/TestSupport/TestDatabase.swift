@@ -25,6 +25,21 @@ public final class TestDatabase: @unchecked Sendable {
     /// The URL with an explicit schema, as Prisma writes it.
     public func url(schema: String) -> String { "\(url)?schema=\(schema)&connection_limit=5" }
 
+    /// A full URL as a Prisma app has it: user, `password` (percent-encoded here), host and port
+    /// spelled out from the `PG*` environment, plus `query` (without `?`). For wrong-password tests.
+    public func url(password: String, query: String = "") -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let user = environment["PGUSER"] ?? NSUserName()
+        let host = environment["PGHOST"] ?? "localhost"
+        let port = environment["PGPORT"] ?? "5432"
+        let allowed = CharacterSet.alphanumerics
+        let encodedPassword = password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password
+        // A socket directory cannot go in the authority; libpq takes it as ?host=.
+        let (authorityHost, hostQuery) = host.hasPrefix("/") ? ("", "host=\(host)") : (host, "")
+        let parameters = [hostQuery, query].filter { !$0.isEmpty }.joined(separator: "&")
+        return "postgresql://\(user):\(encodedPassword)@\(authorityHost):\(port)/\(name)" + (parameters.isEmpty ? "" : "?" + parameters)
+    }
+
     public func connect() throws -> PostgresConnection {
         try PostgresConnection(parameters: [(key: "dbname", value: name), (key: "options", value: "-c TimeZone=UTC")])
     }

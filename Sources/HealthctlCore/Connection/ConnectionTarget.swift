@@ -37,7 +37,7 @@ public struct ConnectionTarget: Sendable {
         }
         let dotEnvPath = (workingDirectory as NSString).appendingPathComponent(".env")
         if let text = try? String(contentsOfFile: dotEnvPath, encoding: .utf8),
-            let value = DotEnv.parse(text)["DATABASE_URL"], !value.isEmpty
+            let value = DotEnv.parse(text, environment: environment)["DATABASE_URL"], !value.isEmpty
         {
             return ConnectionTarget(url: try DatabaseURL(parsing: value), source: .dotEnvFile)
         }
@@ -47,23 +47,37 @@ public struct ConnectionTarget: Sendable {
 
     public var schema: String { url.schema }
 
-    /// The libpq parameters with the session settings every healthctl connection carries:
-    /// `application_name=healthctl`, `TimeZone=UTC` and a `connect_timeout`.
+    /// The libpq parameters with the session settings every healthctl connection carries.
     public var sessionParameters: [(key: String, value: String)] {
-        var parameters = url.libpqParameters.map { (key: $0.key, value: $0.value) }
-        if !parameters.contains(where: { $0.key == "connect_timeout" }) {
-            parameters.append((key: "connect_timeout", value: String(connectTimeoutSeconds)))
+        sessionParameters(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The URL's libpq parameters plus the session settings:
+    /// - `connect_timeout` (`connectTimeoutSeconds`) and `application_name=healthctl`, unless the URL has its own;
+    /// - `client_encoding=UTF8` always, since every text is read as UTF-8;
+    /// - `-c TimeZone=UTC` appended to the startup `options` always (after the URL's own options,
+    ///   or after `PGOPTIONS` from `environment`, which an explicit `options` would otherwise hide),
+    ///   so `now()`, defaults and date arithmetic are in UTC like the data.
+    public func sessionParameters(environment: [String: String]) -> [(key: String, value: String)] {
+        var parameters = url.libpqParameters.filter { $0.key != "client_encoding" }.map { (key: $0.key, value: $0.value) }
+        func addUnlessPresent(_ key: String, _ value: String) {
+            if !parameters.contains(where: { $0.key == key }) { parameters.append((key: key, value: value)) }
         }
-        if !parameters.contains(where: { $0.key == "application_name" }) {
-            parameters.append((key: "application_name", value: "healthctl"))
-        }
+        addUnlessPresent("connect_timeout", String(connectTimeoutSeconds))
+        addUnlessPresent("application_name", "healthctl")
+        parameters.append((key: "client_encoding", value: "UTF8"))
         let utc = "-c TimeZone=UTC"
         if let index = parameters.firstIndex(where: { $0.key == "options" }) {
-            parameters[index].value += " " + utc
+            parameters[index].value = Self.appending(utc, to: parameters[index].value)
         } else {
-            parameters.append((key: "options", value: utc))
+            parameters.append((key: "options", value: Self.appending(utc, to: environment["PGOPTIONS"] ?? "")))
         }
         return parameters
+    }
+
+    private static func appending(_ option: String, to options: String) -> String {
+        let existing = options.trimmingCharacters(in: .whitespaces)
+        return existing.isEmpty ? option : existing + " " + option
     }
 
     /// Opens a new connection with the session settings.

@@ -43,6 +43,10 @@ public struct DatabaseURL: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURL }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
+        // Only something shaped like a scheme is quoted back: text before "://" could hold a password.
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { throw .notAURL }
         guard scheme == "postgresql" || scheme == "postgres" else { throw .unsupportedScheme(scheme) }
         var rest = Substring(trimmed[schemeEnd.upperBound...])
 
@@ -113,31 +117,37 @@ public struct DatabaseURL: Sendable, Equatable {
     }
 
     /// The URL with the password replaced by `****`, for messages and `config show`.
+    ///
+    /// Errs on the side of hiding: everything between the user name's `:` and the last `@` is
+    /// masked, even when an unencoded `/`, `?` or `#` in the password makes the URL itself invalid
+    /// (an `@` in a query value makes it mask more than the password); so are the values of
+    /// `password=` and `sslpassword=` parameters.
     public static func redacted(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://") else { return text }
+        guard let schemeEnd = text.range(of: "://") else { return redactPasswordParameters(text) }
         let afterScheme = text[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return redactPasswordParameter(text)
-        }
         var result = text
-        result.replaceSubrange(authority.index(after: colon)..<at, with: "****")
-        return redactPasswordParameter(result)
+        if let at = afterScheme.lastIndex(of: "@"), let colon = afterScheme[..<at].firstIndex(of: ":") {
+            result.replaceSubrange(text.index(after: colon)..<at, with: "****")
+        }
+        return redactPasswordParameters(result)
     }
 
-    private static func redactPasswordParameter(_ text: String) -> String {
-        guard let range = text.range(of: "password=", options: .caseInsensitive) else { return text }
-        let end = text[range.upperBound...].firstIndex(of: "&") ?? text.endIndex
-        var result = text
-        result.replaceSubrange(range.upperBound..<end, with: "****")
-        return result
+    private static func redactPasswordParameters(_ text: String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let range = rest.range(of: "password=", options: .caseInsensitive) {
+            result += rest[..<range.upperBound] + "****"
+            rest = rest[range.upperBound...]
+            rest = rest[(rest.firstIndex(where: { $0 == "&" || $0 == "#" }) ?? rest.endIndex)...]
+        }
+        return result + rest
     }
 
     private static func splitHostPort(_ text: Substring) throws(DatabaseURLError) -> (String, String?) {
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { throw .badHost(String(text)) }
-            let host = String(text[text.index(after: text.startIndex)..<close])
+            // A zone id is written percent-encoded: [fe80::1%25eth0].
+            let host = try decode(text[text.index(after: text.startIndex)..<close], part: "host")
             let after = text[text.index(after: close)...]
             if after.isEmpty { return (host, nil) }
             guard after.hasPrefix(":") else { throw .badHost(String(text)) }
@@ -177,7 +187,11 @@ public enum DatabaseURLError: Error, Equatable, Sendable, CustomStringConvertibl
         case .notAURL: return "database URL is not a URL (expected postgresql://user:password@host:port/database)"
         case let .unsupportedScheme(scheme): return "database URL scheme \"\(scheme)\" is not supported (use postgresql://)"
         case .badHost: return "database URL has a malformed host (IPv6 addresses go in brackets: [::1])"
-        case let .badPort(port): return "database URL has an invalid port \"\(port)\""
+        case let .badPort(port) where !port.isEmpty && port.allSatisfy(\.isASCII) && port.allSatisfy(\.isNumber):
+            return "database URL has an invalid port \(port) (1 to 65535)"
+        case .badPort:
+            // Not quoted: a password with an unencoded "/" lands here, and part of it would show.
+            return "database URL has a port that is not a number (percent-encode : / ? # @ in the user name and password)"
         case let .badPercentEncoding(part): return "database URL has invalid percent-encoding in its \(part)"
         case .emptySchema: return "database URL has an empty ?schema= parameter"
         }

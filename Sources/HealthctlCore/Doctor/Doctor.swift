@@ -141,6 +141,20 @@ public enum Doctor {
 }
 
 extension DoctorReport {
+    private enum SummaryKeys: String, CodingKey { case usable }
+
+    /// The stored fields plus `usable`, so a machine need not infer it from `problem` being absent.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(connection, forKey: .connection)
+        try container.encode(checks, forKey: .checks)
+        try container.encodeIfPresent(statistics, forKey: .statistics)
+        try container.encode(advice, forKey: .advice)
+        try container.encodeIfPresent(problem, forKey: .problem)
+        var summary = encoder.container(keyedBy: SummaryKeys.self)
+        try summary.encode(usable, forKey: .usable)
+    }
+
     /// The checklist for a terminal.
     public func renderText() -> String {
         var lines: [String] = []

@@ -70,9 +70,12 @@ public struct HealthSchema: Sendable, Equatable {
 
     /// SQL for a timestamp column as milliseconds since the epoch (UTC), for either column type.
     /// For `timestamp without time zone`, `extract(epoch ...)` reads the value as UTC, which is how
-    /// Prisma stores it.
+    /// Prisma stores it. Sub-millisecond digits (timestamp(6) columns) are cut toward the past,
+    /// like `PostgresTimestamp.parseEpochMilliseconds`, so SQL and Swift agree on every value.
+    /// (Rounding to whole microseconds first keeps servers before 14, where `extract` returns a
+    /// double, from losing a millisecond to binary fractions.)
     public static func epochMillisecondsSQL(_ column: String) -> String {
-        "(extract(epoch from \(column)) * 1000)::int8"
+        "floor(round(extract(epoch from \(column)) * 1000000) / 1000)::int8"
     }
 
     /// SQL that turns a text parameter holding UTC time into the column's type.

@@ -16,15 +16,21 @@ public enum MigrationSQL {
         return text
     }
 
-    /// Applies scripts in one transaction inside `schema` (creating the schema when missing).
-    /// Every script is idempotent, so applying twice changes nothing.
+    /// Applies scripts in one transaction inside `schema` (creating the schema when missing,
+    /// unless there is only the rollback to run). Every script is idempotent, so applying twice
+    /// changes nothing.
     public static func apply(
         _ scripts: [Script], schema: String, on connection: PostgresConnection
     ) throws {
         let texts = try scripts.map { try text($0) }
         try databaseStep("applying migration 005") {
             try connection.transaction {
-                try connection.execute(script: "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+                // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
+                // the schema exists, which an application role often lacks; only create a missing one.
+                if try connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).rowCount == 0 {
+                    guard scripts != [.rollback] else { return }
+                    try connection.execute(script: "CREATE SCHEMA \(quoteIdentifier(schema))")
+                }
                 try connection.set("search_path", quoteIdentifier(schema), local: true)
                 for text in texts { try connection.execute(script: text) }
             }

@@ -1,3 +1,4 @@
+import Gzip
 import PostgresClient
 
 /// What kind of failure an error is; the executable maps each to a sysexits code.
@@ -30,6 +31,17 @@ extension DatabaseURLError: CategorizedError {
     public var category: FailureCategory { .usage }
 }
 
+extension GzipError: CategorizedError {
+    /// Damaged or unreadable archives are bad data (65); failing to write or sync one is 73.
+    public var category: FailureCategory {
+        switch self {
+        case .corruptMember, .truncated, .trailingGarbage: return .dataError
+        case let .system(operation, _): return operation == "read" ? .dataError : .cannotWrite
+        case .zlib: return .internalError
+        }
+    }
+}
+
 /// A database failure, with what healthctl was doing when it happened.
 public struct DatabaseError: CategorizedError, Sendable {
     public var underlying: PostgresError
@@ -58,8 +70,10 @@ public struct DatabaseError: CategorizedError, Sendable {
         return .internalError
     }
 
+    /// The server's message is redacted: messages such as `invalid input syntax for type
+    /// integer: "..."` quote the data, which can be an error message holding a token.
     public var description: String {
-        var text = "\(operation) failed: \(underlying.description)"
+        var text = "\(operation) failed: \(Redactor.redact(underlying.description))"
         switch category {
         case .permission where underlying.isAuthenticationFailure:
             text += " (check the user and password in DATABASE_URL, PGPASSWORD or ~/.pgpass)"

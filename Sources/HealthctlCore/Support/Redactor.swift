@@ -10,22 +10,29 @@ public enum Redactor {
     public static let mask = "[REDACTED]"
 
     nonisolated(unsafe) private static let rules: [(Regex<AnyRegexOutput>, String)] = {
+        // Keys whose value is secret after `=` or `:`, and keys that name a secret only in URLs and
+        // forms (`code=`, `token=`), since prose such as "error code: 401" or "token expired" is not.
         let secretKeys =
-            "access_token|refresh_token|id_token|client_secret|client_assertion|code|password|passwd|secret|api_key|apikey|token|assertion|code_verifier|auth|authorization|x-api-key"
+            "access_token|refresh_token|id_token|client_secret|client_assertion|password|passwd|secret|api_key|apikey|assertion|code_verifier|authorization|x-api-key"
+        let formOnlyKeys = "code|auth|token"
+        let value = #"(?!(?:bearer|basic)\s)[^\s&"',;)}\]]+"#
         let patterns: [(String, String)] = [
             // JSON style: "access_token": "..." (before key=value so the quotes are kept).
-            (#"(?i)("(?:\#(secretKeys))"\s*:\s*")[^"]*(")"#, "$1\(mask)$2"),
-            // key=value and key: value, in URLs, forms and prose.
-            (#"(?i)\b(\#(secretKeys))(\s*[=:]\s*)("?)[^\s&"',;)}\]]+"#, "$1$2$3\(mask)"),
-            // Authorization headers.
-            (#"(?i)\b(Bearer|Basic|token)\s+[A-Za-z0-9\-._~+/]+=*"#, "$1 \(mask)"),
+            (#"(?i)("(?:\#(secretKeys)|token)"\s*:\s*")[^"]*(")"#, "$1\(mask)$2"),
+            // key=value and key: value, in URLs, forms, headers and prose. An Authorization
+            // header's scheme word is left for the next rule, which masks what follows it.
+            (#"(?i)\b(\#(secretKeys))(\s*[=:]\s*)("?)\#(value)"#, "$1$2$3\(mask)"),
+            (#"(?i)\b(\#(formOnlyKeys))(=)("?)\#(value)"#, "$1$2$3\(mask)"),
+            // Authorization headers: Bearer/Basic and a credential-looking word after "token".
+            (#"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*"#, "$1 \(mask)"),
+            (#"(?i)\b(token)\s+(?=[A-Za-z0-9\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*"#, "$1 \(mask)"),
             // JWTs: three base64url parts.
             (#"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"#, mask),
             // Provider token formats: ya29., gho_, ghp_, xoxb-, sk_live_ and the like.
             (#"\b(?:ya29\.[A-Za-z0-9_\-]+|gh[oprsu]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]+|sk_(?:live|test)_[A-Za-z0-9]+)"#, mask),
             // Long hex runs (32+) and long base64 runs (32+ with a digit), as raw tokens appear.
             (#"\b[0-9a-fA-F]{32,}\b"#, mask),
-            // (Swift's Regex has no lookbehind, so the character before the run is captured and kept.)
+            // (Swift's Regex has no lookbehind: the character before the run is captured and kept.)
             (#"(^|[^A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*[0-9])(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{32,}={0,2}"#, "$1\(mask)"),
         ]
         return patterns.map { (try! Regex($0.0), $0.1) }

@@ -13,7 +13,7 @@ public enum ISOTime {
     }
 
     public static func format(_ date: Date) -> String {
-        format(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        format(epochMilliseconds: PostgresTimestamp.epochMilliseconds(date))
     }
 
     /// Parses `2026-11-28`, `2026-11-28T10:15`, `2026-11-28T10:15:00`, `...00.123`, with `Z` or an
@@ -34,7 +34,7 @@ public enum ISOTime {
     }
 
     /// Milliseconds since the epoch, now.
-    public static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    public static func nowMilliseconds() -> Int64 { PostgresTimestamp.epochMilliseconds(Date()) }
 }
 
 /// Durations such as `90d`, `5m`, `1h30m`, `500ms`, `2w`.
@@ -43,7 +43,9 @@ public enum DurationText {
     public static func parseMilliseconds(_ text: String) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !trimmed.isEmpty else { return nil }
-        if let seconds = Int64(trimmed) { return seconds >= 0 ? seconds * 1000 : nil }
+        // Up to about 290 years: more than any retention or window, and far from Int64's limit.
+        let limit: Double = 9e12
+        if let seconds = Int64(trimmed) { return seconds >= 0 && Double(seconds) * 1000 <= limit ? seconds * 1000 : nil }
         var total: Int64 = 0
         var number = ""
         var unit = ""
@@ -59,7 +61,9 @@ public enum DurationText {
             case "w": factor = 604_800_000
             default: return false
             }
-            total += Int64((value * factor).rounded())
+            let milliseconds = (value * factor).rounded()
+            guard milliseconds + Double(total) <= limit else { return false }
+            total += Int64(milliseconds)
             number = ""
             unit = ""
             return true

@@ -7,7 +7,7 @@ DROP TABLE IF EXISTS "IntegrationHealthLog";
 DROP INDEX IF EXISTS "Integration_healthStatus_idx";
 
 -- AlterTable
-ALTER TABLE "Integration" DROP COLUMN IF EXISTS "healthStatus",
+ALTER TABLE IF EXISTS "Integration" DROP COLUMN IF EXISTS "healthStatus",
 DROP COLUMN IF EXISTS "lastHealthCheck";
 
 -- DropEnum

@@ -1,0 +1,93 @@
+import Foundation
+import HealthctlCore
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite struct TimeTextTests {
+    static let parsedISO: [(String, Int64?)] = [
+        ("2026-11-28", 1_795_824_000_000),
+        ("2026-11-28T10:15", 1_795_860_900_000),
+        ("2026-11-28T10:15Z", 1_795_860_900_000),
+        ("2026-11-28T10:15:00", 1_795_860_900_000),
+        ("2026-11-28T10:15:00.123Z", 1_795_860_900_123),
+        ("2026-11-28 10:15:00Z", 1_795_860_900_000),
+        ("2026-11-28T12:15:00+02:00", 1_795_860_900_000),
+        (" 2026-11-28T10:15:00Z ", 1_795_860_900_000),
+        ("2026-11-28T10", nil),
+        ("28/11/2026", nil),
+        ("2026-11-28T10:15:00Zjunk", nil),
+        ("yesterday", nil),
+    ]
+
+    @Test(arguments: parsedISO)
+    func isoTimesParse(_ text: String, _ expected: Int64?) {
+        #expect(ISOTime.parseEpochMilliseconds(text) == expected)
+    }
+
+    @Test func isoTimesFormatInUTCWithZ() {
+        #expect(ISOTime.format(epochMilliseconds: 1_795_860_900_000) == "2026-11-28T10:15:00Z")
+        #expect(ISOTime.format(epochMilliseconds: 1_795_860_900_120) == "2026-11-28T10:15:00.120Z")
+        #expect(ISOTime.format(epochMilliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(ISOTime.format(Date(timeIntervalSince1970: 1_795_860_900.007)) == "2026-11-28T10:15:00.007Z")
+    }
+
+    static let durations: [(String, Int64?)] = [
+        ("90d", 7_776_000_000), ("5m", 300_000), ("1h30m", 5_400_000), ("500ms", 500), ("2w", 1_209_600_000),
+        ("1.5h", 5_400_000), ("30", 30_000), ("45s", 45_000), ("10min", 600_000), ("0s", 0), (" 7D ", 604_800_000),
+        ("", nil), ("-5m", nil), ("5x", nil), ("m", nil), ("1h30", nil), ("1h 30m", nil), ("1..5h", nil),
+        ("99999999999w", nil), ("9999999999999999999", nil), ("999999999999999", nil),
+    ]
+
+    @Test(arguments: durations)
+    func durationsParse(_ text: String, _ expected: Int64?) {
+        #expect(DurationText.parseMilliseconds(text) == expected)
+    }
+
+    @Test func durationsHumanizeToTheTwoLargestUnits() {
+        #expect(DurationText.humanize(seconds: 0) == "0s")
+        #expect(DurationText.humanize(seconds: 45) == "45s")
+        #expect(DurationText.humanize(seconds: 3900) == "1h 5m")
+        #expect(DurationText.humanize(seconds: 266_400 + 59) == "3d 2h")
+        #expect(DurationText.humanize(seconds: 86_400) == "1d")
+    }
+}
+
+@Suite struct AdvisoryLockTests {
+    let database: TestDatabase
+
+    init() throws { database = try TestDatabase("lock") }
+
+    @Test func aSecondRunIsToldWhoHoldsTheLock() throws {
+        let first = try database.connect()
+        let second = try database.connect()
+        try first.set("application_name", "healthctl prune")
+        try AdvisoryLock.acquire(.retention, on: first)
+        try AdvisoryLock.acquire(.backfill, on: second)
+
+        let error = try #require(throws: LockHeldError.self) { try AdvisoryLock.acquire(.retention, on: second) }
+        #expect(error.holderPID == Int(first.backendPID))
+        #expect(error.holderApplication == "healthctl prune")
+        #expect(error.holderSince?.hasSuffix("Z") == true)
+        #expect(error.category == .temporary)
+        #expect(error.description.hasPrefix("another prune or archive restore run holds the lock on this database (server pid \(first.backendPID), healthctl prune, connected since "))
+
+        AdvisoryLock.release(.retention, on: first)
+        try AdvisoryLock.acquire(.retention, on: second)
+    }
+
+    @Test func closingTheConnectionReleasesTheLock() throws {
+        do {
+            let holder = try database.connect()
+            try AdvisoryLock.acquire(.backfill, on: holder)
+        }
+        // The server ends the old session a moment after the client hangs up: poll briefly.
+        let next = try database.connect()
+        var acquired = false
+        for _ in 0..<100 where !acquired {
+            acquired = (try? AdvisoryLock.acquire(.backfill, on: next)) != nil
+            if !acquired { usleep(50_000) }
+        }
+        #expect(acquired)
+    }
+}
