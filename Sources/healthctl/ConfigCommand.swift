@@ -2,16 +2,6 @@ import ArgumentParser
 import Foundation
 import HealthctlCore
 
-/// `--config FILE`; without it `./healthctl.toml`, then `/etc/healthctl/healthctl.toml`.
-struct ConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "Settings file (default ./healthctl.toml, then /etc/healthctl/healthctl.toml).")
-    var path: String?
-
-    func load() throws -> ConfigFile {
-        try ConfigFile.load(explicitPath: path)
-    }
-}
-
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
@@ -22,7 +12,7 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print every setting with its value and where it came from (flag, env, file, default); secrets masked.")
 
-        @OptionGroup var config: ConfigOptions
+        @OptionGroup var global: GlobalOptions
         @OptionGroup var connection: ConnectionOptions
 
         @Option(help: "Output format: text or json.")
@@ -30,27 +20,36 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             try runReportingFailures {
-                let file = try config.load()
-                var overrides: [String: (value: String, source: SettingSource)] = [:]
-                let target = try connection.target()
+                let context = try global.start(label: "healthctl.config")
+                var settings = context.settings
+                let target = try connection.target(settings)
                 switch target.source {
-                case .flag: overrides["database.url"] = (connection.databaseURL ?? "", .flag)
-                case .environment, .dotEnvFile:
-                    overrides["database.url"] = (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ".env DATABASE_URL", .env)
-                case .libpqEnvironment: break
+                case .flag:
+                    settings.overrides["database.url"] = (connection.databaseURL ?? "", .flag)
+                case .environment:
+                    settings.overrides["database.url"] = (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "", .env)
+                case .dotEnvFile:
+                    settings.overrides["database.url"] = ("(from ./.env)", .env)
+                case .configFile, .libpqEnvironment:
+                    break
                 }
-                let settings = EffectiveSettings(file: file, overrides: overrides).all()
+                let flags: [(String, String?)] = [
+                    ("database.connect_timeout", connection.connectTimeout.map(String.init)),
+                    ("log.level", global.logLevel), ("log.format", global.logFormat?.rawValue),
+                ]
+                for case let (key, value?) in flags { settings.overrides[key] = (value, .flag) }
+                let all = settings.all()
                 switch format {
                 case .json:
                     struct Document: Encodable {
                         var file: String?
                         var settings: [EffectiveSetting]
                     }
-                    print(try JSONOutput.encode(Document(file: file.path, settings: settings)))
+                    print(try JSONOutput.encode(Document(file: settings.file.path, settings: all)))
                 case .text:
-                    print("config file: \(file.path ?? "none (built-in defaults)")")
-                    let width = settings.map(\.key.count).max() ?? 0
-                    for setting in settings {
+                    print("settings file: \(settings.file.path ?? "none (built-in defaults)")")
+                    let width = all.map(\.key.count).max() ?? 0
+                    for setting in all {
                         let key = setting.key.padding(toLength: width, withPad: " ", startingAt: 0)
                         print("\(key)  \(setting.value ?? "-")  (\(setting.source.rawValue))")
                     }

@@ -9,15 +9,15 @@ struct DoctorCommand: ParsableCommand {
         discussion: "Exits 0 when the database is usable, 78 naming the first missing object otherwise.")
 
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var global: GlobalOptions
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func run() throws {
         try runReportingFailures {
-            _ = logging.makeLogger(label: "healthctl.doctor")
-            let report = try Doctor.run(target: connection.target())
+            let context = try global.start(label: "healthctl.doctor")
+            let report = try Doctor.run(target: connection.target(context.settings))
             switch format {
             case .text: print(report.renderText(), terminator: "")
             case .json: print(try JSONOutput.encode(report))

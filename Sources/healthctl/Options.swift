@@ -8,15 +8,22 @@ struct ConnectionOptions: ParsableArguments {
         name: .customLong("database-url"),
         help: ArgumentHelp(
             "PostgreSQL URL as Prisma writes it (postgresql://user:pass@host:5432/db?schema=public).",
-            discussion: "Default: DATABASE_URL, then DATABASE_URL in ./.env, then libpq's PG* variables."))
+            discussion: "Default: DATABASE_URL, then DATABASE_URL in ./.env, then database.url in the settings file, then libpq's PG* variables."))
     var databaseURL: String?
 
-    @Option(help: "Seconds to wait for the server when connecting.")
-    var connectTimeout: Int = 10
+    @Option(help: "Seconds to wait for the server when connecting (default 10).")
+    var connectTimeout: Int?
 
-    func target() throws -> ConnectionTarget {
-        var target = try ConnectionTarget.resolve(flag: databaseURL)
-        target.connectTimeoutSeconds = connectTimeout
+    func validate() throws {
+        if let connectTimeout, connectTimeout < 1 { throw ValidationError("--connect-timeout must be at least 1 second") }
+    }
+
+    func target(_ settings: EffectiveSettings) throws -> ConnectionTarget {
+        var fileURL: String?
+        if case let .text(url) = settings.file["database.url"] { fileURL = url }
+        var target = try ConnectionTarget.resolve(flag: databaseURL, configFileURL: fileURL)
+        let timeout = settings.text("database.connect_timeout", flag: connectTimeout.map(String.init))
+        target.connectTimeoutSeconds = timeout.flatMap(Int.init) ?? 10
         return target
     }
 }
@@ -25,29 +32,45 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// Logging to stderr; stdout carries only data.
-struct LoggingOptions: ParsableArguments {
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "warning"
+/// Options every subcommand shares: the settings file and logging (to stderr; stdout carries only data).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "Settings file (default ./healthctl.toml, then /etc/healthctl/healthctl.toml).")
+    var configPath: String?
 
-    @Option(help: "Log lines as text or JSON (one object a line).")
-    var logFormat: LogFormat = .text
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default warning).")
+    var logLevel: String?
 
-    @Flag(name: .shortAndLong, help: "Print errors only.")
+    @Option(help: "Log lines as text or json (one object a line).")
+    var logFormat: LogFormat?
+
+    @Flag(name: .shortAndLong, help: "Print errors only; no progress bar.")
     var quiet = false
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("invalid --log-level \"\(logLevel)\"")
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("invalid --log-level \"\(logLevel)\": use trace, debug, info, notice, warning, error or critical")
         }
     }
 
-    /// Sets up swift-log once for the process and returns a logger.
-    func makeLogger(label: String) -> Logger {
-        let level = quiet ? .error : (Logger.Level(rawValue: logLevel) ?? .warning)
-        StderrLogHandler.bootstrapOnce(format: logFormat == .json ? .json : .text, level: level)
-        return Logger(label: label)
+    /// Loads the settings file and sets up logging; the first thing a subcommand's `run()` does.
+    func start(label: String) throws -> RunContext {
+        let settings = EffectiveSettings(file: try ConfigFile.load(explicitPath: configPath))
+        let levelText = settings.text("log.level", flag: logLevel) ?? "warning"
+        let level = quiet ? .error : (Logger.Level(rawValue: levelText) ?? .warning)
+        let format = settings.text("log.format", flag: logFormat?.rawValue) ?? "text"
+        StderrLogHandler.bootstrapOnce(format: format == "json" ? .json : .text, level: level)
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        if let path = settings.file.path { logger.debug("settings read from \(path)") }
+        return RunContext(settings: settings, logger: logger, quiet: quiet)
     }
+}
+
+/// What a running subcommand has: effective settings, a logger, and whether to stay quiet.
+struct RunContext {
+    var settings: EffectiveSettings
+    var logger: Logger
+    var quiet: Bool
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

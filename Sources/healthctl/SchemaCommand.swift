@@ -31,7 +31,7 @@ struct SchemaCommand: ParsableCommand {
             discussion: "For test and demo databases. Production databases get migration 005 from the application's own migrations.")
 
         @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var logging: LoggingOptions
+        @OptionGroup var global: GlobalOptions
 
         @Flag(help: "Create a minimal \"Integration\" table first when it does not exist (demos and tests).")
         var withBaseTable = false
@@ -41,12 +41,12 @@ struct SchemaCommand: ParsableCommand {
 
         func run() throws {
             try runReportingFailures {
-                let logger = logging.makeLogger(label: "healthctl.schema")
-                let target = try connection.target()
+                let context = try global.start(label: "healthctl.schema")
+                let target = try connection.target(context.settings)
                 let database = try target.connect()
                 if rollback {
                     try MigrationSQL.apply([.rollback], schema: target.schema, on: database)
-                    logger.notice("migration 005 rolled back in schema \(target.schema)")
+                    context.logger.notice("migration 005 rolled back in schema \(target.schema)")
                     return
                 }
                 if !withBaseTable {
@@ -62,7 +62,7 @@ struct SchemaCommand: ParsableCommand {
                 }
                 try MigrationSQL.apply(withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: database)
                 _ = try SchemaInspector.inspect(database, schema: target.schema)
-                logger.notice("migration 005 applied in schema \(target.schema)")
+                context.logger.notice("migration 005 applied in schema \(target.schema)")
             }
         }
     }

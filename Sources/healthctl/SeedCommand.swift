@@ -15,7 +15,7 @@ struct SeedCommand: ParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var global: GlobalOptions
 
     @Option(help: "Number of integrations to create.")
     var integrations: Int
@@ -40,7 +40,7 @@ struct SeedCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let logger = logging.makeLogger(label: "healthctl.seed")
+            let context = try global.start(label: "healthctl.seed")
             guard let intervalMs = DurationText.parseMilliseconds(interval) else {
                 throw UsageError("invalid --interval \"\(interval)\": use a duration such as 5m, 30s or 1h")
             }
@@ -58,9 +58,9 @@ struct SeedCommand: ParsableCommand {
 
             let stop = StopRequest()
             SignalTrap.install(stop)
-            let bar = TerminalProgress(quiet: logging.quiet)
-            logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
-            let summary = try SeedLoader.run(plan: plan, target: connection.target(), jobs: jobs, stop: stop, progress: bar.handler)
+            let bar = TerminalProgress(quiet: context.quiet)
+            context.logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
+            let summary = try SeedLoader.run(plan: plan, target: connection.target(context.settings), jobs: jobs, stop: stop, progress: bar.handler)
             bar.finish()
             switch format {
             case .text: print(summary.renderText())

@@ -6,12 +6,13 @@ public enum ConnectionSource: String, Sendable, Equatable {
     case flag = "--database-url"
     case environment = "DATABASE_URL"
     case dotEnvFile = ".env"
+    case configFile = "database.url in the settings file"
     case libpqEnvironment = "libpq environment (PGHOST, PGUSER, ...)"
 }
 
 /// The database to connect to, resolved with the documented precedence:
-/// `--database-url`, then `DATABASE_URL`, then `.env` in the working directory, then libpq's own
-/// environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass`).
+/// `--database-url`, then `DATABASE_URL`, then `.env` in the working directory, then `database.url`
+/// in the settings file, then libpq's own environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass`).
 public struct ConnectionTarget: Sendable {
     public var url: DatabaseURL
     public var source: ConnectionSource
@@ -26,6 +27,7 @@ public struct ConnectionTarget: Sendable {
 
     public static func resolve(
         flag: String?,
+        configFileURL: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(DatabaseURLError) -> ConnectionTarget {
@@ -40,6 +42,9 @@ public struct ConnectionTarget: Sendable {
             let value = DotEnv.parse(text, environment: environment)["DATABASE_URL"], !value.isEmpty
         {
             return ConnectionTarget(url: try DatabaseURL(parsing: value), source: .dotEnvFile)
+        }
+        if let configFileURL, !configFileURL.isEmpty {
+            return ConnectionTarget(url: try DatabaseURL(parsing: configFileURL), source: .configFile)
         }
         let schema = environment["HEALTHCTL_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultSchema
         return ConnectionTarget(url: DatabaseURL(libpqParameters: [], schema: schema), source: .libpqEnvironment)
