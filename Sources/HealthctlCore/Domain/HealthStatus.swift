@@ -5,7 +5,7 @@ public enum HealthStatus: String, Sendable, CaseIterable, Codable, Comparable {
     case error = "ERROR"
     case unknown = "UNKNOWN"
 
-    /// Worst first when sorting: ERROR, WARNING, UNKNOWN, HEALTHY.
+    /// Ordered by severity, HEALTHY < UNKNOWN < WARNING < ERROR, so `max()` is the worst status.
     private var severity: Int {
         switch self {
         case .error: return 3
