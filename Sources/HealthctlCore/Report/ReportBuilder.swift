@@ -100,9 +100,7 @@ public enum ReportBuilder {
             let (dayStats, _) = PeriodCalculator.stats(
                 series: series, range: lower..<upper, holder: dayHolder, sinceMs: dayStart, untilMs: dayEnd, maxGapMs: maxGapMs,
                 settings: settings, messageText: messageText, listIncidents: false)
-            let met = dayStats.availability.timeWeighted == nil
-                ? nil : settings.slo.isMet(upMs: dayStats.availability.upMs, downMs: dayStats.availability.downMs)
-            daily.append(DayStats(date: day, stats: dayStats, met: met))
+            daily.append(DayStats(date: day, stats: dayStats, slo: slo(dayStats.availability, target: settings.slo)))
             if upper > lower { dayHolder = .check(upper - 1) }
             lower = upper
             day = day.adding(days: 1)

@@ -140,7 +140,7 @@ public struct ErrorCount: Sendable, Equatable {
 public struct DayStats: Sendable, Equatable {
     public var date: CalendarDay
     public var stats: PeriodStats
-    public var met: Bool?
+    public var slo: SLOStatus
 }
 
 public struct IntegrationReport: Sendable {

@@ -25,7 +25,8 @@ public enum Redactor {
             (#"\b(?:ya29\.[A-Za-z0-9_\-]+|gh[oprsu]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]+|sk_(?:live|test)_[A-Za-z0-9]+)"#, mask),
             // Long hex runs (32+) and long base64 runs (32+ with a digit), as raw tokens appear.
             (#"\b[0-9a-fA-F]{32,}\b"#, mask),
-            (#"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*[0-9])(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{32,}={0,2}"#, mask),
+            // (Swift's Regex has no lookbehind: the preceding character is captured and put back.)
+            (#"(^|[^A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*[0-9])(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{32,}={0,2}"#, "$1\(mask)"),
         ]
         return patterns.map { (try! Regex($0.0), $0.1) }
     }()
