@@ -86,8 +86,9 @@ struct ReportCommand: ParsableCommand {
             }
             let selection = ReportSelection(integrationIds: integrations, providers: providers)
             let started = Date()
-            let loaded = try ReportSource.load(target: connection.target(), selection: selection, window: window, settings: settings)
+            let loaded = try ReportSource.load(target: connection.target(), selection: selection, window: window, settings: settings, logger: logger)
             let report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: settings, nowMs: now)
+            logger.debug("computed at \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             logger.info("report \(window.label): \(loaded.inputs.count) integrations, \(loaded.rows) checks in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
 
             let text: String

@@ -68,7 +68,7 @@ enum Fixture {
         #expect(item.stats.incidents.count == 1)
         #expect(incident.startMs == outage.lowerBound && incident.endMs == outage.upperBound && !incident.open)
         #expect(item.stats.incidents.mttrSeconds == 3600)
-        #expect(item.stats.incidents.mtbfSeconds == 23 * 3600)
+        #expect(item.stats.incidents.mtbfSeconds == 82_800.0)
         #expect(item.stats.incidents.longestMs == F.hour)
         #expect(item.slo.met == false)
         #expect(abs(item.slo.burnRate! - (1.0 / 24.0) / 0.001) < 1e-9)

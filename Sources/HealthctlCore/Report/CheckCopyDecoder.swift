@@ -95,11 +95,18 @@ struct CheckCopyDecoder {
     /// The status label; anything that is not one of the four labels counts as UNKNOWN.
     private static func status(_ bytes: UnsafeRawBufferPointer, offset: Int, length: Int) -> HealthStatus {
         guard length > 0 else { return .unknown }
-        let label = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        for status in [HealthStatus.healthy, .error, .warning] where label.elementsEqual(status.rawValue.utf8) {
-            return status
+        let candidate: HealthStatus
+        switch bytes[offset] {
+        case UInt8(ascii: "H"): candidate = .healthy
+        case UInt8(ascii: "E"): candidate = .error
+        case UInt8(ascii: "W"): candidate = .warning
+        default: return .unknown
         }
-        return .unknown
+        let label = candidate.rawValue.utf8
+        guard length == label.count, UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]).elementsEqual(label) else {
+            return .unknown
+        }
+        return candidate
     }
 
     private func int32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Int32 {

@@ -29,16 +29,44 @@ enum PeriodCalculator {
             for index in 1..<times.count { buffer[index - 1] = times[index] - times[index - 1] }
             count = times.count - 1
         }
-        intervals.sort()
-        let median = intervals[Percentile.nearestRankIndex(0.5, count: intervals.count)]
+        let median = select(&intervals, rank: Percentile.nearestRankIndex(0.5, count: intervals.count))
         return max(2 * median, ReportSettings.minimumAutoGapMs)
     }
 
+    /// The value that would be at index `rank` if `values` were sorted (quickselect; reorders `values`).
+    static func select(_ values: inout [Int64], rank: Int) -> Int64 {
+        var low = 0
+        var high = values.count - 1
+        while low < high {
+            let pivot = values[low + (high - low) / 2]
+            var left = low
+            var right = high
+            while left <= right {
+                while values[left] < pivot { left += 1 }
+                while values[right] > pivot { right -= 1 }
+                if left <= right {
+                    values.swapAt(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+            if rank <= right {
+                high = right
+            } else if rank >= left {
+                low = left
+            } else {
+                return values[rank]
+            }
+        }
+        return values[rank]
+    }
+
     /// Stats for the checks `range` of `series` (those with `checkedAt` in `[sinceMs, untilMs)`),
-    /// with `holder` the last check before the range. Also returns the sorted valid response times.
+    /// with `holder` the last check before the range. Also returns the sorted valid response times,
+    /// unless the latency summary is `known` already.
     static func stats(
         series: CheckSeries, range: Range<Int>, holder: Holder?, sinceMs: Int64, untilMs: Int64, maxGapMs: Int64,
-        settings: ReportSettings, messageText: (MessageRef) -> String, listIncidents: Bool
+        settings: ReportSettings, messageText: (MessageRef) -> String, listIncidents: Bool, latency known: LatencySummary? = nil
     ) -> (PeriodStats, [Int32]) {
         var counts = CheckCounts()
         for index in range { counts.add(series.statuses[index]) }
@@ -93,7 +121,7 @@ enum PeriodCalculator {
         }
         closeCurrent()
 
-        let (latency, sorted) = latencySummary(series: series, range: range, settings: settings)
+        let (latency, sorted) = known.map { ($0, []) } ?? latencySummary(series: series, range: range, settings: settings)
         let windowMs = untilMs - sinceMs
         let stats = PeriodStats(
             sinceMs: sinceMs, untilMs: untilMs, checks: counts,
@@ -157,6 +185,18 @@ enum PeriodCalculator {
             count: values.count, invalid: invalid, min: values.first.map(Int.init),
             mean: values.isEmpty ? nil : Double(sum) / Double(values.count),
             p50: pick(0.5), p90: pick(0.9), p95: pick(0.95), p99: pick(0.99), max: values.last.map(Int.init))
+    }
+
+    /// The summary of several sorted arrays taken together, without merging them.
+    static func summary(sortedParts parts: [[Int32]], invalid: Int, sum: Int64) -> LatencySummary {
+        if parts.count <= 1 { return summary(sorted: parts.first ?? [], invalid: invalid, sum: sum) }
+        let count = parts.reduce(0) { $0 + $1.count }
+        return LatencySummary(
+            count: count, invalid: invalid, min: parts.compactMap(\.first).min().map(Int.init),
+            mean: count == 0 ? nil : Double(sum) / Double(count),
+            p50: Percentile.nearestRank(0.5, ofSorted: parts), p90: Percentile.nearestRank(0.9, ofSorted: parts),
+            p95: Percentile.nearestRank(0.95, ofSorted: parts), p99: Percentile.nearestRank(0.99, ofSorted: parts),
+            max: parts.compactMap(\.last).max().map(Int.init))
     }
 }
 

@@ -54,7 +54,8 @@ public enum ReportBuilder {
 
     private struct Computed: Sendable {
         var report: IntegrationReport
-        var sortedLatencies: [Int32]
+        /// Sorted valid response times, one array per day with any.
+        var sortedLatencies: [[Int32]]
         var latencyInvalid: Int
         var latencySum: Int64
         /// Redacted message group -> count.
@@ -84,11 +85,9 @@ public enum ReportBuilder {
             case let .stored(index): return redacted.text(ofRaw: index)
             }
         }
-        let (stats, sorted) = PeriodCalculator.stats(
-            series: series, range: range, holder: holder, sinceMs: window.sinceMs, untilMs: window.untilMs, maxGapMs: maxGapMs,
-            settings: settings, messageText: messageText, listIncidents: true)
-
         var daily: [DayStats] = []
+        var dailyLatencies: [[Int32]] = []
+        var latencySum: Int64 = 0
         var day = CalendarDay(containing: window.sinceMs)
         var lower = range.lowerBound
         var dayHolder = holder
@@ -97,14 +96,22 @@ public enum ReportBuilder {
             let dayEnd = min(day.startMs + CalendarDay.dayMs, window.untilMs)
             var upper = lower
             while upper < range.upperBound, times[upper] < dayEnd { upper += 1 }
-            let (dayStats, _) = PeriodCalculator.stats(
+            let (dayStats, sorted) = PeriodCalculator.stats(
                 series: series, range: lower..<upper, holder: dayHolder, sinceMs: dayStart, untilMs: dayEnd, maxGapMs: maxGapMs,
                 settings: settings, messageText: messageText, listIncidents: false)
             daily.append(DayStats(date: day, stats: dayStats, slo: slo(dayStats.availability, target: settings.slo)))
+            if !sorted.isEmpty { dailyLatencies.append(sorted) }
+            latencySum += sorted.reduce(0) { $0 + Int64($1) }
             if upper > lower { dayHolder = .check(upper - 1) }
             lower = upper
             day = day.adding(days: 1)
         }
+        // The window's percentiles come from the days' sorted response times, without sorting again.
+        let latency = PeriodCalculator.summary(
+            sortedParts: dailyLatencies, invalid: daily.reduce(0) { $0 + $1.stats.latency.invalid }, sum: latencySum)
+        let (stats, _) = PeriodCalculator.stats(
+            series: series, range: range, holder: holder, sinceMs: window.sinceMs, untilMs: window.untilMs, maxGapMs: maxGapMs,
+            settings: settings, messageText: messageText, listIncidents: true, latency: latency)
 
         var errorCounts: [Int32: Int] = [:]
         for entry in series.messages where entry.timeMs >= window.sinceMs && entry.timeMs < window.untilMs {
@@ -116,9 +123,9 @@ public enum ReportBuilder {
         let report = IntegrationReport(
             info: input.info, stale: lastCheck.map { $0 < nowMs - settings.staleAfterMs } ?? true, maxGapMs: maxGapMs,
             stats: stats, slo: slo(stats.availability, target: settings.slo), daily: daily, topErrors: topErrors)
-        let sum = sorted.reduce(Int64(0)) { $0 + Int64($1) }
         return Computed(
-            report: report, sortedLatencies: sorted, latencyInvalid: stats.latency.invalid, latencySum: sum, errorCounts: errorCounts)
+            report: report, sortedLatencies: dailyLatencies, latencyInvalid: stats.latency.invalid, latencySum: latencySum,
+            errorCounts: errorCounts)
     }
 
     private static func fleetSummary(
@@ -149,14 +156,7 @@ public enum ReportBuilder {
             }
         }
         let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
-        let arrays = computed.map(\.sortedLatencies).filter { !$0.isEmpty }
-        let count = arrays.reduce(0) { $0 + $1.count }
-        let latency = LatencySummary(
-            count: count, invalid: latencyInvalid, min: arrays.compactMap(\.first).min().map(Int.init),
-            mean: count == 0 ? nil : Double(latencySum) / Double(count),
-            p50: Percentile.nearestRank(0.5, ofSorted: arrays), p90: Percentile.nearestRank(0.9, ofSorted: arrays),
-            p95: Percentile.nearestRank(0.95, ofSorted: arrays), p99: Percentile.nearestRank(0.99, ofSorted: arrays),
-            max: arrays.compactMap(\.last).max().map(Int.init))
+        let latency = PeriodCalculator.summary(sortedParts: computed.flatMap(\.sortedLatencies), invalid: latencyInvalid, sum: latencySum)
         let worst = computed.map(\.report).filter { $0.hasData && $0.stats.availability.timeWeighted != nil }
             .sorted(by: worstFirst).prefix(worstInFleet).map(\.info.id)
         return FleetSummary(

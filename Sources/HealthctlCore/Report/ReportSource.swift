@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresClient
 
 /// Which integrations a report covers: all, or those matching every given filter.
@@ -30,8 +31,11 @@ public enum ReportSource {
     static let copyConnections = 2
 
     public static func load(
-        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, settings: ReportSettings
+        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, settings: ReportSettings,
+        logger: Logger = Logger(label: "healthctl.report")
     ) throws -> Loaded {
+        let started = Date()
+        func elapsed() -> String { String(format: "%.2f s", Date().timeIntervalSince(started)) }
         let main = try target.connect()
         let schema = try SchemaInspector.inspect(main, schema: target.schema)
         if !selection.providers.isEmpty, !schema.hasProvider {
@@ -50,6 +54,7 @@ public enum ReportSource {
             let index = IntegrationIndex(ids: integrations.map(\.id))
             let (series, messages, rows) = try copyChecks(
                 target: target, schema: schema, snapshot: snapshot, selection: selection, window: window, index: index)
+            logger.debug("copied \(rows) checks of \(integrations.count) integrations at \(elapsed())")
             var inputs = zip(integrations, series).map { IntegrationInput(info: $0.0, series: $0.1) }
 
             let lookbackMs: Int64
@@ -58,6 +63,7 @@ public enum ReportSource {
             case .auto: lookbackMs = parallelMap(inputs.count) { [inputs] in PeriodCalculator.autoMaxGap(inputs[$0].series.times) }.max() ?? 0
             }
             let carryIns = try loadCarryIns(main, schema: schema, selection: selection, window: window, lookbackMs: lookbackMs)
+            logger.debug("read \(carryIns.count) carry-in checks (looking back \(lookbackMs / 1000) s) at \(elapsed())")
             for position in inputs.indices {
                 inputs[position].carryIn = carryIns[inputs[position].info.id]
             }

@@ -5,7 +5,7 @@ public struct ReportWindow: Sendable, Equatable {
     public var sinceMs: Int64
     public var untilMs: Int64
     /// Names the report and its file: `2026-W47`, `2026-11`, `2026-11-28`, `last-7d`, or
-    /// `20261101T000000Z-20261108T000000Z` for an explicit range.
+    /// `20261101T000000Z..20261108T000000Z` for an explicit range (no run of 32 name characters, which log redaction would hide).
     public var label: String
     /// The end asked for, when it lay in the future and the window was cut at now.
     public var requestedUntilMs: Int64?
@@ -36,7 +36,7 @@ public struct ReportWindow: Sendable, Equatable {
             guard sinceMs < untilMs else {
                 throw .emptyRange(since: ISOTime.format(epochMilliseconds: sinceMs), until: ISOTime.format(epochMilliseconds: untilMs))
             }
-            window = ReportWindow(sinceMs: sinceMs, untilMs: untilMs, label: "\(compact(sinceMs))-\(compact(untilMs))")
+            window = ReportWindow(sinceMs: sinceMs, untilMs: untilMs, label: "\(compact(sinceMs))..\(compact(untilMs))")
         } else {
             window = try ReportPeriod.window(for: defaultPeriod, nowMs: nowMs)
         }
