@@ -65,7 +65,7 @@ import Testing
         let checks = try #require(first["checks"] as? [String: Int])
         #expect(checks == ["total": 576, "healthy": 573, "warning": 0, "error": 3, "unknown": 0])
         let availability = try #require(first["availability"] as? [String: Any])
-        #expect(availability["timeWeighted"] as? Double == report.integrations[0].stats.availability.timeWeighted)
+        #expect(abs((availability["timeWeighted"] as? Double ?? 0) - report.integrations[0].stats.availability.timeWeighted!) < 1e-15)
         let incidents = try #require(first["incidents"] as? [String: Any])
         #expect(incidents["count"] as? Int == 1)
         let item = try #require((incidents["items"] as? [[String: Any]])?.first)
