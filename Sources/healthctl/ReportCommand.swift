@@ -86,12 +86,16 @@ struct ReportCommand: ParsableCommand {
             }
             let selection = ReportSelection(integrationIds: integrations, providers: providers)
             let started = Date()
-            let loaded = try ReportSource.load(target: connection.target(), selection: selection, window: window, settings: settings, logger: logger)
-            let report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: settings, nowMs: now)
+            // The checks are released once the report is computed; only the report is rendered.
+            let report = try {
+                let loaded = try ReportSource.load(
+                    target: connection.target(), selection: selection, window: window, settings: settings, logger: logger)
+                logger.info("report \(window.label): \(loaded.inputs.count) integrations, \(loaded.rows) checks read")
+                return ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: settings, nowMs: now)
+            }()
             logger.debug("computed at \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-            logger.info("report \(window.label): \(loaded.inputs.count) integrations, \(loaded.rows) checks in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
 
-            let text: String
+            var text: String
             switch format {
             case .json: text = ReportJSON.render(report)
             case .csv: text = ReportCSV.render(report, byDay: by == .day)
@@ -103,7 +107,7 @@ struct ReportCommand: ParsableCommand {
             } else if let output {
                 try ReportFile.write(text, to: output)
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try ReportFile.writeStandardOutput(&text)
             }
         }
     }

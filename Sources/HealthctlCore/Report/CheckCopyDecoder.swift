@@ -20,6 +20,12 @@ struct CheckCopyDecoder {
         series = Array(repeating: CheckSeries(), count: index.count)
     }
 
+    /// Hands over one integration's checks, leaving an empty series behind.
+    mutating func takeSeries(at position: Int) -> CheckSeries {
+        defer { series[position] = CheckSeries() }
+        return series[position]
+    }
+
     /// Takes the next chunk of COPY data; a row may span chunks.
     mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
         if pending.isEmpty {

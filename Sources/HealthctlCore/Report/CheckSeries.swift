@@ -26,12 +26,20 @@ public struct CheckSeries: Sendable, Equatable {
         if let message { messages.append((timeMs, message)) }
     }
 
-    /// Appends a series whose checks all come later (the next time slice of the same integration).
-    mutating func append(contentsOf later: CheckSeries, messageOffset: Int32) {
-        times.append(contentsOf: later.times)
-        statuses.append(contentsOf: later.statuses)
-        responseTimes.append(contentsOf: later.responseTimes)
-        messages.append(contentsOf: later.messages.map { ($0.timeMs, $0.message + messageOffset) })
+    /// Concatenates consecutive time slices of one integration into exactly sized arrays;
+    /// `messageOffsets[i]` is added to the message indexes of `parts[i]`.
+    init(concatenating parts: [CheckSeries], messageOffsets: [Int32]) {
+        let total = parts.reduce(0) { $0 + $1.count }
+        times.reserveCapacity(total)
+        statuses.reserveCapacity(total)
+        responseTimes.reserveCapacity(total)
+        messages.reserveCapacity(parts.reduce(0) { $0 + $1.messages.count })
+        for (part, offset) in zip(parts, messageOffsets) {
+            times.append(contentsOf: part.times)
+            statuses.append(contentsOf: part.statuses)
+            responseTimes.append(contentsOf: part.responseTimes)
+            messages.append(contentsOf: part.messages.map { ($0.timeMs, $0.message + offset) })
+        }
     }
 
     /// Sorts by time when rows arrived out of order (ties keep arrival order). Rows usually come

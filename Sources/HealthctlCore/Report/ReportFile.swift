@@ -8,26 +8,35 @@ public enum ReportFile {
         let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw ReportFileError(path: path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += written
-            }
-        }
+        var text = text
+        var failure = writeAll(&text, to: descriptor)
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
         if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
             throw ReportFileError(path: path, reason: failure)
+        }
+    }
+
+    /// Writes to standard output without copying the (possibly large) text first.
+    public static func writeStandardOutput(_ text: inout String) throws(ReportFileError) {
+        if let failure = writeAll(&text, to: STDOUT_FILENO) { throw ReportFileError(path: "standard output", reason: failure) }
+    }
+
+    /// Writes every byte, retrying short writes; returns the error text on failure.
+    private static func writeAll(_ text: inout String, to descriptor: Int32) -> String? {
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
         }
     }
 

@@ -33,7 +33,7 @@ public enum ReportJSON {
                 ("staleAfterSeconds", seconds(settings.staleAfterMs)),
             ])),
             ("fleet", fleet(report.fleet)),
-            ("integrations", .array(report.integrations.map(integration))),
+            ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0]) }),
         ])
     }
 
@@ -173,6 +173,9 @@ enum JSONValue {
     case number(Double)
     case string(String)
     case array([JSONValue])
+    /// An array whose elements are built one at a time while writing, so a large document is
+    /// never held as a tree.
+    case lazyArray(Int, (Int) -> JSONValue)
     case object([(String, JSONValue)])
 
     func write(to out: inout String, indent: Int) {
@@ -183,12 +186,14 @@ enum JSONValue {
         case let .number(value): out += Self.number(value)
         case let .string(value): Self.quote(value, into: &out)
         case let .array(values):
-            guard !values.isEmpty else { out += "[]"; return }
+            Self.lazyArray(values.count, { values[$0] }).write(to: &out, indent: indent)
+        case let .lazyArray(count, element):
+            guard count > 0 else { out += "[]"; return }
             out += "[\n"
-            for (index, value) in values.enumerated() {
+            for index in 0..<count {
                 out += String(repeating: "  ", count: indent + 1)
-                value.write(to: &out, indent: indent + 1)
-                out += index + 1 < values.count ? ",\n" : "\n"
+                element(index).write(to: &out, indent: indent + 1)
+                out += index + 1 < count ? ",\n" : "\n"
             }
             out += String(repeating: "  ", count: indent) + "]"
         case let .object(fields):

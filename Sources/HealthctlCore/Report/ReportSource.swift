@@ -131,7 +131,7 @@ public enum ReportSource {
         let ids = jsonArray(selection.integrationIds)
         let providers = jsonArray(selection.providers)
         let slices = timeSlices(window, count: copyConnections)
-        let results = parallelMap(slices.count) { slice -> Result<CheckCopyDecoder, Error> in
+        var decoders = try parallelMap(slices.count) { slice -> Result<CheckCopyDecoder, Error> in
             Result {
                 let connection = try target.connect()
                 try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -145,22 +145,18 @@ public enum ReportSource {
                 try connection.query("COMMIT")
                 return decoder
             }
-        }
-        var series: [CheckSeries] = []
+        }.map { try $0.get() }
         var messages = MessageTable()
-        var rows = 0
-        for result in results {
-            let decoder = try result.get()
-            let offset = messages.append(decoder.messages)
-            rows += decoder.rows
-            if series.isEmpty {
-                series = decoder.series
-            } else {
-                for position in series.indices { series[position].append(contentsOf: decoder.series[position], messageOffset: offset) }
-            }
+        let offsets = decoders.map { messages.append($0.messages) }
+        // Stitch the slices integration by integration into exactly sized arrays, freeing each
+        // slice's arrays as soon as they are copied, so the peak stays near one copy of the checks.
+        let series = (0..<index.count).map { position in
+            let parts = decoders.indices.map { decoders[$0].takeSeries(at: position) }
+            var merged = CheckSeries(concatenating: parts, messageOffsets: offsets)
+            merged.sortByTime()
+            return merged
         }
-        for position in series.indices { series[position].sortByTime() }
-        return (series, messages, rows)
+        return (series, messages, decoders.reduce(0) { $0 + $1.rows })
     }
 
     /// `[since, until)` cut into `count` consecutive slices of equal length.
