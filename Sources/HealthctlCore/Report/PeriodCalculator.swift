@@ -143,14 +143,9 @@ enum PeriodCalculator {
         }
         guard case let .check(lastIndex) = last else { return nil }
         let messages = series.messages
-        var low = 0
-        var high = messages.count
-        while low < high {
-            let mid = (low + high) / 2
-            if messages[mid].timeMs < fromMs { low = mid + 1 } else { high = mid }
-        }
-        guard low < messages.count, messages[low].timeMs <= series.times[lastIndex] else { return nil }
-        return .stored(messages[low].message)
+        let first = messages.partitioningIndex { $0.timeMs >= fromMs }
+        guard first < messages.count, messages[first].timeMs <= series.times[lastIndex] else { return nil }
+        return .stored(messages[first].message)
     }
 
     /// A raw message: the carry-in's own text, or an index into the message table.
@@ -220,18 +215,22 @@ public enum Percentile {
         while low < high {
             let mid = low + (high - low) / 2
             var atMost = 0
-            for array in arrays { atMost += countAtMost(array, Int32(mid)) }
+            for array in arrays { atMost += array.partitioningIndex { $0 > Int32(mid) } }
             if atMost >= rank { high = mid } else { low = mid + 1 }
         }
         return Int(low)
     }
+}
 
-    private static func countAtMost(_ sorted: [Int32], _ value: Int32) -> Int {
+extension Array {
+    /// The index of the first element for which `isAfter` holds, in an array where it holds
+    /// for a suffix only (binary search); `count` when it holds for none.
+    func partitioningIndex(where isAfter: (Element) -> Bool) -> Int {
         var low = 0
-        var high = sorted.count
+        var high = count
         while low < high {
             let mid = (low + high) / 2
-            if sorted[mid] <= value { low = mid + 1 } else { high = mid }
+            if isAfter(self[mid]) { high = mid } else { low = mid + 1 }
         }
         return low
     }

@@ -67,7 +67,7 @@ public enum ReportBuilder {
     ) -> Computed {
         let series = input.series
         let times = series.times
-        let range = lowerBound(times, window.sinceMs)..<lowerBound(times, window.untilMs)
+        let range = times.partitioningIndex { $0 >= window.sinceMs }..<times.partitioningIndex { $0 >= window.untilMs }
         var holder: PeriodCalculator.Holder?
         if let carry = input.carryIn, carry.timeMs < window.sinceMs {
             holder = .carryIn(carry)
@@ -172,16 +172,6 @@ public enum ReportBuilder {
         entries.map { ErrorCount(message: redacted.groups[Int($0.group)], count: $0.count, integrations: $0.integrations) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
             .prefix(limit).map { $0 }
-    }
-
-    private static func lowerBound(_ values: [Int64], _ value: Int64) -> Int {
-        var low = 0
-        var high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < value { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 }
 
