@@ -12,6 +12,7 @@ struct Healthctl: ParsableCommand {
             SchemaCommand.self,
             SeedCommand.self,
             ConfigCommand.self,
+            ReportCommand.self,
         ]
     )
 }

@@ -46,7 +46,7 @@ public struct ConfigKey: Sendable, Equatable {
         ConfigKey("report.stale_after", .duration, default: "24h", "lastHealthCheck older than this is stale"),
         ConfigKey("report.warning_as", .choice(["up", "down"]), default: "up", "count WARNING as up or down"),
         ConfigKey("report.latency_of", .choice(["all", "healthy"]), default: "all", "checks whose response times count"),
-        ConfigKey("report.format", .choice(["json", "csv", "markdown"]), default: "json", "output format"),
+        ConfigKey("report.format", .choice(["json", "csv", "markdown"]), default: "markdown", "output format"),
         ConfigKey("report.output_dir", .string, default: nil, "directory for <label>.<ext> report files"),
         ConfigKey("prune.older_than", .duration, default: "90d", "retention: rows older than this are archived and deleted"),
         ConfigKey("prune.archive_dir", .string, default: nil, "where archives are written"),

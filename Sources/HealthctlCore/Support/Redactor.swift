@@ -23,8 +23,9 @@ public enum Redactor {
             // header's scheme word is left for the next rule, which masks what follows it.
             (#"(?i)\b(\#(secretKeys))(\s*[=:]\s*)("?)\#(value)"#, "$1$2$3\(mask)"),
             (#"(?i)\b(\#(formOnlyKeys))(=)("?)\#(value)"#, "$1$2$3\(mask)"),
-            // Authorization headers: Bearer/Basic and a credential-looking word after "token".
-            (#"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*"#, "$1 \(mask)"),
+            // Authorization headers: whatever follows Bearer/Basic (over-masking is the safe side),
+            // and a credential-looking word after "token".
+            (#"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*"#, "$1 \(mask)"),
             (#"(?i)\b(token)\s+(?=[A-Za-z0-9\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*"#, "$1 \(mask)"),
             // JWTs: three base64url parts.
             (#"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"#, mask),

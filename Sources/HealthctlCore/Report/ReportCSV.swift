@@ -1,0 +1,57 @@
+import Foundation
+
+/// The CSV rendering (RFC 4180: CRLF line ends, quoted fields when needed, null as an empty field):
+/// one row per integration, or per integration and UTC day with `byDay`.
+public enum ReportCSV {
+    public static let columns = [
+        "integration_id", "provider", "checks_total", "healthy", "warning", "error", "unknown", "availability_count",
+        "availability_time", "coverage", "availability_strict", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
+        "incidents", "downtime_seconds", "mttr_seconds", "longest_incident_seconds", "slo_target", "slo_met",
+        "error_budget_remaining",
+    ]
+
+    public static func render(_ report: Report, byDay: Bool = false) -> String {
+        var header = columns
+        if byDay { header.insert("date", at: 1) }
+        var lines = [line(header)]
+        for item in report.integrations {
+            if byDay {
+                for day in item.daily {
+                    var fields = row(item.info, day.stats, day.slo)
+                    fields.insert(day.date.text, at: 1)
+                    lines.append(line(fields))
+                }
+            } else {
+                lines.append(line(row(item.info, item.stats, item.slo)))
+            }
+        }
+        return lines.joined()
+    }
+
+    private static func row(_ info: IntegrationInfo, _ stats: PeriodStats, _ slo: SLOStatus) -> [String] {
+        let checks = stats.checks
+        let availability = stats.availability
+        let latency = stats.latency
+        let incidents = stats.incidents
+        return [
+            info.id, info.provider ?? "", String(checks.total), String(checks.healthy), String(checks.warning),
+            String(checks.error), String(checks.unknown), number(availability.countBased), number(availability.timeWeighted),
+            number(availability.coverage), number(availability.strict), int(latency.p50), int(latency.p90), int(latency.p95),
+            int(latency.p99), int(latency.max), number(latency.mean), String(incidents.count),
+            number(Double(incidents.downtimeMs) / 1000), number(incidents.mttrSeconds),
+            number(incidents.longestMs.map { Double($0) / 1000 }), number(slo.target), slo.met.map { $0 ? "true" : "false" } ?? "",
+            number(slo.errorBudgetRemaining),
+        ]
+    }
+
+    private static func number(_ value: Double?) -> String { value.map(JSONValue.number) ?? "" }
+    private static func int(_ value: Int?) -> String { value.map(String.init) ?? "" }
+
+    private static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\r\n" }
+
+    /// Quotes a field holding a comma, quote, CR or LF, doubling its quotes.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

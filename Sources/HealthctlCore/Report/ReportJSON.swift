@@ -1,0 +1,240 @@
+/// The JSON rendering of a report (schema version 1, documented in docs/report-json-schema.md).
+/// Keys keep the documented order; nulls are written out, never left out.
+public enum ReportJSON {
+    public static func render(_ report: Report) -> String {
+        var out = ""
+        document(report).write(to: &out, indent: 0)
+        out += "\n"
+        return out
+    }
+
+    static func document(_ report: Report) -> JSONValue {
+        let settings = report.settings
+        var maxGapSeconds: JSONValue = .null
+        if case let .fixed(ms) = settings.maxGap { maxGapSeconds = seconds(ms) }
+        return .object([
+            ("schemaVersion", .int(Report.schemaVersion)),
+            ("generatedAt", time(report.generatedAtMs)),
+            ("window", .object([
+                ("since", time(report.window.sinceMs)),
+                ("until", time(report.window.untilMs)),
+                ("label", .string(report.window.label)),
+                ("lengthSeconds", seconds(report.window.lengthMs)),
+                ("cutAtNow", .bool(report.window.isCutAtNow)),
+                ("requestedUntil", report.window.requestedUntilMs.map(time) ?? .null),
+            ])),
+            ("settings", .object([
+                ("slo", .number(settings.slo.ratio)),
+                ("maxGap", .string(settings.maxGapText)),
+                ("maxGapSeconds", maxGapSeconds),
+                ("warningAs", .string(settings.warningAs.rawValue)),
+                ("latencyOf", .string(settings.latencyOf.rawValue)),
+                ("percentileMethod", .string(ReportSettings.percentileMethod)),
+                ("staleAfterSeconds", seconds(settings.staleAfterMs)),
+            ])),
+            ("fleet", fleet(report.fleet)),
+            ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0]) }),
+        ])
+    }
+
+    private static func fleet(_ fleet: FleetSummary) -> JSONValue {
+        .object([
+            ("integrations", .object([
+                ("total", .int(fleet.integrations)),
+                ("withData", .int(fleet.withData)),
+                ("noData", .int(fleet.noData)),
+                ("breachingSlo", .int(fleet.breachingSLO)),
+            ])),
+            ("checks", checks(fleet.checks)),
+            ("availability", availability(fleet.availability)),
+            ("latencyMs", latency(fleet.latency)),
+            ("incidents", .object([
+                ("count", .int(fleet.incidents)),
+                ("downtimeSeconds", seconds(fleet.downtimeMs)),
+            ])),
+            ("worst", .array(fleet.worst.map(JSONValue.string))),
+            ("topErrors", errors(fleet.topErrors, withIntegrations: true)),
+        ])
+    }
+
+    private static func integration(_ item: IntegrationReport) -> JSONValue {
+        let stats = item.stats
+        return .object([
+            ("id", .string(item.info.id)),
+            ("provider", item.info.provider.map(JSONValue.string) ?? .null),
+            ("hasData", .bool(item.hasData)),
+            ("maxGapSeconds", seconds(item.maxGapMs)),
+            ("current", .object([
+                ("healthStatus", .string(item.info.healthStatus.rawValue)),
+                ("lastHealthCheck", item.info.lastHealthCheckMs.map(time) ?? .null),
+                ("stale", .bool(item.stale)),
+            ])),
+            ("checks", checks(stats.checks)),
+            ("availability", availability(stats.availability)),
+            ("latencyMs", latency(stats.latency)),
+            ("incidents", incidents(stats.incidents, items: true)),
+            ("slo", .object([
+                ("target", .number(item.slo.target)),
+                ("met", item.slo.met.map(JSONValue.bool) ?? .null),
+                ("errorBudgetRemaining", optional(item.slo.errorBudgetRemaining)),
+                ("burnRate", optional(item.slo.burnRate)),
+                ("allowedDowntimeSeconds", .number(item.slo.allowedDowntimeSeconds)),
+            ])),
+            ("daily", .array(item.daily.map { day in
+                .object([
+                    ("date", .string(day.date.text)),
+                    ("checks", checks(day.stats.checks)),
+                    ("availability", availability(day.stats.availability)),
+                    ("latencyMs", latency(day.stats.latency)),
+                    ("incidents", incidents(day.stats.incidents, items: false)),
+                    ("sloMet", day.slo.met.map(JSONValue.bool) ?? .null),
+                ])
+            })),
+            ("topErrors", errors(item.topErrors, withIntegrations: false)),
+        ])
+    }
+
+    private static func checks(_ counts: CheckCounts) -> JSONValue {
+        .object([
+            ("total", .int(counts.total)),
+            ("healthy", .int(counts.healthy)),
+            ("warning", .int(counts.warning)),
+            ("error", .int(counts.error)),
+            ("unknown", .int(counts.unknown)),
+        ])
+    }
+
+    private static func availability(_ value: Availability) -> JSONValue {
+        .object([
+            ("countBased", optional(value.countBased)),
+            ("timeWeighted", optional(value.timeWeighted)),
+            ("coverage", .number(value.coverage)),
+            ("strict", .number(value.strict)),
+            ("upSeconds", seconds(value.upMs)),
+            ("downSeconds", seconds(value.downMs)),
+        ])
+    }
+
+    private static func latency(_ value: LatencySummary) -> JSONValue {
+        func int(_ number: Int?) -> JSONValue { number.map(JSONValue.int) ?? .null }
+        return .object([
+            ("count", .int(value.count)),
+            ("invalid", .int(value.invalid)),
+            ("min", int(value.min)),
+            ("mean", optional(value.mean)),
+            ("p50", int(value.p50)),
+            ("p90", int(value.p90)),
+            ("p95", int(value.p95)),
+            ("p99", int(value.p99)),
+            ("max", int(value.max)),
+        ])
+    }
+
+    private static func incidents(_ summary: IncidentSummary, items: Bool) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("count", .int(summary.count)),
+            ("downtimeSeconds", seconds(summary.downtimeMs)),
+            ("mttrSeconds", optional(summary.mttrSeconds)),
+            ("mtbfSeconds", optional(summary.mtbfSeconds)),
+            ("longestSeconds", summary.longestMs.map(seconds) ?? .null),
+        ]
+        if items {
+            fields.append(("items", .array(summary.items.map { incident in
+                .object([
+                    ("start", time(incident.startMs)),
+                    ("end", time(incident.endMs)),
+                    ("durationSeconds", seconds(incident.durationMs)),
+                    ("open", .bool(incident.open)),
+                    ("firstError", incident.firstError.map(JSONValue.string) ?? .null),
+                ])
+            })))
+        }
+        return .object(fields)
+    }
+
+    private static func errors(_ list: [ErrorCount], withIntegrations: Bool) -> JSONValue {
+        .array(list.map { entry in
+            var fields: [(String, JSONValue)] = [("message", .string(entry.message)), ("count", .int(entry.count))]
+            if withIntegrations { fields.append(("integrations", .int(entry.integrations))) }
+            return .object(fields)
+        })
+    }
+
+    private static func time(_ ms: Int64) -> JSONValue { .string(ISOTime.format(epochMilliseconds: ms)) }
+    private static func seconds(_ ms: Int64) -> JSONValue { .number(Double(ms) / 1000) }
+    private static func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+}
+
+/// A JSON value with ordered keys, written without Foundation.
+enum JSONValue {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    /// An array whose elements are built one at a time while writing, so a large document is
+    /// never held as a tree.
+    case lazyArray(Int, (Int) -> JSONValue)
+    case object([(String, JSONValue)])
+
+    func write(to out: inout String, indent: Int) {
+        switch self {
+        case .null: out += "null"
+        case let .bool(value): out += value ? "true" : "false"
+        case let .int(value): out += String(value)
+        case let .number(value): out += Self.number(value)
+        case let .string(value): Self.quote(value, into: &out)
+        case let .array(values):
+            Self.lazyArray(values.count, { values[$0] }).write(to: &out, indent: indent)
+        case let .lazyArray(count, element):
+            guard count > 0 else { out += "[]"; return }
+            out += "[\n"
+            for index in 0..<count {
+                out += String(repeating: "  ", count: indent + 1)
+                element(index).write(to: &out, indent: indent + 1)
+                out += index + 1 < count ? ",\n" : "\n"
+            }
+            out += String(repeating: "  ", count: indent) + "]"
+        case let .object(fields):
+            guard !fields.isEmpty else { out += "{}"; return }
+            out += "{\n"
+            for (index, (key, value)) in fields.enumerated() {
+                out += String(repeating: "  ", count: indent + 1)
+                Self.quote(key, into: &out)
+                out += ": "
+                value.write(to: &out, indent: indent + 1)
+                out += index + 1 < fields.count ? ",\n" : "\n"
+            }
+            out += String(repeating: "  ", count: indent) + "}"
+        }
+    }
+
+    /// Whole numbers without a fraction (`3600`), others in Swift's shortest round-trip form.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    static func quote(_ text: String, into out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
