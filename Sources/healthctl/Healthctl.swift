@@ -10,6 +10,8 @@ struct Healthctl: ParsableCommand {
         subcommands: [
             DoctorCommand.self,
             SchemaCommand.self,
+            PruneCommand.self,
+            ArchiveCommand.self,
         ]
     )
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -99,6 +100,11 @@ enum ArchiveFiles {
             buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             position += Int64(got)
         }
+    }
+
+    /// A finished SHA-256 as lowercase hex.
+    static func hex(_ hasher: SHA256) -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// Every `*.csv.gz` file under the given files and directories, sorted.

@@ -64,7 +64,7 @@ final class ArchiveDayFile {
         var next = manifest
         next.members.append(ArchiveManifest.Member(gzip: result.member, statistics: result.statistics, state: .pending))
         next.updateTotals()
-        next.sha256 = Self.hex(nextHasher)
+        next.sha256 = ArchiveFiles.hex(nextHasher)
         next.tool = "healthctl \(healthctlVersion)"
         try next.save(manifestPath)
         manifest = next
@@ -91,9 +91,5 @@ final class ArchiveDayFile {
             unlink(dataPath)
             unlink(manifestPath)
         }
-    }
-
-    static func hex(_ hasher: SHA256) -> String {
-        hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

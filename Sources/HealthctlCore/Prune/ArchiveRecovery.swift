@@ -80,7 +80,7 @@ enum ArchiveRecovery {
         }
         var hasher = SHA256()
         try ArchiveFiles.readRange(descriptor, offset: 0, count: manifest.fileBytes, path: dataPath) { hasher.update(bufferPointer: $0) }
-        manifest.sha256 = ArchiveDayFile.hex(hasher)
+        manifest.sha256 = ArchiveFiles.hex(hasher)
         try manifest.save(manifestPath)
     }
 
