@@ -13,6 +13,8 @@ struct Healthctl: ParsableCommand {
             SeedCommand.self,
             ConfigCommand.self,
             ReportCommand.self,
+            PruneCommand.self,
+            ArchiveCommand.self,
         ]
     )
 }

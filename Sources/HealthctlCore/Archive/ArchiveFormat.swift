@@ -1,0 +1,72 @@
+import PostgresClient
+
+/// What an archive file holds and where it lives.
+///
+/// One gzip-compressed CSV file per UTC day of `checkedAt`:
+/// `DIR/IntegrationHealthLog/YYYY/MM/YYYY-MM-DD.csv.gz`, with `YYYY-MM-DD.manifest.json` beside it.
+/// Each prune batch is one gzip member; the first member of a file starts with the header line,
+/// so the decompressed file (all members concatenated) is one CSV document.
+public enum ArchiveFormat {
+    /// Column order of every archive file, fixed whatever the table's physical order.
+    public static let columns = ["id", "integrationId", "status", "errorMessage", "responseTime", "checkedAt"]
+    public static let idColumn = 0
+    public static let integrationIdColumn = 1
+    public static let checkedAtColumn = 5
+
+    public static let headerLine = columns.joined(separator: ",") + "\n"
+    public static let tableDirectory = HealthSchema.logTableName
+    public static let dataSuffix = ".csv.gz"
+    public static let manifestSuffix = ".manifest.json"
+
+    /// `2026-10-20` for a UTC day given by any instant in it.
+    public static func dayName(epochMilliseconds: Int64) -> String {
+        String(PostgresTimestamp.format(epochMilliseconds: dayStart(epochMilliseconds: epochMilliseconds)).prefix(10))
+    }
+
+    /// Midnight UTC of the day holding the instant.
+    public static func dayStart(epochMilliseconds millis: Int64) -> Int64 {
+        let day: Int64 = 86_400_000
+        return millis >= 0 ? millis / day * day : ((millis - day + 1) / day) * day
+    }
+
+    /// `ROOT/IntegrationHealthLog/2026/10` for day `2026-10-20`.
+    public static func directory(root: String, day: String) -> String {
+        let parts = day.split(separator: "-")
+        return "\(root)/\(tableDirectory)/\(parts[0])/\(parts[1])"
+    }
+
+    public static func dataPath(root: String, day: String) -> String {
+        "\(directory(root: root, day: day))/\(day)\(dataSuffix)"
+    }
+
+    /// The manifest beside a data file: `2026-10-20.csv.gz` -> `2026-10-20.manifest.json`.
+    public static func manifestPath(forDataFile path: String) -> String {
+        String(path.dropLast(dataSuffix.count)) + manifestSuffix
+    }
+
+    /// The day a data file holds, from its name, or nil for a name that is not `YYYY-MM-DD.csv.gz`.
+    public static func day(ofDataFile path: String) -> String? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard name.hasSuffix(dataSuffix) else { return nil }
+        let day = String(name.dropLast(dataSuffix.count))
+        guard day.count == 10, ISOTime.parseEpochMilliseconds(day) != nil else { return nil }
+        return day
+    }
+
+    /// The column list of `RETURNING` / `SELECT` in archive order: times as ISO 8601 UTC with `Z`
+    /// (milliseconds, or microseconds when the column keeps them), everything else as PostgreSQL prints it.
+    static func selectList(_ schema: HealthSchema) -> String {
+        columns.map { name in
+            let column = quoteIdentifier(name)
+            guard name == "checkedAt" else { return column }
+            let utc = schema.checkedAtType == .timestamptz ? "\(column) AT TIME ZONE 'UTC'" : column
+            return "to_char(\(utc), '\(isoPattern(schema))')"
+        }.joined(separator: ", ")
+    }
+
+    private static func isoPattern(_ schema: HealthSchema) -> String {
+        let type = schema.logColumns.first { $0.name == "checkedAt" }?.formattedType ?? ""
+        let keepsMicroseconds = !(type.contains("(0)") || type.contains("(1)") || type.contains("(2)") || type.contains("(3)"))
+        return "YYYY-MM-DD\"T\"HH24:MI:SS." + (keepsMicroseconds ? "US" : "MS") + "\"Z\""
+    }
+}

@@ -1,0 +1,102 @@
+import Gzip
+import PostgresClient
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct RestoreOptions: Sendable {
+    public var paths: [String]
+    /// Do everything in a transaction, report, and roll back.
+    public var dryRun = false
+    /// Keep rows whose integration no longer exists (only possible without a foreign key).
+    public var includeOrphans = false
+    public var lockTimeoutMilliseconds: Int64 = 2000
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+public struct RestoreSummary: Codable, Sendable, Equatable {
+    public var files = 0
+    public var rowsRead = 0
+    public var inserted = 0
+    /// Rows whose id is already in the table (never archived twice, or restored before).
+    public var alreadyPresent = 0
+    /// Rows whose integration no longer exists.
+    public var orphaned = 0
+    /// Orphaned rows inserted anyway (`--include-orphans`).
+    public var orphansKept = 0
+    public var dryRun = false
+}
+
+/// `--include-orphans` asked for rows the foreign key forbids.
+public struct OrphansForbiddenError: CategorizedError, Sendable {
+    public var orphaned: Int
+    public var constraint: String
+    public var category: FailureCategory { .configuration }
+    public var description: String {
+        "\(orphaned) archived rows belong to integrations that no longer exist, and the foreign key \(constraint) does not allow keeping them; run without --include-orphans to skip them"
+    }
+}
+
+/// Loads archived rows back: every file verified first, then COPY into a temporary staging
+/// table and `INSERT ... ON CONFLICT (id) DO NOTHING`, all in one transaction.
+public enum ArchiveRestorer {
+    public static func run(connection: PostgresConnection, schema: HealthSchema, options: RestoreOptions) throws -> RestoreSummary {
+        let files = try ArchiveFiles.dataFiles(in: options.paths)
+        let report = try ArchiveVerifier.verify(paths: files)
+        guard report.problems.isEmpty else { throw ArchiveVerificationFailed(report: report) }
+        var summary = RestoreSummary(files: files.count, dryRun: options.dryRun)
+        try AdvisoryLock.acquire(.retention, on: connection)
+        defer { AdvisoryLock.release(.retention, on: connection) }
+        let staging = quoteIdentifier("healthctl_restore")
+        let columns = ArchiveFormat.columns.map(quoteIdentifier)
+        try databaseStep("restoring archived rows") {
+            try connection.query("BEGIN")
+            do {
+                try connection.set("lock_timeout", "\(options.lockTimeoutMilliseconds)ms", local: true)
+                try connection.query("CREATE TEMPORARY TABLE \(staging) (\(columns.map { "\($0) text" }.joined(separator: ", "))) ON COMMIT DROP")
+                for file in files {
+                    summary.rowsRead += try connection.copyIn("COPY \(staging) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
+                        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                        guard descriptor >= 0 else { throw ArchiveError.cannotRead(path: file, errno: errno) }
+                        defer { close(descriptor) }
+                        try GzipReader(fileDescriptor: descriptor).read(onData: { try writer.write(bytes: $0) })
+                    }
+                }
+                let integrationId = quoteIdentifier("integrationId")
+                let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(quoteIdentifier("id")) = CAST(s.\(integrationId) AS \(type(of: "integrationId", schema))))"
+                summary.orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
+                let keepOrphans = options.includeOrphans && summary.orphaned > 0
+                if keepOrphans, let foreignKey = schema.foreignKey {
+                    throw OrphansForbiddenError(orphaned: summary.orphaned, constraint: foreignKey.name)
+                }
+                let values = ArchiveFormat.columns.map { name in
+                    let column = "s.\(quoteIdentifier(name))"
+                    guard name == "checkedAt" else { return "CAST(\(column) AS \(type(of: name, schema)))" }
+                    return schema.checkedAtType == .timestamptz ? "CAST(\(column) AS timestamptz)" : "(CAST(\(column) AS timestamptz) AT TIME ZONE 'UTC')"
+                }
+                summary.inserted = try connection.query(
+                    """
+                    INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
+                    SELECT \(values.joined(separator: ", ")) FROM \(staging) s \(keepOrphans ? "" : "WHERE NOT \(orphan)")
+                    ON CONFLICT (\(quoteIdentifier("id"))) DO NOTHING
+                    """
+                ).affectedRows
+                summary.orphansKept = keepOrphans ? summary.orphaned : 0
+                summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
+                try connection.query(options.dryRun ? "ROLLBACK" : "COMMIT")
+            } catch {
+                _ = try? connection.query("ROLLBACK")
+                throw error
+            }
+        }
+        return summary
+    }
+
+    private static func type(of column: String, _ schema: HealthSchema) -> String {
+        schema.logColumns.first { $0.name == column }?.formattedType ?? "text"
+    }
+}

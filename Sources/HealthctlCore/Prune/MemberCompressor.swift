@@ -1,0 +1,112 @@
+import Foundation
+import Gzip
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Compresses one batch into one gzip member on a thread of its own, so compression overlaps
+/// the server's DELETE and the transfer of the next chunks.
+///
+/// The caller hands over COPY output chunk by chunk (`submit`), then waits for the finished
+/// member (`finish`). The thread also reads the CSV to count rows and find the `checkedAt` and
+/// id ranges the manifest records.
+final class MemberCompressor: @unchecked Sendable {
+    struct Result {
+        var member: GzipMember
+        var statistics: RowStatistics
+    }
+
+    private let condition = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var inputEnded = false
+    private var outcome: Swift.Result<Result, Error>?
+    private let maximumQueued = 64
+
+    private let writer: GzipWriter
+    private var reader = CSVReader()
+    private var collector: RowStatisticsCollector
+    private let path: String
+
+    /// Starts a member at the descriptor's current offset; `header` is written first, uncounted.
+    init(fileDescriptor: Int32, level: Int32, header: String?, numericIds: Bool, path: String) throws {
+        self.path = path
+        collector = RowStatisticsCollector(numericIds: numericIds)
+        do {
+            writer = try GzipWriter(fileDescriptor: fileDescriptor, level: level)
+            if let header { try writer.write(header) }
+        } catch {
+            throw Self.archiveError(error, path: path)
+        }
+        let thread = Thread { [self] in self.work() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// True once the thread has failed; the caller should stop feeding and call `finish`.
+    var hasFailed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if case .failure = outcome { return true }
+        return false
+    }
+
+    func submit(_ chunk: UnsafeRawBufferPointer) {
+        let copy = [UInt8](chunk)
+        condition.lock()
+        while queue.count >= maximumQueued && outcome == nil { condition.wait() }
+        if outcome == nil { queue.append(copy) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Ends the input and waits for the member to be complete on disk (not yet synced).
+    func finish() throws -> Result {
+        condition.lock()
+        inputEnded = true
+        condition.broadcast()
+        while outcome == nil { condition.wait() }
+        let result = outcome!
+        condition.unlock()
+        return try result.get()
+    }
+
+    private func work() {
+        let result = Swift.Result<Result, Error> {
+            while let chunk = nextChunk() {
+                try reader.feed(chunk) { record in
+                    guard record.fieldCount == ArchiveFormat.columns.count else {
+                        throw ArchiveError.damaged(path: path, member: nil, problem: "the server sent \(record.fieldCount) columns, expected \(ArchiveFormat.columns.count)")
+                    }
+                    collector.add(record)
+                }
+                try chunk.withUnsafeBytes { try writer.write($0) }
+            }
+            try reader.finish()
+            return Result(member: try writer.finishMember(), statistics: collector.statistics)
+        }.mapError { Self.archiveError($0, path: path) }
+        condition.lock()
+        outcome = result
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func nextChunk() -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !inputEnded { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        condition.signal()
+        return queue.removeFirst()
+    }
+
+    static func archiveError(_ error: Error, path: String) -> Error {
+        if case let GzipError.system(operation, code) = error {
+            return ArchiveError.cannotWrite(path: path, operation: operation, errno: code)
+        }
+        return error
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A database with migration 005 and health log rows whose error messages hold commas, quotes,
+/// line breaks, empty strings and NULLs, plus a copy of the original rows to check against.
+final class PruneFixture: @unchecked Sendable {
+    let database: TestDatabase
+    let connection: PostgresConnection
+    let archive: URL
+    static let log = "\"IntegrationHealthLog\""
+
+    /// `rows` rows, one every 30 seconds from 2026-09-01T00:00:00Z, so 2880 per day.
+    init(_ name: String, rows: Int = 6000) throws {
+        archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-prune-\(UUID().uuidString)")
+        database = try TestDatabase(name)
+        let applied = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
+        guard applied.status == 0 else { throw FixtureError(message: applied.stderr) }
+        connection = try database.connect()
+        try connection.execute(script: """
+            INSERT INTO "Integration"(id, "userId", provider, "updatedAt") SELECT 'int' || g, 'user', 'google', now() FROM generate_series(1, 10) g;
+            """)
+        try insert(from: 1, count: rows, start: "2026-09-01")
+        try connection.execute(script: "CREATE TABLE original AS SELECT * FROM \(Self.log)")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: archive) }
+
+    func insert(from first: Int, count: Int, start: String, prefix: String = "log") throws {
+        try connection.query(
+            """
+            INSERT INTO \(Self.log) (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
+            SELECT $1 || g, 'int' || (g % 10 + 1), (ARRAY['HEALTHY','WARNING','ERROR','UNKNOWN'])[g % 4 + 1]::"IntegrationHealthStatus",
+                CASE g % 6 WHEN 0 THEN NULL WHEN 1 THEN '' WHEN 2 THEN E'invalid_grant, "token" expired\\nline two' WHEN 3 THEN 'x,y' WHEN 4 THEN md5(g::text) ELSE 'NULL' END,
+                CASE WHEN g % 7 = 0 THEN NULL ELSE g % 997 END,
+                $2::timestamp + (g - $3) * interval '30 seconds' + (g % 1000) * interval '1 millisecond'
+            FROM generate_series($3::int, $3::int + $4::int - 1) g
+            """, [prefix, start, first, count])
+    }
+
+    func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> HealthctlProcess.Output {
+        try HealthctlProcess.run(arguments + ["--database-url", database.url], environment: environment)
+    }
+
+    /// Runs a subcommand that needs no database.
+    func runOffline(_ arguments: [String]) throws -> HealthctlProcess.Output { try HealthctlProcess.run(arguments) }
+
+    func prune(_ extra: [String] = [], before: String = "2026-09-03T00:00:00Z", environment: [String: String?] = [:]) throws -> HealthctlProcess.Output {
+        try run(["prune", "--before", before, "--archive-dir", archive.path] + extra, environment: environment)
+    }
+
+    func count(_ sql: String) throws -> Int { try connection.query(sql).first?.int(0) ?? -1 }
+
+    func hash(_ table: String) throws -> String {
+        try connection.query("SELECT md5(string_agg(t::text, chr(10) ORDER BY id)) FROM \(table) t").first?.string(0) ?? ""
+    }
+
+    /// The guarantee: the archive verifies, no row is both in the table and in the archive, and
+    /// restoring the archive gives back exactly the original rows (plus `extra`, when given).
+    func expectEveryRowInDatabaseXorArchive(expected: String = "original") throws {
+        let verify = try runOffline(["archive", "verify", archive.path])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        if FileManager.default.fileExists(atPath: archive.path) {
+            let dry = try run(["archive", "restore", archive.path, "--dry-run", "--format", "json"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.stdout.contains("\"alreadyPresent\" : 0"), "\(dry.stdout)")
+            let restore = try run(["archive", "restore", archive.path])
+            #expect(restore.status == 0, "\(restore.stderr)")
+        }
+        #expect(try hash(Self.log) == hash(expected))
+    }
+}
+
+struct FixtureError: Error { var message: String }
+
+@Suite(.serialized) struct PruneEndToEndTests {
+    @Test func pruneThenRestoreGivesBackExactlyTheOriginalRows() throws {
+        let fixture = try PruneFixture("prune_roundtrip")
+        let dry = try fixture.prune(["--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("2026-09-01  2880 rows"))
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 6000)
+
+        let output = try fixture.prune(["--batch-size", "1000", "--format", "json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("\"rowsArchived\" : 5760"))
+        #expect(output.stdout.contains("\"files\" : 2"))
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'") == 0)
+
+        let day = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-01.csv.gz").path
+        let attributes = try FileManager.default.attributesOfItem(atPath: day)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let directory = try FileManager.default.attributesOfItem(atPath: fixture.archive.appendingPathComponent("IntegrationHealthLog/2026").path)
+        #expect((directory[.posixPermissions] as? Int) == 0o700)
+
+        // A second run finds nothing more to do.
+        let again = try fixture.prune()
+        #expect(again.stdout.hasPrefix("archived 0 rows"))
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func archiveReadsBackWithPsqlCopyKeepingNullAndEmptyApart() throws {
+        let fixture = try PruneFixture("prune_psql", rows: 200)
+        #expect(try fixture.prune().status == 0)
+        try fixture.connection.execute(script: "CREATE TABLE back (LIKE original)")
+        let file = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-01.csv.gz").path
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "gzip -dc '\(file)' | psql -q -d \(fixture.database.name) -c '\\copy back (id, \"integrationId\", status, \"errorMessage\", \"responseTime\", \"checkedAt\") FROM STDIN CSV HEADER'"]
+        try shell.run()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+        #expect(try fixture.hash("back") == fixture.hash("original"))
+        #expect(try fixture.count("SELECT count(*) FROM back WHERE \"errorMessage\" IS NULL") == 33)
+        #expect(try fixture.count("SELECT count(*) FROM back WHERE \"errorMessage\" = ''") == 34)
+    }
+
+    @Test(arguments: ["during-copy", "after-member-written", "after-fsync", "after-manifest-pending", "after-commit"])
+    func killedAtAFaultPointTheNextRunCompletes(point: String) throws {
+        let fixture = try PruneFixture("prune_fault")
+        let killed = try fixture.prune(["--batch-size", "700"], environment: ["HEALTHCTL_FAULT": "\(point)@3"])
+        #expect(killed.status == SIGKILL)
+        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "700", "--format", "json"]) }
+        #expect(final.status == 0, "\(final.stderr)")
+        // Every point after the first bytes reach the file leaves something to repair.
+        if point != "during-copy" { #expect(final.stdout.contains("\"filesRepaired\" : 1"), "\(final.stdout)") }
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func killedAtRandomMomentsManyTimesLosesNothing() throws {
+        let fixture = try PruneFixture("prune_kill", rows: 12000)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10 {
+            let process = try start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--database-url", fixture.database.url])
+            usleep(UInt32.random(in: 30_000...400_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "300"], before: "2026-09-05T00:00:00Z") }
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-05'") == 0)
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func fullDiskExits73AndKeepsUnarchivedRows() throws {
+        let fixture = try PruneFixture("prune_full", rows: 20000)
+        try FileManager.default.createDirectory(at: fixture.archive, withIntermediateDirectories: true)
+        let mount = try shell("mount -t tmpfs -o size=96k tmpfs '\(fixture.archive.path)'")
+        try #require(mount == 0, "mounting a tmpfs needs root")
+        defer { _ = try? shell("umount '\(fixture.archive.path)'") }
+        let output = try fixture.prune(["--batch-size", "1000"], before: "2026-09-08T00:00:00Z")
+        #expect(output.status == 73, "\(output.stderr)")
+        #expect(output.stderr.contains("No space left on device"))
+        let left = try fixture.count("SELECT count(*) FROM \(PruneFixture.log)")
+        #expect(left > 0 && left < 20000)
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func unwritableArchiveDirectoryExits73AndDeletesNothing() throws {
+        let fixture = try PruneFixture("prune_unwritable", rows: 100)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-file-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try fixture.run(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", file.path + "/archive"])
+        #expect(output.status == 73)
+        #expect(output.stderr.contains("Not a directory"))
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 100)
+    }
+
+    @Test func refusesWithoutArchiveDirectory() throws {
+        let fixture = try PruneFixture("prune_refuse", rows: 10)
+        let output = try fixture.run(["prune", "--older-than", "1d"])
+        #expect(output.status == 64)
+        #expect(output.stderr.contains("--archive-dir"))
+        let deleted = try fixture.run(["prune", "--older-than", "1d", "--no-archive", "--format", "json"])
+        #expect(deleted.stdout.contains("\"rowsDeleted\" : 10"))
+    }
+
+    @Test func secondRunExits75WhileTheLockIsHeld() throws {
+        let fixture = try PruneFixture("prune_lock", rows: 10)
+        let holder = try fixture.database.connect()
+        try holder.query("SELECT pg_advisory_lock(hashtext('healthctl:retention'))")
+        let started = Date()
+        let output = try fixture.prune()
+        #expect(output.status == 75)
+        #expect(output.stderr.contains("another prune or archive restore run holds the lock"))
+        #expect(Date().timeIntervalSince(started) < 10)
+        let restore = try fixture.run(["archive", "restore", fixture.archive.path])
+        #expect(restore.status != 0)
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 10)
+    }
+
+    @Test func applicationInsertsDuringPruneLoseNothing() throws {
+        let fixture = try PruneFixture("prune_concurrent")
+        try fixture.connection.execute(script: "CREATE TABLE inserted (LIKE original)")
+        let url = fixture.database
+        let finished = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            defer { finished.signal() }
+            guard let connection = try? url.connect() else { return }
+            for round in 0..<40 {
+                // Old rows (inside the pruned range) and recent ones, as a late-reporting app would.
+                _ = try? connection.query(
+                    """
+                    WITH i AS (INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
+                        VALUES ('late' || $1::int, 'int1', 'ERROR', 'late, "old"', NULL, '2026-09-01 12:00:00'::timestamp + $1::int * interval '1 minute'),
+                               ('new' || $1::int, 'int2', 'HEALTHY', NULL, 5, '2026-11-01 00:00:00'::timestamp + $1::int * interval '1 minute')
+                        RETURNING *)
+                    INSERT INTO inserted SELECT * FROM i
+                    """, [round])
+                usleep(10_000)
+            }
+        }
+        writer.start()
+        let output = try fixture.prune(["--batch-size", "200", "--pause", "5ms"])
+        #expect(output.status == 0, "\(output.stderr)")
+        finished.wait()
+        #expect(try fixture.count("SELECT count(*) FROM inserted") == 80)
+        try fixture.connection.execute(script: "INSERT INTO original SELECT * FROM inserted")
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func verifyCatchesFlippedByteTruncationDeletedMemberAndManifestMismatch() throws {
+        let fixture = try PruneFixture("prune_verify", rows: 3000)
+        #expect(try fixture.prune(["--batch-size", "800"]).status == 0)
+        let file = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-01.csv.gz")
+        let manifestURL = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-01.manifest.json")
+        let original = try Data(contentsOf: file)
+        let manifest = try String(contentsOf: manifestURL, encoding: .utf8)
+        let memberTwo = try #require(manifest.range(of: "\"offset\" : [1-9][0-9]*", options: .regularExpression))
+        let secondOffset = Int(manifest[memberTwo].split(separator: " ").last!)!
+
+        func expectFailure(_ contains: String) throws {
+            let output = try fixture.runOffline(["archive", "verify", fixture.archive.path])
+            #expect(output.status == 65)
+            #expect(output.stdout.contains(contains), "\(output.stdout)")
+            #expect(output.stderr.contains("2026-09-01.csv.gz"))
+        }
+
+        var flipped = original
+        flipped[secondOffset + 100] ^= 0x10
+        try flipped.write(to: file)
+        try expectFailure("member 1")
+
+        try original.prefix(original.count - 10).write(to: file)
+        try expectFailure("truncated")
+
+        var secondEnd = original.count
+        if let range = manifest.range(of: "\"offset\" : \(secondOffset)\n") {
+            let rest = manifest[range.upperBound...]
+            if let next = rest.range(of: "\"offset\" : [0-9]+", options: .regularExpression) {
+                secondEnd = Int(rest[next].split(separator: " ").last!)!
+            }
+        }
+        try (original.prefix(secondOffset) + original.suffix(from: secondEnd)).write(to: file)
+        try expectFailure("gzip members")
+
+        try original.write(to: file)
+        #expect(try fixture.runOffline(["archive", "verify", fixture.archive.path]).status == 0)
+        try manifest.replacingOccurrences(of: "\"rows\" : 800", with: "\"rows\" : 801").write(to: manifestURL, atomically: true, encoding: .utf8)
+        try expectFailure("row count")
+    }
+
+    // MARK: Helpers
+
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// After a kill the old server session may hold the lock a moment longer (exit 75): retry.
+    func runUntilNotLocked(_ body: () throws -> HealthctlProcess.Output) throws -> HealthctlProcess.Output {
+        for _ in 0..<50 {
+            let output = try body()
+            if output.status != 75 { return output }
+            usleep(100_000)
+        }
+        return try body()
+    }
+
+    @discardableResult
+    func shell(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
