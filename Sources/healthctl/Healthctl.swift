@@ -10,6 +10,7 @@ struct Healthctl: ParsableCommand {
         subcommands: [
             DoctorCommand.self,
             SchemaCommand.self,
+            BackfillCommand.self,
         ]
     )
 }
