@@ -15,6 +15,7 @@ struct Healthctl: ParsableCommand {
             ReportCommand.self,
             PruneCommand.self,
             ArchiveCommand.self,
+            BackfillCommand.self,
         ]
     )
 }

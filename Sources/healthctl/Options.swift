@@ -76,3 +76,12 @@ struct RunContext {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
+
+/// Parses a duration flag (`500ms`, `30s`, `5m`, `7d`); nil when the flag was not given.
+func durationOption(_ text: String?, _ flag: String) throws -> Int64? {
+    guard let text else { return nil }
+    guard let millis = DurationText.parseMilliseconds(text) else {
+        throw UsageError("invalid \(flag) \"\(text)\" (examples: 500ms, 30s, 5m, 7d)")
+    }
+    return millis
+}

@@ -74,10 +74,10 @@ struct PruneCommand: ParsableCommand {
             }
             var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
             options.batchSize = batchSize
-            options.pauseMilliseconds = try duration(settings.text("prune.pause", flag: pause), "--pause") ?? 0
-            options.maxRuntimeMilliseconds = try duration(settings.text("prune.max_runtime", flag: maxRuntime), "--max-runtime")
-            options.lockTimeoutMilliseconds = try duration(lockTimeout, "--lock-timeout") ?? 2000
-            options.statementTimeoutMilliseconds = try duration(statementTimeout, "--statement-timeout") ?? 300_000
+            options.pauseMilliseconds = try durationOption(settings.text("prune.pause", flag: pause), "--pause") ?? 0
+            options.maxRuntimeMilliseconds = try durationOption(settings.text("prune.max_runtime", flag: maxRuntime), "--max-runtime")
+            options.lockTimeoutMilliseconds = try durationOption(lockTimeout, "--lock-timeout") ?? 2000
+            options.statementTimeoutMilliseconds = try durationOption(statementTimeout, "--statement-timeout") ?? 300_000
             let bar = TerminalProgress(quiet: context.quiet)
             options.countFirst = !context.quiet && isatty(STDERR_FILENO) == 1
             let stop = StopRequest()
@@ -103,12 +103,6 @@ struct PruneCommand: ParsableCommand {
         default:
             throw UsageError("give exactly one of --older-than and --before")
         }
-    }
-
-    private func duration(_ text: String?, _ flag: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let millis = DurationText.parseMilliseconds(text) else { throw UsageError("invalid \(flag) \"\(text)\" (examples: 500ms, 30s, 5m)") }
-        return millis
     }
 
     private func render(_ plan: PrunePlan) -> String {

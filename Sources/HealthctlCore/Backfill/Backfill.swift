@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import PostgresClient
+
+public struct BackfillOptions: Sendable {
+    /// `--max-age` in milliseconds; nil: evidence of any age counts.
+    public var maxAgeMilliseconds: Int64?
+    /// `--max-age` as the user wrote it, for the report.
+    public var maxAgeText: String?
+    public var tokenRules = true
+    public var dryRun = false
+    public var batchSize = 1000
+    public var pauseMilliseconds: Int64 = 0
+    public var maxRuntimeMilliseconds: Int64?
+    public var lockTimeoutMilliseconds: Int64 = 1000
+    public var statementTimeoutMilliseconds: Int64 = 30_000
+    /// Ids to list per table line (`--verbose`); 0 lists none.
+    public var sampleSize = 0
+    /// UNKNOWN integrations read (and their evidence looked up) at a time, bounding memory.
+    public var roundSize = 50_000
+
+    public init() {}
+}
+
+/// `healthctl backfill`: gives every still-`UNKNOWN` integration the status its evidence supports.
+///
+/// Reads first, writes briefly: the candidates and their latest log rows are read outside any
+/// transaction; each batch is then one short transaction that locks only the rows it changes
+/// (`FOR UPDATE SKIP LOCKED`, so rows the application holds are left for the next run) and
+/// re-checks in the UPDATE that the row is still `UNKNOWN` with the `lastHealthCheck` that was read,
+/// so a write by the application in the meantime always wins. It never inserts log rows.
+public struct Backfill {
+    let connection: PostgresConnection
+    let schema: HealthSchema
+    let options: BackfillOptions
+    let stop: StopRequest
+    let progress: ProgressHandler?
+    let logger: Logger
+    private let sql: BackfillSQL
+
+    public init(
+        connection: PostgresConnection, schema: HealthSchema, options: BackfillOptions, stop: StopRequest = StopRequest(),
+        progress: ProgressHandler? = nil, logger: Logger = Logger(label: "healthctl.backfill")
+    ) {
+        self.connection = connection
+        self.schema = schema
+        self.options = options
+        self.stop = stop
+        self.progress = progress
+        self.logger = logger
+        sql = BackfillSQL(schema: schema)
+    }
+
+    public func run() throws -> BackfillSummary {
+        let started = Date()
+        // A dry run changes nothing, so it does not keep a real run (a nightly job) from starting.
+        if !options.dryRun { try AdvisoryLock.acquire(.backfill, on: connection) }
+        defer { if !options.dryRun { AdvisoryLock.release(.backfill, on: connection) } }
+
+        let nowMicros = try databaseStep("reading the server clock") {
+            try connection.query("SELECT \(BackfillSQL.epochMicrosecondsSQL("now()"))").first?.int64(0) ?? 0
+        }
+        let cutoffMicros = options.maxAgeMilliseconds.map { nowMicros - $0 * 1000 }
+        let ruleOptions = BackfillRuleOptions(maxAgeCutoffMicros: cutoffMicros, tokenRules: options.tokenRules)
+        let finder = EvidenceFinder(connection: connection, sql: sql, cutoffMilliseconds: cutoffMicros.map { $0 / 1000 })
+        let total = try databaseStep("counting UNKNOWN integrations") {
+            try connection.query("SELECT count(*) FROM \(schema.integrationTable) WHERE \"healthStatus\" = 'UNKNOWN'").first?.int(0) ?? 0
+        }
+        progress?(JobProgress(done: 0, total: total, unit: "integrations"))
+
+        var tally = BackfillTally(sampleSize: options.sampleSize)
+        var summary = BackfillSummary(
+            dryRun: options.dryRun, maxAge: options.maxAgeText, tokenRules: options.tokenRules, examined: 0, transitions: [],
+            updated: 0, skippedLocked: 0, skippedChanged: 0, batches: BackfillTransactionStats(),
+            evidence: BackfillEvidenceStats(), durationSeconds: 0, stoppedBy: nil)
+        var lastId: String?
+        rounds: while true {
+            let candidates = try databaseStep("reading UNKNOWN integrations") { try readCandidates(after: lastId) }
+            guard let last = candidates.last else { break }
+            lastId = last.id
+            let evidence = try databaseStep("finding the latest log rows") {
+                try finder.find(candidates.map(\.id), stats: &summary.evidence)
+            }
+            logger.debug("evidence looked up", metadata: ["integrations": "\(candidates.count)", "windows": "\(summary.evidence.windows)"])
+            for start in stride(from: 0, to: candidates.count, by: options.batchSize) {
+                if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
+                    stop.request("--max-runtime reached")
+                }
+                if let reason = stop.stopReason {
+                    summary.stoppedBy = reason
+                    break rounds
+                }
+                if summary.examined > 0 { pause() }
+                let batch = candidates[start..<min(start + options.batchSize, candidates.count)]
+                let decisions = batch.map { candidate in
+                    (candidate, BackfillRules.decide(candidate, evidence: evidence[candidate.id] ?? .noLogs, options: ruleOptions))
+                }
+                let writes = decisions.filter { $0.1.changesRow }
+                var written = Set<String>()
+                if !options.dryRun, !writes.isEmpty {
+                    let outcome = try databaseStep("updating batch \(summary.batches.count + 1)") { try apply(writes) }
+                    summary.batches.record(milliseconds: outcome.milliseconds)
+                    written = outcome.updatedIds
+                    summary.updated += written.count
+                    summary.skippedLocked += outcome.stillUnknown - written.count
+                    summary.skippedChanged += writes.count - outcome.stillUnknown
+                }
+                for (candidate, decision) in decisions where options.dryRun || !decision.changesRow || written.contains(candidate.id) {
+                    tally.record(decision, id: candidate.id)
+                }
+                summary.examined += batch.count
+                progress?(JobProgress(done: summary.examined, total: max(total, summary.examined), unit: "integrations"))
+            }
+            if candidates.count < options.roundSize { break }
+        }
+        summary.transitions = tally.transitions
+        summary.durationSeconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    /// The next UNKNOWN integrations in id order, with the token facts the rules need.
+    private func readCandidates(after lastId: String?) throws -> [BackfillCandidate] {
+        let isActive = schema.hasIsActive ? "i.\"isActive\"" : "NULL::bool"
+        let tokenExpired = schema.hasTokenExpiry ? "i.\"tokenExpiry\" < now()" : "NULL::bool"
+        let hasRefreshToken = schema.hasRefreshToken ? "coalesce(i.\"refreshToken\" <> '', false)" : "NULL::bool"
+        var parameters: [any PostgresParameter] = [options.roundSize]
+        var keyset = ""
+        if let lastId {
+            parameters.append(lastId)
+            keyset = "AND i.id > $2::\(sql.idType)"
+        }
+        let result = try connection.query(
+            """
+            SELECT i.id::text, \(BackfillSQL.epochMicrosecondsSQL("i.\"lastHealthCheck\"")), i."lastHealthCheck"::text,
+                   \(isActive), \(tokenExpired), \(hasRefreshToken)
+            FROM \(schema.integrationTable) i
+            WHERE i."healthStatus" = 'UNKNOWN' \(keyset)
+            ORDER BY i.id
+            LIMIT $1
+            """, parameters)
+        return result.rows.compactMap { row in
+            guard let id = row[0] else { return nil }
+            return BackfillCandidate(
+                id: id, lastHealthCheckMicros: row.int64(1), lastHealthCheckText: row[2], isActive: row.bool(3),
+                tokenExpired: row.bool(4), hasRefreshToken: row.bool(5))
+        }
+    }
+
+    private struct BatchOutcome {
+        var updatedIds: Set<String>
+        /// Planned rows still UNKNOWN with the `lastHealthCheck` read, in the UPDATE's snapshot.
+        var stillUnknown: Int
+        var milliseconds: Double
+    }
+
+    /// One short transaction: lock the planned rows that are still as read (skipping rows another
+    /// transaction holds), update them, commit.
+    private func apply(_ writes: [(BackfillCandidate, BackfillDecision)]) throws -> BatchOutcome {
+        let table = schema.integrationTable
+        let unchanged = """
+            i."healthStatus" = 'UNKNOWN' AND i."lastHealthCheck" IS NOT DISTINCT FROM p.seen::\(sql.lastHealthCheckType)
+            """
+        let statement = """
+            WITH planned AS (
+                SELECT * FROM unnest($1::\(sql.idArrayType), $2::text[], $3::text[], $4::text[]) AS p(id, status, checked, seen)
+            ), claimed AS (
+                SELECT i.id FROM \(table) i JOIN planned p ON p.id = i.id
+                WHERE \(unchanged)
+                ORDER BY i.id
+                FOR UPDATE OF i SKIP LOCKED
+            ), updated AS (
+                UPDATE \(table) i
+                SET "healthStatus" = p.status::\(sql.statusType),
+                    "lastHealthCheck" = coalesce(p.checked::\(sql.lastHealthCheckType), i."lastHealthCheck")
+                FROM planned p JOIN claimed c ON c.id = p.id
+                WHERE i.id = p.id AND \(unchanged)
+                RETURNING i.id
+            )
+            SELECT u.id::text, NULL::int8 FROM updated u
+            UNION ALL
+            SELECT NULL, count(*) FROM planned p JOIN \(table) i ON i.id = p.id WHERE \(unchanged)
+            """
+        let parameters: [any PostgresParameter] = [
+            PostgresArrayText.format(writes.map(\.0.id)),
+            PostgresArrayText.format(writes.map(\.1.status.rawValue)),
+            PostgresArrayText.format(writes.map(\.1.lastHealthCheckText)),
+            PostgresArrayText.format(writes.map(\.0.lastHealthCheckText)),
+        ]
+        let began = DispatchTime.now().uptimeNanoseconds
+        let result = try connection.transaction {
+            try connection.query(
+                "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                ["\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms"])
+            return try connection.query(statement, parameters)
+        }
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1_000_000
+        var outcome = BatchOutcome(updatedIds: [], stillUnknown: 0, milliseconds: milliseconds)
+        for row in result.rows {
+            if let id = row[0] { outcome.updatedIds.insert(id) } else { outcome.stillUnknown = row.int(1) ?? 0 }
+        }
+        return outcome
+    }
+
+    /// `--pause` between batches, cut short by a stop request.
+    private func pause() {
+        var remaining = options.pauseMilliseconds
+        while remaining > 0, !stop.isRequested {
+            let step = min(remaining, 100)
+            Thread.sleep(forTimeInterval: Double(step) / 1000)
+            remaining -= step
+        }
+    }
+}
