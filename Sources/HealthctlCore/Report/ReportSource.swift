@@ -175,8 +175,12 @@ public enum ReportSource {
         }
         let responseTime = schema.logColumns.first { $0.name == "responseTime" }.map { ["int2", "int4", "int8"].contains($0.typeName) } == true
             ? "\"responseTime\"" : "round(\"responseTime\")::int8"
+        // Binary COPY sends text and enum labels alike as their bytes, so only ids that are not
+        // `text` need a cast (uuid, integers; `char(n)` to drop its padding as `"id"::text` does).
+        let idIsText = schema.logColumns.first { $0.name == "integrationId" }?.typeName == "text"
+        let integrationId = idIsText ? "\"integrationId\"" : "\"integrationId\"::text"
         var sql = """
-            COPY (SELECT "integrationId"::text, "status"::text, "checkedAt", \(responseTime), "errorMessage"::text
+            COPY (SELECT \(integrationId), "status", "checkedAt", \(responseTime), "errorMessage"
             FROM \(schema.logTable)
             WHERE "checkedAt" >= \(bound("report_since")) AND "checkedAt" < \(bound("report_until"))
             """
