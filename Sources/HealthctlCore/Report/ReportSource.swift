@@ -44,10 +44,7 @@ public enum ReportSource {
         return try databaseStep("reading the report data") {
             try main.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             defer { _ = try? main.query("COMMIT") }
-            let snapshot = try main.query("SELECT pg_export_snapshot()").first?.string(0) ?? ""
-            guard snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-                throw PostgresError(kind: .unexpectedResponse, message: "unexpected snapshot name")
-            }
+            let snapshot = try exportSnapshot(main, logger: logger)
             let integrations = try loadIntegrations(main, schema: schema, selection: selection)
             try checkSelection(main, schema: schema, selection: selection, found: integrations)
 
@@ -68,6 +65,22 @@ public enum ReportSource {
                 inputs[position].carryIn = carryIns[inputs[position].info.id]
             }
             return Loaded(inputs: inputs, messages: messages, rows: rows)
+        }
+    }
+
+    /// Exports the main connection's snapshot for the copy connections. Where that is refused
+    /// (some standbys and poolers), each connection reads its own snapshot: the time slices do not
+    /// overlap, so no check is counted twice, only checks written meanwhile may differ.
+    private static func exportSnapshot(_ connection: PostgresConnection, logger: Logger) throws -> String? {
+        try connection.query("SAVEPOINT healthctl_snapshot")
+        do {
+            let name = try connection.query("SELECT pg_export_snapshot()").first?.string(0) ?? ""
+            guard !name.isEmpty, name.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return nil }
+            return name
+        } catch let error as PostgresError {
+            try connection.query("ROLLBACK TO SAVEPOINT healthctl_snapshot")
+            logger.notice("cannot share one snapshot between connections (\(error.message)); reading each time slice in its own")
+            return nil
         }
     }
 
@@ -124,7 +137,7 @@ public enum ReportSource {
     // MARK: Checks
 
     private static func copyChecks(
-        target: ConnectionTarget, schema: HealthSchema, snapshot: String, selection: ReportSelection, window: ReportWindow,
+        target: ConnectionTarget, schema: HealthSchema, snapshot: String?, selection: ReportSelection, window: ReportWindow,
         index: IntegrationIndex
     ) throws -> ([CheckSeries], MessageTable, Int) {
         let sql = copySQL(schema: schema, filtered: selection.isFiltered)
@@ -135,7 +148,7 @@ public enum ReportSource {
             Result {
                 let connection = try target.connect()
                 try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+                if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
                 try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slices[slice].lowerBound), local: true)
                 try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slices[slice].upperBound), local: true)
                 try connection.set("healthctl.report_ids", ids, local: true)
