@@ -73,11 +73,12 @@ public enum ReportSource {
     /// overlap, so no check is counted twice, only checks written meanwhile may differ.
     private static func exportSnapshot(_ connection: PostgresConnection, logger: Logger) throws -> String? {
         try connection.query("SAVEPOINT healthctl_snapshot")
-        do {
-            let name = try connection.query("SELECT pg_export_snapshot()").first?.string(0) ?? ""
-            guard !name.isEmpty, name.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return nil }
-            return name
-        } catch let error as PostgresError {
+        let result = Result { () throws(PostgresError) -> QueryResult in try connection.query("SELECT pg_export_snapshot()") }
+        switch result {
+        case let .success(rows):
+            let name = rows.first?.string(0) ?? ""
+            return !name.isEmpty && name.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? name : nil
+        case let .failure(error):
             try connection.query("ROLLBACK TO SAVEPOINT healthctl_snapshot")
             logger.notice("cannot share one snapshot between connections (\(error.message)); reading each time slice in its own")
             return nil
