@@ -211,6 +211,7 @@ enum Fixture {
         let strict = F.single(checks, until: F.t0 + 1000 * m, settings: ReportSettings(slo: try #require(SLOTarget(percent: "99.95")), maxGap: .fixed(milliseconds: F.day)))
         #expect(strict.slo.met == false)
         #expect(SLOTarget(percent: "100")?.ratio == 1)
+        #expect(SLOTarget(percent: "99.90")?.percentText == "99.9 %" && SLOTarget(percent: "99")?.percentText == "99 %")
         #expect(SLOTarget(percent: "0") == nil && SLOTarget(percent: "100.1") == nil && SLOTarget(percent: "abc") == nil)
         let perfect = F.single(checks, until: F.t0 + 1000 * m, settings: ReportSettings(slo: try #require(SLOTarget(percent: "100")), maxGap: .fixed(milliseconds: F.day)))
         #expect(perfect.slo.errorBudgetRemaining == nil && perfect.slo.burnRate == nil && perfect.slo.met == false)

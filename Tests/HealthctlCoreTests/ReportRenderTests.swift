@@ -139,6 +139,18 @@ import Testing
         #expect(markdown.contains("| int_b | google | no data |"))
     }
 
+    @Test func windowCutAtNowSaysSo() throws {
+        var table = MessageTable()
+        let window = ReportWindow(sinceMs: F.t0, untilMs: F.t0 + F.hour, label: "2026-W47", requestedUntilMs: F.t0 + 7 * F.day)
+        let report = ReportBuilder.build(
+            inputs: [IntegrationInput(info: F.info("int_a"), series: CheckSeries([Check(F.t0, .healthy)], messages: &table))],
+            messages: table, window: window, settings: ReportSettings(), nowMs: F.t0 + F.hour)
+        #expect(ReportMarkdown.render(report).contains("cut at now: the period ends 2026-11-23T00:00:00Z"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(ReportJSON.render(report).utf8)) as? [String: Any])
+        let json = try #require(object["window"] as? [String: Any])
+        #expect(json["cutAtNow"] as? Bool == true && json["requestedUntil"] as? String == "2026-11-23T00:00:00Z")
+    }
+
     static func cellCount(_ line: String) -> Int {
         var count = 0
         var escaped = false

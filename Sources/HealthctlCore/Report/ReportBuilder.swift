@@ -39,13 +39,25 @@ public enum ReportBuilder {
         }
     }
 
+    /// With T = n/d, up time u and down time w (ms): budget = (u·d − n·(u+w)) / ((d−n)·(u+w)),
+    /// burn = w·d / ((d−n)·(u+w)), allowed = (d−n)·(u+w) / d; integer products keep them exact.
     static func slo(_ availability: Availability, target: SLOTarget) -> SLOStatus {
-        let slack = Double(target.denominator - target.numerator) / Double(target.denominator)
-        let coveredSeconds = Double(availability.upMs + availability.downMs) / 1000
-        var status = SLOStatus(target: target.ratio, met: nil, errorBudgetRemaining: nil, burnRate: nil, allowedDowntimeSeconds: slack * coveredSeconds)
+        let slackParts = target.denominator - target.numerator
+        let coveredMs = availability.upMs + availability.downMs
+        let allowed = Double(slackParts) * Double(coveredMs) / (Double(target.denominator) * 1000)
+        var status = SLOStatus(target: target.ratio, met: nil, errorBudgetRemaining: nil, burnRate: nil, allowedDowntimeSeconds: allowed)
         guard let actual = availability.timeWeighted else { return status }
         status.met = target.isMet(upMs: availability.upMs, downMs: availability.downMs)
-        if slack > 0 {
+        guard slackParts > 0 else { return status }
+        let slack = Double(slackParts) / Double(target.denominator)
+        let upScaled = availability.upMs.multipliedReportingOverflow(by: target.denominator)
+        let required = coveredMs.multipliedReportingOverflow(by: target.numerator)
+        let downScaled = availability.downMs.multipliedReportingOverflow(by: target.denominator)
+        let scale = coveredMs.multipliedReportingOverflow(by: slackParts)
+        if !upScaled.overflow, !required.overflow, !downScaled.overflow, !scale.overflow {
+            status.errorBudgetRemaining = Double(upScaled.partialValue - required.partialValue) / Double(scale.partialValue)
+            status.burnRate = Double(downScaled.partialValue) / Double(scale.partialValue)
+        } else {
             status.errorBudgetRemaining = (actual - target.ratio) / slack
             status.burnRate = (1 - actual) / slack
         }

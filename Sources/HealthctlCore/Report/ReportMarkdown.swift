@@ -9,7 +9,7 @@ public enum ReportMarkdown {
     public static func render(_ report: Report) -> String {
         var out: [String] = []
         let window = report.window
-        let target = percent(report.settings.slo.ratio, decimals: 3)
+        let target = report.settings.slo.percentText
         out.append("# Integration health: \(window.label)")
         out.append("")
         var period = "\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs))"

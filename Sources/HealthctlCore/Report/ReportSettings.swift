@@ -81,6 +81,14 @@ public struct SLOTarget: Sendable, Equatable {
     /// The target as a ratio in (0, 1].
     public var ratio: Double { Double(numerator) / Double(denominator) }
 
+    /// `99.9 %`, as it was given (without trailing zeros).
+    public var percentText: String {
+        var text = String(format: "%.6f", Double(numerator) * 100 / Double(denominator))
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + " %"
+    }
+
     /// True when up / (up + down) >= the target, compared in integers.
     func isMet(upMs: Int64, downMs: Int64) -> Bool {
         let up = fullWidth(upMs, numerator: denominator)

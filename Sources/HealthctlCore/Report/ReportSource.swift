@@ -42,12 +42,8 @@ public enum ReportSource {
             throw ReportSelectionError.noProviderColumn
         }
         return try databaseStep("reading the report data") {
-            try main.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let snapshot = try beginSharedSnapshot(main, logger: logger)
             defer { _ = try? main.query("COMMIT") }
-            let snapshot = try main.query("SELECT pg_export_snapshot()").first?.string(0) ?? ""
-            guard snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-                throw PostgresError(kind: .unexpectedResponse, message: "unexpected snapshot name")
-            }
             let integrations = try loadIntegrations(main, schema: schema, selection: selection)
             try checkSelection(main, schema: schema, selection: selection, found: integrations)
 
@@ -68,6 +64,26 @@ public enum ReportSource {
                 inputs[position].carryIn = carryIns[inputs[position].info.id]
             }
             return Loaded(inputs: inputs, messages: messages, rows: rows)
+        }
+    }
+
+    /// Opens the main connection's read-only transaction and exports its snapshot for the copy
+    /// connections. Where exporting is refused (some standbys and poolers), the transaction starts
+    /// over and each connection reads its own snapshot: the time slices do not overlap, so no
+    /// check is counted twice; only checks written meanwhile may differ.
+    private static func beginSharedSnapshot(_ connection: PostgresConnection, logger: Logger) throws -> String? {
+        let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        try connection.query(begin)
+        let result = Result { () throws(PostgresError) -> QueryResult in try connection.query("SELECT pg_export_snapshot()") }
+        switch result {
+        case let .success(rows):
+            let name = rows.first?.string(0) ?? ""
+            return !name.isEmpty && name.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? name : nil
+        case let .failure(error):
+            try connection.query("ROLLBACK")
+            try connection.query(begin)
+            logger.notice("cannot share one snapshot between connections (\(error.message)); reading each time slice in its own")
+            return nil
         }
     }
 
@@ -124,10 +140,10 @@ public enum ReportSource {
     // MARK: Checks
 
     private static func copyChecks(
-        target: ConnectionTarget, schema: HealthSchema, snapshot: String, selection: ReportSelection, window: ReportWindow,
+        target: ConnectionTarget, schema: HealthSchema, snapshot: String?, selection: ReportSelection, window: ReportWindow,
         index: IntegrationIndex
     ) throws -> ([CheckSeries], MessageTable, Int) {
-        let sql = copySQL(schema: schema, filtered: selection.isFiltered)
+        let sql = copySQL(schema: schema, selection: selection)
         let ids = jsonArray(selection.integrationIds)
         let providers = jsonArray(selection.providers)
         let slices = timeSlices(window, count: copyConnections)
@@ -135,7 +151,7 @@ public enum ReportSource {
             Result {
                 let connection = try target.connect()
                 try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+                if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
                 try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slices[slice].lowerBound), local: true)
                 try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slices[slice].upperBound), local: true)
                 try connection.set("healthctl.report_ids", ids, local: true)
@@ -169,18 +185,41 @@ public enum ReportSource {
 
     /// COPY takes no parameters, so the bounds and filters come from transaction-local settings,
     /// read once each through scalar subqueries.
-    static func copySQL(schema: HealthSchema, filtered: Bool) -> String {
+    ///
+    /// With `--integration` ids, each selected integration's rows are read through the
+    /// `integrationId` index (the time condition is kept off the `checkedAt` index, which the
+    /// planner would otherwise pick without knowing the bounds): a few integrations over a long
+    /// window cost their own rows, not the whole window's.
+    static func copySQL(schema: HealthSchema, selection: ReportSelection) -> String {
         func bound(_ name: String) -> String {
             "(SELECT \(HealthSchema.timestampParameterSQL("current_setting('healthctl.\(name)')", schema.checkedAtType)))"
         }
         let responseTime = schema.logColumns.first { $0.name == "responseTime" }.map { ["int2", "int4", "int8"].contains($0.typeName) } == true
             ? "\"responseTime\"" : "round(\"responseTime\")::int8"
+        // Binary COPY sends text and enum labels alike as their bytes, so only ids that are not
+        // `text` need a cast (uuid, integers; `char(n)` to drop its padding as `"id"::text` does).
+        let idIsText = schema.logColumns.first { $0.name == "integrationId" }?.typeName == "text"
+        let columns = "\(idIsText ? "\"integrationId\"" : "\"integrationId\"::text"), \"status\", \"checkedAt\", \(responseTime), \"errorMessage\""
+        let ids = "(SELECT current_setting('healthctl.report_ids'))"
+        let providers = "(SELECT current_setting('healthctl.report_providers'))"
+        if !selection.integrationIds.isEmpty {
+            return """
+                COPY (SELECT log.* FROM unnest(ARRAY(SELECT i."id" FROM \(schema.integrationTable) i
+                    WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers)))) AS selected(id)
+                  CROSS JOIN LATERAL (SELECT \(columns) FROM \(schema.logTable)
+                    WHERE "integrationId" = selected.id
+                      AND "checkedAt" + interval '0 seconds' >= \(bound("report_since"))
+                      AND "checkedAt" + interval '0 seconds' < \(bound("report_until"))
+                    OFFSET 0) AS log
+                ) TO STDOUT (FORMAT binary)
+                """
+        }
         var sql = """
-            COPY (SELECT "integrationId"::text, "status"::text, "checkedAt", \(responseTime), "errorMessage"::text
+            COPY (SELECT \(columns)
             FROM \(schema.logTable)
             WHERE "checkedAt" >= \(bound("report_since")) AND "checkedAt" < \(bound("report_until"))
             """
-        if filtered { sql += "\n AND \(selectionCondition(schema: schema, ids: "(SELECT current_setting('healthctl.report_ids'))", providers: "(SELECT current_setting('healthctl.report_providers'))"))" }
+        if selection.isFiltered { sql += "\n AND \(selectionCondition(schema: schema, ids: ids, providers: providers))" }
         return sql + ") TO STDOUT (FORMAT binary)"
     }
 
@@ -188,9 +227,17 @@ public enum ReportSource {
     private static func selectionCondition(schema: HealthSchema, ids: String, providers: String) -> String {
         """
         "integrationId" IN (SELECT i."id" FROM \(schema.integrationTable) i
-          WHERE (json_array_length(\(ids)::json) = 0 OR i."id"::text IN (SELECT json_array_elements_text(\(ids)::json)))
-            AND (json_array_length(\(providers)::json) = 0 OR \(schema.hasProvider ? "i.\"provider\"::text" : "NULL::text") IN (SELECT json_array_elements_text(\(providers)::json))))
+          WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers)))
         """
+    }
+
+    /// The selected rows of "Integration" (as `alias`); empty JSON lists select everything.
+    private static func integrationCondition(schema: HealthSchema, alias: String, ids: String, providers: String) -> String {
+        let provider = schema.hasProvider ? "\(alias).\"provider\"::text" : "NULL::text"
+        return """
+            (json_array_length(\(ids)::json) = 0 OR \(alias)."id"::text IN (SELECT json_array_elements_text(\(ids)::json)))
+            AND (json_array_length(\(providers)::json) = 0 OR \(provider) IN (SELECT json_array_elements_text(\(providers)::json)))
+            """
     }
 
     // MARK: Carry-in
