@@ -259,6 +259,30 @@ extension BackfillSummary {
         #expect(try f.state() == ["a": "ERROR 2026-11-20 00:01:00"])
     }
 
+    @Test func applicationWriteBetweenReadAndUpdateWins() throws {
+        let f = try BackfillFixture(database)
+        for id in ["a", "b", "c"] {
+            try f.integration(id)
+            try f.log("log-\(id)", id, "HEALTHY", at: "2026-11-20 00:00:00")
+        }
+        // After the first batch, the application records newer checks for b (a status) and c (still
+        // UNKNOWN, but a newer lastHealthCheck): both were read before, and both must be left alone.
+        let database = database
+        let table = f.integrationTable
+        let summary = try f.run(batchSize: 1, progress: { progress in
+            guard progress.done == 1, let application = try? database.connect() else { return }
+            _ = try? application.query(
+                "UPDATE \(table) SET \"healthStatus\" = 'WARNING', \"lastHealthCheck\" = '2026-11-20 00:05:00' WHERE id = 'b'")
+            _ = try? application.query("UPDATE \(table) SET \"lastHealthCheck\" = '2026-11-20 00:05:00' WHERE id = 'c'")
+        })
+        #expect(summary.updated == 1)
+        #expect(summary.skippedChanged == 2)
+        #expect(summary.skippedLocked == 0)
+        #expect(try f.state() == [
+            "a": "HEALTHY 2026-11-20 00:00:00", "b": "WARNING 2026-11-20 00:05:00", "c": "UNKNOWN 2026-11-20 00:05:00",
+        ])
+    }
+
     @Test func secondRunChangesNothing() throws {
         let f = try BackfillFixture(database)
         try f.integration("a")

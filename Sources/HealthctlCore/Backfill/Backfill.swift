@@ -85,6 +85,7 @@ public struct Backfill {
             logger.debug("evidence looked up", metadata: ["integrations": "\(candidates.count)", "windows": "\(summary.evidence.windows)"])
             var start = 0
             while start < candidates.count {
+                if summary.examined > 0 { pause() }
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
                     stop.request("--max-runtime reached")
                 }
@@ -92,7 +93,6 @@ public struct Backfill {
                     summary.stoppedBy = reason
                     break rounds
                 }
-                if summary.examined > 0 { pause() }
                 let batch = candidates[start..<min(start + batchSize, candidates.count)]
                 start += batch.count
                 let decisions = batch.map { candidate in
