@@ -158,6 +158,39 @@ extension BackfillSummary {
         #expect(summary.evidence.windows >= 2)
     }
 
+    @Test func agreesWithTheOneStatementUpdateOnAMixedDataSet() throws {
+        let f = try BackfillFixture(database)
+        let status = qualifiedName(schema: f.schemaName, "IntegrationHealthStatus")
+        // 300 integrations: every fifth without logs, every seventh with only old logs, pairs of rows
+        // sharing checkedAt (ids compared as text: 'log-3-10' < 'log-3-9'), all four statuses.
+        try f.connection.execute(script: """
+            INSERT INTO \(f.integrationTable) (id, "userId", provider, "updatedAt")
+            SELECT 'int-' || g, 'user', 'google', now() FROM generate_series(1, 300) g;
+            INSERT INTO \(f.logTable) (id, "integrationId", status, "checkedAt")
+            SELECT 'log-' || g || '-' || s, 'int-' || g,
+                   (ARRAY['HEALTHY', 'WARNING', 'ERROR', 'UNKNOWN'])[1 + (g * 3 + s) % 4]::\(status),
+                   timestamp '2026-11-20 00:00:00' - ((g * 13 + (s / 2) * 37) % 3000) * interval '1 minute'
+                     - CASE WHEN g % 7 = 0 THEN interval '20 days' ELSE interval '0' END
+            FROM generate_series(1, 300) g, generate_series(0, (g * 7) % 40) s
+            WHERE g % 5 <> 0;
+            ANALYZE \(f.logTable);
+            """)
+        let summary = try f.run(batchSize: 64)
+        let mismatches = try f.connection.query(
+            """
+            SELECT count(*) FROM \(f.integrationTable) i
+            LEFT JOIN (SELECT DISTINCT ON ("integrationId") "integrationId", status, "checkedAt" FROM \(f.logTable)
+                       ORDER BY "integrationId", "checkedAt" DESC, id DESC) l ON l."integrationId" = i.id
+            WHERE i."healthStatus" IS DISTINCT FROM coalesce(l.status, 'UNKNOWN')
+               OR i."lastHealthCheck" IS DISTINCT FROM l."checkedAt"
+            """
+        ).first?.int(0)
+        #expect(mismatches == 0)
+        #expect(summary.examined == 300)
+        #expect(summary.evidence.windows >= 1)
+        #expect(summary.evidence.lookedUpIndividually > 0)
+    }
+
     @Test func maxAgeIgnoresOlderEvidence() throws {
         let f = try BackfillFixture(database)
         try f.integration("fresh")
