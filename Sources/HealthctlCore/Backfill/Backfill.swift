@@ -75,6 +75,7 @@ public struct Backfill {
             evidence: BackfillEvidenceStats(), durationSeconds: 0, stoppedBy: nil)
         var lastId: String?
         var batchSize = options.batchSize
+        var wrotePreviousBatch = false
         rounds: while true {
             let candidates = try databaseStep("reading UNKNOWN integrations") { try readCandidates(after: lastId) }
             guard let last = candidates.last else { break }
@@ -85,7 +86,7 @@ public struct Backfill {
             logger.debug("evidence looked up", metadata: ["integrations": "\(candidates.count)", "windows": "\(summary.evidence.windows)"])
             var start = 0
             while start < candidates.count {
-                if summary.examined > 0 { pause() }
+                if wrotePreviousBatch { pause() }
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
                     stop.request("--max-runtime reached")
                 }
@@ -100,7 +101,8 @@ public struct Backfill {
                 }
                 let writes = decisions.filter { $0.1.changesRow }
                 var written = Set<String>()
-                if !options.dryRun, !writes.isEmpty {
+                wrotePreviousBatch = !options.dryRun && !writes.isEmpty
+                if wrotePreviousBatch {
                     let outcome = try databaseStep("updating batch \(summary.batches.count + 1)") { try apply(writes) }
                     summary.batches.record(milliseconds: outcome.milliseconds)
                     batchSize = Self.nextBatchSize(after: outcome.milliseconds, current: batchSize, limit: options.batchSize)
