@@ -409,4 +409,34 @@ extension BackfillSummary {
         #expect(summary.updated == 3)
         #expect(try f.run().updated == 0)
     }
+
+    @Test func worksWithUUIDIdsAndOnlyIsActive() throws {
+        let f = try BackfillFixture(database, baseTable: false)
+        let status = qualifiedName(schema: f.schemaName, "IntegrationHealthStatus")
+        try f.connection.execute(script: """
+            CREATE SCHEMA \(quoteIdentifier(f.schemaName));
+            CREATE TYPE \(status) AS ENUM ('HEALTHY', 'WARNING', 'ERROR', 'UNKNOWN');
+            CREATE TABLE \(f.integrationTable) (
+                id uuid PRIMARY KEY, "isActive" boolean NOT NULL DEFAULT true,
+                "healthStatus" \(status) NOT NULL DEFAULT 'UNKNOWN', "lastHealthCheck" timestamp(3));
+            CREATE TABLE \(f.logTable) (
+                id uuid PRIMARY KEY, "integrationId" uuid NOT NULL, status \(status) NOT NULL,
+                "errorMessage" text, "responseTime" integer, "checkedAt" timestamp(3) NOT NULL);
+            INSERT INTO \(f.integrationTable) (id, "isActive") VALUES
+                ('00000000-0000-0000-0000-000000000001', true), ('00000000-0000-0000-0000-000000000002', false),
+                ('00000000-0000-0000-0000-000000000003', true);
+            INSERT INTO \(f.logTable) (id, "integrationId", status, "checkedAt") VALUES
+                ('0000000a-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000001', 'HEALTHY', '2026-11-20 10:00:00'),
+                ('0000000b-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000001', 'WARNING', '2026-11-20 10:00:00');
+            """)
+        let summary = try f.run(batchSize: 2)
+        #expect(try f.state() == [
+            "00000000-0000-0000-0000-000000000001": "WARNING 2026-11-20 10:00:00",
+            "00000000-0000-0000-0000-000000000002": "UNKNOWN -",
+            "00000000-0000-0000-0000-000000000003": "UNKNOWN -",
+        ])
+        #expect(summary.table == [
+            "UNKNOWN -> WARNING": 1, "stays UNKNOWN (inactive, no evidence)": 1, "stays UNKNOWN (no evidence)": 1,
+        ])
+    }
 }
