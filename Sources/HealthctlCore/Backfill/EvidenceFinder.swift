@@ -55,14 +55,14 @@ struct EvidenceFinder {
                 evidence[id] = .latest(check)
                 found += 1
             }
-            if lower <= floor {
-                coveredEverything = true
-                break
-            }
             logger.debug("evidence window", metadata: [
                 "from": "\(ISOTime.format(epochMilliseconds: lower))", "rows": "\(window.rowsRead)", "found": "\(found)",
                 "unresolved": "\(unresolved.count)", "rowsPerIntegration": "\(Int(rowsPerIntegration))",
             ])
+            if lower <= floor {
+                coveredEverything = true
+                break
+            }
             let nextSpan = window.rowsRead < Self.windowRowCeiling ? span * 2 : span
             if window.rowsRead > 0 {
                 let nextWindowRows = Double(window.rowsRead) * Double(nextSpan) / Double(span)
@@ -74,9 +74,10 @@ struct EvidenceFinder {
         }
         guard !unresolved.isEmpty else { return evidence }
 
-        // Everything from the oldest row (or the --max-age bound) up was read: the rest has no usable row.
         let remaining = unresolved.sorted()
         stats.lookedUpIndividually += remaining.count
+        // When the windows reached the oldest row (or the --max-age bound), the rest has no usable row;
+        // only whether it has older rows (stale evidence) is left to find out.
         let withLogs = coveredEverything && cutoffMilliseconds == nil ? [] : try integrationsWithLogs(remaining)
         for id in remaining where !withLogs.contains(id) { evidence[id] = .noLogs }
         let perQuery = Int(max(1, min(1000, Self.directLookupRowBudget / max(1, rowsPerIntegration))))
