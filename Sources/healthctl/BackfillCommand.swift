@@ -79,10 +79,14 @@ struct BackfillCommand: ParsableCommand {
             let bar = TerminalProgress(quiet: context.quiet)
             let stop = StopRequest()
             SignalTrap.install(stop)
-            let summary = try Backfill(
-                connection: database, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger
-            ).run()
-            bar.finish()
+            let summary: BackfillSummary
+            do {
+                // The bar's line is cleared before the report or an error message is printed.
+                defer { bar.finish() }
+                summary = try Backfill(
+                    connection: database, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger
+                ).run()
+            }
             print(format == .json ? try JSONOutput.encode(summary) : summary.renderText())
         }
     }

@@ -78,6 +78,32 @@ import Testing
         #expect(output.stdout.isEmpty)
     }
 
+    @Test func sigtermStopsAfterTheCurrentBatch() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+        process.arguments = ["backfill", "--batch-size", "2", "--pause", "30s", "--database-url", database.url]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first batch to commit; the run then pauses 30 s before the next one.
+        let connection = try database.connect()
+        let deadline = Date().addingTimeInterval(30)
+        while try connection.query("SELECT count(*) FROM \"Integration\" WHERE \"healthStatus\" <> 'UNKNOWN'").first?.int(0) == 0,
+            Date() < deadline
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(stdout.contains("updated 2 rows in 1 batch"))
+        #expect(stdout.contains("stopped early (SIGTERM): run again to continue"))
+        let changed = try connection.query("SELECT count(*) FROM \"Integration\" WHERE \"healthStatus\" <> 'UNKNOWN'").first?.int(0)
+        #expect(changed == 2)
+    }
+
     @Test func rejectsBadDurations() throws {
         let output = try HealthctlProcess.run(["backfill", "--max-age", "soon", "--database-url", database.url])
         #expect(output.status == 64)

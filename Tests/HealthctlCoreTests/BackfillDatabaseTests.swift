@@ -158,6 +158,39 @@ extension BackfillSummary {
         #expect(summary.evidence.windows >= 2)
     }
 
+    @Test func agreesWithTheOneStatementUpdateOnAMixedDataSet() throws {
+        let f = try BackfillFixture(database)
+        let status = qualifiedName(schema: f.schemaName, "IntegrationHealthStatus")
+        // 300 integrations: every fifth without logs, every seventh with only old logs, pairs of rows
+        // sharing checkedAt (ids compared as text: 'log-3-10' < 'log-3-9'), all four statuses.
+        try f.connection.execute(script: """
+            INSERT INTO \(f.integrationTable) (id, "userId", provider, "updatedAt")
+            SELECT 'int-' || g, 'user', 'google', now() FROM generate_series(1, 300) g;
+            INSERT INTO \(f.logTable) (id, "integrationId", status, "checkedAt")
+            SELECT 'log-' || g || '-' || s, 'int-' || g,
+                   (ARRAY['HEALTHY', 'WARNING', 'ERROR', 'UNKNOWN'])[1 + (g * 3 + s) % 4]::\(status),
+                   timestamp '2026-11-20 00:00:00' - ((g * 13 + (s / 2) * 37) % 3000) * interval '1 minute'
+                     - CASE WHEN g % 7 = 0 THEN interval '20 days' ELSE interval '0' END
+            FROM generate_series(1, 300) g, generate_series(0, (g * 7) % 40) s
+            WHERE g % 5 <> 0;
+            ANALYZE \(f.logTable);
+            """)
+        let summary = try f.run(batchSize: 64)
+        let mismatches = try f.connection.query(
+            """
+            SELECT count(*) FROM \(f.integrationTable) i
+            LEFT JOIN (SELECT DISTINCT ON ("integrationId") "integrationId", status, "checkedAt" FROM \(f.logTable)
+                       ORDER BY "integrationId", "checkedAt" DESC, id DESC) l ON l."integrationId" = i.id
+            WHERE i."healthStatus" IS DISTINCT FROM coalesce(l.status, 'UNKNOWN')
+               OR i."lastHealthCheck" IS DISTINCT FROM l."checkedAt"
+            """
+        ).first?.int(0)
+        #expect(mismatches == 0)
+        #expect(summary.examined == 300)
+        #expect(summary.evidence.windows >= 1)
+        #expect(summary.evidence.lookedUpIndividually > 0)
+    }
+
     @Test func maxAgeIgnoresOlderEvidence() throws {
         let f = try BackfillFixture(database)
         try f.integration("fresh")
@@ -259,6 +292,30 @@ extension BackfillSummary {
         #expect(try f.state() == ["a": "ERROR 2026-11-20 00:01:00"])
     }
 
+    @Test func applicationWriteBetweenReadAndUpdateWins() throws {
+        let f = try BackfillFixture(database)
+        for id in ["a", "b", "c"] {
+            try f.integration(id)
+            try f.log("log-\(id)", id, "HEALTHY", at: "2026-11-20 00:00:00")
+        }
+        // After the first batch, the application records newer checks for b (a status) and c (still
+        // UNKNOWN, but a newer lastHealthCheck): both were read before, and both must be left alone.
+        let database = database
+        let table = f.integrationTable
+        let summary = try f.run(batchSize: 1, progress: { progress in
+            guard progress.done == 1, let application = try? database.connect() else { return }
+            _ = try? application.query(
+                "UPDATE \(table) SET \"healthStatus\" = 'WARNING', \"lastHealthCheck\" = '2026-11-20 00:05:00' WHERE id = 'b'")
+            _ = try? application.query("UPDATE \(table) SET \"lastHealthCheck\" = '2026-11-20 00:05:00' WHERE id = 'c'")
+        })
+        #expect(summary.updated == 1)
+        #expect(summary.skippedChanged == 2)
+        #expect(summary.skippedLocked == 0)
+        #expect(try f.state() == [
+            "a": "HEALTHY 2026-11-20 00:00:00", "b": "WARNING 2026-11-20 00:05:00", "c": "UNKNOWN 2026-11-20 00:05:00",
+        ])
+    }
+
     @Test func secondRunChangesNothing() throws {
         let f = try BackfillFixture(database)
         try f.integration("a")
@@ -351,5 +408,35 @@ extension BackfillSummary {
         ])
         #expect(summary.updated == 3)
         #expect(try f.run().updated == 0)
+    }
+
+    @Test func worksWithUUIDIdsAndOnlyIsActive() throws {
+        let f = try BackfillFixture(database, baseTable: false)
+        let status = qualifiedName(schema: f.schemaName, "IntegrationHealthStatus")
+        try f.connection.execute(script: """
+            CREATE SCHEMA \(quoteIdentifier(f.schemaName));
+            CREATE TYPE \(status) AS ENUM ('HEALTHY', 'WARNING', 'ERROR', 'UNKNOWN');
+            CREATE TABLE \(f.integrationTable) (
+                id uuid PRIMARY KEY, "isActive" boolean NOT NULL DEFAULT true,
+                "healthStatus" \(status) NOT NULL DEFAULT 'UNKNOWN', "lastHealthCheck" timestamp(3));
+            CREATE TABLE \(f.logTable) (
+                id uuid PRIMARY KEY, "integrationId" uuid NOT NULL, status \(status) NOT NULL,
+                "errorMessage" text, "responseTime" integer, "checkedAt" timestamp(3) NOT NULL);
+            INSERT INTO \(f.integrationTable) (id, "isActive") VALUES
+                ('00000000-0000-0000-0000-000000000001', true), ('00000000-0000-0000-0000-000000000002', false),
+                ('00000000-0000-0000-0000-000000000003', true);
+            INSERT INTO \(f.logTable) (id, "integrationId", status, "checkedAt") VALUES
+                ('0000000a-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000001', 'HEALTHY', '2026-11-20 10:00:00'),
+                ('0000000b-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000001', 'WARNING', '2026-11-20 10:00:00');
+            """)
+        let summary = try f.run(batchSize: 2)
+        #expect(try f.state() == [
+            "00000000-0000-0000-0000-000000000001": "WARNING 2026-11-20 10:00:00",
+            "00000000-0000-0000-0000-000000000002": "UNKNOWN -",
+            "00000000-0000-0000-0000-000000000003": "UNKNOWN -",
+        ])
+        #expect(summary.table == [
+            "UNKNOWN -> WARNING": 1, "stays UNKNOWN (inactive, no evidence)": 1, "stays UNKNOWN (no evidence)": 1,
+        ])
     }
 }

@@ -120,6 +120,17 @@ import Testing
         #expect(text.contains("stopped early (SIGTERM): run again to continue"))
     }
 
+    @Test func slowTransactionsShrinkTheNextBatches() {
+        #expect(Backfill.nextBatchSize(after: 20, current: 1000, limit: 1000) == 1000)
+        #expect(Backfill.nextBatchSize(after: 400, current: 1000, limit: 1000) == 250)
+        #expect(Backfill.nextBatchSize(after: 5000, current: 1000, limit: 1000) == 100)
+        #expect(Backfill.nextBatchSize(after: 70, current: 250, limit: 1000) == 250)
+        #expect(Backfill.nextBatchSize(after: 20, current: 250, limit: 1000) == 500)
+        #expect(Backfill.nextBatchSize(after: 20, current: 800, limit: 1000) == 1000)
+        // Never below --batch-size when that is already small.
+        #expect(Backfill.nextBatchSize(after: 900, current: 2, limit: 2) == 2)
+    }
+
     @Test func arrayLiteralsQuoteEverything() {
         #expect(PostgresArrayText.format(["a", "b\"c", "d\\e", "{x,y}"]) == #"{"a","b\"c","d\\e","{x,y}"}"#)
         #expect(PostgresArrayText.format([String?.none, "x"]) == #"{NULL,"x"}"#)

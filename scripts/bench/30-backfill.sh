@@ -70,7 +70,7 @@ backfill_compare() {
     /"updated" :/ { updated = $3 + 0 }
     /"windowLogRows"/ { rows = $3 + 0 }
     /"lookedUpIndividually"/ { direct = $3 + 0 }
-    END { printf "|   (healthctl: %d rows updated in %d batches, longest batch transaction %.0f ms; %d log rows read in windows, %d integrations looked up directly; baseline set %d statuses) | | | |\n", updated, batches, max, rows, direct, base }'
+    END { printf "|   (healthctl: %d rows updated in %d %s, longest batch transaction %.0f ms; %d log rows read in windows, %d integrations looked up directly; baseline set %d statuses) | | | |\n", updated, batches, batches == 1 ? "batch" : "batches", max, rows, direct, base }'
 }
 
 if declare -F bench_copy_dataset >/dev/null; then

@@ -17,7 +17,7 @@ public struct BackfillOptions: Sendable {
     /// Ids to list per table line (`--verbose`); 0 lists none.
     public var sampleSize = 0
     /// UNKNOWN integrations read (and their evidence looked up) at a time, bounding memory.
-    public var roundSize = 50_000
+    public var roundSize = 200_000
 
     public init() {}
 }
@@ -62,7 +62,7 @@ public struct Backfill {
         }
         let cutoffMicros = options.maxAgeMilliseconds.map { nowMicros - $0 * 1000 }
         let ruleOptions = BackfillRuleOptions(maxAgeCutoffMicros: cutoffMicros, tokenRules: options.tokenRules)
-        let finder = EvidenceFinder(connection: connection, sql: sql, cutoffMilliseconds: cutoffMicros.map { $0 / 1000 })
+        let finder = EvidenceFinder(connection: connection, sql: sql, cutoffMilliseconds: cutoffMicros.map { $0 / 1000 }, logger: logger)
         let total = try databaseStep("counting UNKNOWN integrations") {
             try connection.query("SELECT count(*) FROM \(schema.integrationTable) WHERE \"healthStatus\" = 'UNKNOWN'").first?.int(0) ?? 0
         }
@@ -74,6 +74,8 @@ public struct Backfill {
             updated: 0, skippedLocked: 0, skippedChanged: 0, batches: BackfillTransactionStats(),
             evidence: BackfillEvidenceStats(), durationSeconds: 0, stoppedBy: nil)
         var lastId: String?
+        var batchSize = options.batchSize
+        var wrotePreviousBatch = false
         rounds: while true {
             let candidates = try databaseStep("reading UNKNOWN integrations") { try readCandidates(after: lastId) }
             guard let last = candidates.last else { break }
@@ -82,7 +84,9 @@ public struct Backfill {
                 try finder.find(candidates.map(\.id), stats: &summary.evidence)
             }
             logger.debug("evidence looked up", metadata: ["integrations": "\(candidates.count)", "windows": "\(summary.evidence.windows)"])
-            for start in stride(from: 0, to: candidates.count, by: options.batchSize) {
+            var start = 0
+            while start < candidates.count {
+                if wrotePreviousBatch { pause() }
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
                     stop.request("--max-runtime reached")
                 }
@@ -90,16 +94,18 @@ public struct Backfill {
                     summary.stoppedBy = reason
                     break rounds
                 }
-                if summary.examined > 0 { pause() }
-                let batch = candidates[start..<min(start + options.batchSize, candidates.count)]
+                let batch = candidates[start..<min(start + batchSize, candidates.count)]
+                start += batch.count
                 let decisions = batch.map { candidate in
                     (candidate, BackfillRules.decide(candidate, evidence: evidence[candidate.id] ?? .noLogs, options: ruleOptions))
                 }
                 let writes = decisions.filter { $0.1.changesRow }
                 var written = Set<String>()
-                if !options.dryRun, !writes.isEmpty {
+                wrotePreviousBatch = !options.dryRun && !writes.isEmpty
+                if wrotePreviousBatch {
                     let outcome = try databaseStep("updating batch \(summary.batches.count + 1)") { try apply(writes) }
                     summary.batches.record(milliseconds: outcome.milliseconds)
+                    batchSize = Self.nextBatchSize(after: outcome.milliseconds, current: batchSize, limit: options.batchSize)
                     written = outcome.updatedIds
                     summary.updated += written.count
                     summary.skippedLocked += outcome.stillUnknown - written.count
@@ -116,6 +122,19 @@ public struct Backfill {
         summary.transitions = tally.transitions
         summary.durationSeconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Batch transactions are kept under this lock-holding time, even on a busy server.
+    static let targetTransactionMilliseconds = 100.0
+
+    /// A transaction slower than the target makes the next batches proportionally smaller (down to
+    /// 100 rows); fast ones let them grow back to `--batch-size`.
+    static func nextBatchSize(after milliseconds: Double, current: Int, limit: Int) -> Int {
+        let target = targetTransactionMilliseconds
+        if milliseconds > target {
+            return max(min(limit, 100), Int(Double(current) * target / milliseconds))
+        }
+        return milliseconds < target / 2 ? min(limit, current * 2) : current
     }
 
     /// The next UNKNOWN integrations in id order, with the token facts the rules need.
@@ -157,8 +176,10 @@ public struct Backfill {
     /// transaction holds), update them, commit.
     private func apply(_ writes: [(BackfillCandidate, BackfillDecision)]) throws -> BatchOutcome {
         let table = schema.integrationTable
+        // The id range of the batch keeps every join on the primary key (a hash join would scan the table).
         let unchanged = """
-            i."healthStatus" = 'UNKNOWN' AND i."lastHealthCheck" IS NOT DISTINCT FROM p.seen::\(sql.lastHealthCheckType)
+            i.id BETWEEN $5::\(sql.idType) AND $6::\(sql.idType)
+            AND i."healthStatus" = 'UNKNOWN' AND i."lastHealthCheck" IS NOT DISTINCT FROM p.seen::\(sql.lastHealthCheckType)
             """
         let statement = """
             WITH planned AS (
@@ -185,12 +206,19 @@ public struct Backfill {
             PostgresArrayText.format(writes.map(\.1.status.rawValue)),
             PostgresArrayText.format(writes.map(\.1.lastHealthCheckText)),
             PostgresArrayText.format(writes.map(\.0.lastHealthCheckText)),
+            writes.first!.0.id, writes.last!.0.id,
         ]
-        let began = DispatchTime.now().uptimeNanoseconds
+        // Row locks are taken by the statement and held until COMMIT: that is the time measured.
+        var began: UInt64 = 0
         let result = try connection.transaction {
+            // Without waiting for the commit to reach disk: a crash can lose the last batches, which the next run redoes.
             try connection.query(
-                "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                """
+                SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+                       set_config('synchronous_commit', 'off', true)
+                """,
                 ["\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms"])
+            began = DispatchTime.now().uptimeNanoseconds
             return try connection.query(statement, parameters)
         }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1_000_000

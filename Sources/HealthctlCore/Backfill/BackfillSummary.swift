@@ -12,7 +12,7 @@ public struct BackfillTransition: Sendable, Codable, Equatable {
     public var sampleIds: [String]?
 }
 
-/// Lock-holding time of the batch transactions, measured from BEGIN to the end of COMMIT.
+/// Lock-holding time of the batch transactions: from the UPDATE that takes the row locks to the end of COMMIT.
 public struct BackfillTransactionStats: Sendable, Codable, Equatable {
     public var count = 0
     public var maxMilliseconds = 0.0

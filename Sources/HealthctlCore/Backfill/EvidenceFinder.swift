@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresClient
 
 /// Finds each integration's latest log row without sorting the whole log table.
@@ -11,16 +12,17 @@ import PostgresClient
 /// with the same `checkedAt` always fall in the same window, so the first window an integration
 /// appears in holds its latest row.
 ///
-/// The walk stops once every integration is found, the `--max-age` bound is reached, or a window
-/// costs more rows per newly found integration than reading an integration's rows directly. The
-/// rest (integrations with no logs, or whose checks stopped long ago) are looked up through the
-/// `integrationId` index: first whether they have any log row at all, then the latest row of those
+/// The walk stops once every integration is found, the `--max-age` bound is reached, a window finds
+/// nobody new, or the next window would read more rows than reading the remaining integrations' rows
+/// directly. The rest (integrations with no logs, or whose checks stopped long ago) are looked up
+/// through the `integrationId` index: first whether they have any log row at all, then the latest row of those
 /// that do, a few integrations per query.
 struct EvidenceFinder {
     let connection: PostgresConnection
     let sql: BackfillSQL
     /// Evidence before this instant (milliseconds) is ignored.
     let cutoffMilliseconds: Int64?
+    let logger: Logger
 
     private static let firstWindowMilliseconds: Int64 = 10 * 60_000
     /// A window that read this many rows is not doubled again.
@@ -53,19 +55,29 @@ struct EvidenceFinder {
                 evidence[id] = .latest(check)
                 found += 1
             }
+            logger.debug("evidence window", metadata: [
+                "from": "\(ISOTime.format(epochMilliseconds: lower))", "rows": "\(window.rowsRead)", "found": "\(found)",
+                "unresolved": "\(unresolved.count)", "rowsPerIntegration": "\(Int(rowsPerIntegration))",
+            ])
             if lower <= floor {
                 coveredEverything = true
                 break
             }
-            if window.rowsRead > 0, found == 0 || Double(window.rowsRead) / Double(found) > rowsPerIntegration { break }
+            let nextSpan = window.rowsRead < Self.windowRowCeiling ? span * 2 : span
+            if window.rowsRead > 0 {
+                let nextWindowRows = Double(window.rowsRead) * Double(nextSpan) / Double(span)
+                let directRows = Double(unresolved.count) * rowsPerIntegration
+                if found == 0 || nextWindowRows > directRows { break }
+            }
             upper = lower
-            if window.rowsRead < Self.windowRowCeiling { span *= 2 }
+            span = nextSpan
         }
         guard !unresolved.isEmpty else { return evidence }
 
-        // Everything from the oldest row (or the --max-age bound) up was read: the rest has no usable row.
         let remaining = unresolved.sorted()
         stats.lookedUpIndividually += remaining.count
+        // When the windows reached the oldest row (or the --max-age bound), the rest has no usable row;
+        // only whether it has older rows (stale evidence) is left to find out.
         let withLogs = coveredEverything && cutoffMilliseconds == nil ? [] : try integrationsWithLogs(remaining)
         for id in remaining where !withLogs.contains(id) { evidence[id] = .noLogs }
         let perQuery = Int(max(1, min(1000, Self.directLookupRowBudget / max(1, rowsPerIntegration))))
@@ -104,7 +116,7 @@ struct EvidenceFinder {
         let integrations = row?.double(1) ?? -1
         // Never analyzed: assume a month of 5-minute checks.
         guard logRows >= 0, integrations > 0 else { return 10_000 }
-        return max(100, logRows / integrations)
+        return max(10, logRows / integrations)
     }
 
     /// The latest row per integration among rows with `checkedAt` in [from, before), optionally
