@@ -90,6 +90,7 @@ struct FixtureError: Error { var message: String }
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("\"rowsArchived\" : 5760"))
         #expect(output.stdout.contains("\"files\" : 2"))
+        #expect(!output.stdout.contains("\"durationSeconds\" : 0,"), "the summary reports the run's real duration")
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'") == 0)
 
         let day = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-01.csv.gz").path

@@ -119,7 +119,6 @@ public struct Pruner {
         var lower = Int64.min
         var dayFile: ArchiveDayFile?
         var daysTouched = Set<String>()
-        defer { summary.durationSeconds = Date().timeIntervalSince(started) }
         do {
             while true {
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
@@ -169,6 +168,7 @@ public struct Pruner {
             throw error
         }
         summary.files = daysTouched.count
+        summary.durationSeconds = Date().timeIntervalSince(started)
         return summary
     }
 
