@@ -30,6 +30,9 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Rows per batch (one transaction and one gzip member each).")
     var batchSize = 5000
 
+    @Option(help: "gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's default.")
+    var compressionLevel = 6
+
     @Option(help: "Pause between batches, e.g. 200ms.")
     var pause: String?
 
@@ -60,6 +63,7 @@ struct PruneCommand: ParsableCommand {
             }
             guard !(archiveDir != nil && noArchive) else { throw UsageError("--archive-dir and --no-archive exclude each other") }
             guard batchSize > 0 else { throw UsageError("--batch-size must be positive") }
+            guard (1...9).contains(compressionLevel) else { throw UsageError("--compression-level must be 1 to 9") }
             let target = try connection.target()
             let database = try target.connect()
             let schema = try SchemaInspector.inspect(database, schema: target.schema)
@@ -70,6 +74,7 @@ struct PruneCommand: ParsableCommand {
             }
             var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
             options.batchSize = batchSize
+            options.compressionLevel = Int32(compressionLevel)
             options.pauseMilliseconds = try duration(pause, "--pause") ?? 0
             options.maxRuntimeMilliseconds = try duration(maxRuntime, "--max-runtime")
             options.lockTimeoutMilliseconds = try duration(lockTimeout, "--lock-timeout") ?? 2000

@@ -37,11 +37,12 @@ import Testing
     @Test func statisticsFollowTimeAndIdOrder() throws {
         var collector = RowStatisticsCollector(numericIds: true)
         var reader = CSVReader()
-        try reader.feed(Array("10,i,OK,,1,2026-10-20T05:00:00.000Z\n9,i,OK,,1,2026-10-20T07:00:00.000Z\n100,i,OK,,1,2026-10-20T01:00:00.000Z\n".utf8)) {
+        // PostgreSQL prints fractions only when present: `07:00:00Z` comes before `07:00:00.5Z`.
+        try reader.feed(Array("10,i,OK,,1,2026-10-20T07:00:00.5Z\n9,i,OK,,1,2026-10-20T07:00:00Z\n100,i,OK,,1,2026-10-20T01:00:00Z\n".utf8)) {
             collector.add($0)
         }
         #expect(collector.statistics == RowStatistics(
-            numericIds: true, rows: 3, firstCheckedAt: "2026-10-20T01:00:00.000Z", lastCheckedAt: "2026-10-20T07:00:00.000Z",
+            numericIds: true, rows: 3, firstCheckedAt: "2026-10-20T01:00:00Z", lastCheckedAt: "2026-10-20T07:00:00.5Z",
             minId: "9", maxId: "100"))
     }
 }

@@ -133,8 +133,8 @@ public struct RowStatistics: Sendable, Equatable {
 
     public mutating func merge(_ other: RowStatistics) {
         rows += other.rows
-        firstCheckedAt = Self.pick(firstCheckedAt, other.firstCheckedAt) { $0 < $1 }
-        lastCheckedAt = Self.pick(lastCheckedAt, other.lastCheckedAt) { $0 > $1 }
+        firstCheckedAt = Self.pick(firstCheckedAt, other.firstCheckedAt) { ArchiveFormat.checkedAtPrecedes($0.utf8, $1.utf8) }
+        lastCheckedAt = Self.pick(lastCheckedAt, other.lastCheckedAt) { ArchiveFormat.checkedAtPrecedes($1.utf8, $0.utf8) }
         minId = Self.pick(minId, other.minId) { Self.idPrecedes($0, $1, numeric: numericIds) }
         maxId = Self.pick(maxId, other.maxId) { Self.idPrecedes($1, $0, numeric: numericIds) }
     }
@@ -175,8 +175,8 @@ struct RowStatisticsCollector {
             minId = Array(id)
             maxId = minId
         } else {
-            if checkedAt.lexicographicallyPrecedes(first) { first = Array(checkedAt) }
-            if last.lexicographicallyPrecedes(checkedAt) { last = Array(checkedAt) }
+            if ArchiveFormat.checkedAtPrecedes(checkedAt, first) { first = Array(checkedAt) }
+            if ArchiveFormat.checkedAtPrecedes(last, checkedAt) { last = Array(checkedAt) }
             if !numericIds {
                 if id.lexicographicallyPrecedes(minId) { minId = Array(id) }
                 if maxId.lexicographicallyPrecedes(id) { maxId = Array(id) }

@@ -23,7 +23,11 @@ final class MemberCompressor: @unchecked Sendable {
     private var queue: [[UInt8]] = []
     private var inputEnded = false
     private var outcome: Swift.Result<Result, Error>?
-    private let maximumQueued = 64
+    private let maximumQueued = 16
+    /// COPY hands out one row per chunk; rows are gathered into blocks of this size before the
+    /// thread sees them, so locking costs per block, not per row.
+    private let blockSize = 1 << 17
+    private var block: [UInt8] = []
 
     private let writer: GzipWriter
     private var reader = CSVReader()
@@ -45,25 +49,30 @@ final class MemberCompressor: @unchecked Sendable {
         thread.start()
     }
 
-    /// True once the thread has failed; the caller should stop feeding and call `finish`.
-    var hasFailed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if case .failure = outcome { return true }
-        return false
+    /// Adds COPY output. Returns false once the thread has failed: the caller should stop
+    /// feeding and call `finish` for the error.
+    func submit(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if block.capacity < blockSize { block.reserveCapacity(blockSize + (1 << 12)) }
+        block.append(contentsOf: chunk)
+        return block.count < blockSize || handOver()
     }
 
-    func submit(_ chunk: UnsafeRawBufferPointer) {
-        let copy = [UInt8](chunk)
+    @discardableResult
+    private func handOver() -> Bool {
+        guard !block.isEmpty else { return true }
         condition.lock()
+        defer { condition.unlock() }
         while queue.count >= maximumQueued && outcome == nil { condition.wait() }
-        if outcome == nil { queue.append(copy) }
+        guard outcome == nil else { return false }
+        queue.append(block)
         condition.signal()
-        condition.unlock()
+        block = []
+        return true
     }
 
     /// Ends the input and waits for the member to be complete on disk (not yet synced).
     func finish() throws -> Result {
+        handOver()
         condition.lock()
         inputEnded = true
         condition.broadcast()

@@ -40,28 +40,13 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     public var stoppedBy: String?
     public var recovery = RecoverySummary()
 
-    /// Uncompressed bytes per compressed byte.
-    public var compressionRatio: Double { compressedBytes > 0 ? Double(uncompressedBytes) / Double(compressedBytes) : 0 }
+    /// Uncompressed bytes per compressed byte, to two decimals.
+    public var compressionRatio = 0.0
 
-    enum CodingKeys: String, CodingKey {
-        case cutoff, archiveDirectory, rowsDeleted, rowsArchived, batches, files, compressedBytes, uncompressedBytes,
-            durationSeconds, stoppedBy, recovery, compressionRatio
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(cutoff, forKey: .cutoff)
-        try container.encode(archiveDirectory, forKey: .archiveDirectory)
-        try container.encode(rowsDeleted, forKey: .rowsDeleted)
-        try container.encode(rowsArchived, forKey: .rowsArchived)
-        try container.encode(batches, forKey: .batches)
-        try container.encode(files, forKey: .files)
-        try container.encode(compressedBytes, forKey: .compressedBytes)
-        try container.encode(uncompressedBytes, forKey: .uncompressedBytes)
-        try container.encode((durationSeconds * 1000).rounded() / 1000, forKey: .durationSeconds)
-        try container.encode(stoppedBy, forKey: .stoppedBy)
-        try container.encode(recovery, forKey: .recovery)
-        try container.encode((compressionRatio * 100).rounded() / 100, forKey: .compressionRatio)
+    /// Rounds the figures for people and JSON.
+    mutating func finish(startedAt: Date) {
+        durationSeconds = (Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000
+        compressionRatio = compressedBytes > 0 ? (Double(uncompressedBytes) / Double(compressedBytes) * 100).rounded() / 100 : 0
     }
 
     init(cutoff: String, archiveDirectory: String?) {
@@ -119,7 +104,6 @@ public struct Pruner {
         var lower = Int64.min
         var dayFile: ArchiveDayFile?
         var daysTouched = Set<String>()
-        defer { summary.durationSeconds = Date().timeIntervalSince(started) }
         do {
             while true {
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
@@ -165,10 +149,11 @@ public struct Pruner {
             try dayFile?.finish()
         } catch {
             try? dayFile?.finish()
-            summary.files = daysTouched.count
+            logger.notice("prune stopped by an error after deleting \(summary.rowsDeleted) rows in \(summary.batches) batches")
             throw error
         }
         summary.files = daysTouched.count
+        summary.finish(startedAt: started)
         return summary
     }
 
@@ -204,7 +189,7 @@ public struct Pruner {
     private func beginBatch() throws(PostgresError) {
         try connection.query("BEGIN")
         try connection.query(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('DateStyle', 'ISO, YMD', true)",
             ["\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms"])
     }
 
@@ -221,8 +206,7 @@ public struct Pruner {
             do {
                 rows = try databaseStep("deleting a batch of archived rows") {
                     try connection.copyOut(sql) { chunk in
-                        if compressor.hasFailed { throw CompressorStopped() }
-                        compressor.submit(chunk)
+                        guard compressor.submit(chunk) else { throw CompressorStopped() }
                         if !faultReported {
                             faultReported = true
                             FaultPoint.duringCopy.reached()
