@@ -40,9 +40,9 @@ bench_row "prune $bench_prune_rows rows into gzip archives (batched, fsynced)" "
 bench_prune_size_base=$(stat -c %s "$bench_prune_base_dir/slice1.gz")
 bench_prune_size_ours=$(find "$BENCH_DIR/prune-archive" -name '*.csv.gz' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 printf '| archive size for %s rows | %s MB | %s MB (gzip -6) | %s |\n' "$bench_prune_rows" \
-  "$(awk -v b="$bench_prune_size_ours" 'BEGIN { printf "%.1f", b / 1e6 }')" \
-  "$(awk -v b="$bench_prune_size_base" 'BEGIN { printf "%.1f", b / 1e6 }')" \
-  "$(awk -v a="$bench_prune_size_ours" -v b="$bench_prune_size_base" 'BEGIN { printf "%.2f", a / b }')"
+  "$(awk -v b="$bench_prune_size_ours" 'BEGIN { printf "%.2f", b / 1e6 }')" \
+  "$(awk -v b="$bench_prune_size_base" 'BEGIN { printf "%.2f", b / 1e6 }')" \
+  "$(awk -v a="$bench_prune_size_ours" -v b="$bench_prune_size_base" 'BEGIN { printf "%.3f", a / b }')"
 DATABASE_URL="$bench_prune_url" "$HEALTHCTL" archive verify "$BENCH_DIR/prune-archive" >&2
 dropdb "$bench_prune_db"
 rm -rf "$bench_prune_base_dir"
