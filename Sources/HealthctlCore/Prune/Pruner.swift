@@ -104,6 +104,9 @@ public struct Pruner {
         var lower = Int64.min
         var dayFile: ArchiveDayFile?
         var daysTouched = Set<String>()
+        /// The day of the last batch when it was full, so more rows of that day may follow:
+        /// the next batch goes straight on without asking where the next rows are.
+        var continuingDay: Int64?
         do {
             while true {
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
@@ -113,13 +116,18 @@ public struct Pruner {
                     summary.stoppedBy = reason
                     break
                 }
-                guard let next = try nextCheckedAt(from: lower) else { break }
-                let dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+                let dayStart: Int64
+                if let continuingDay {
+                    dayStart = continuingDay
+                } else {
+                    guard let next = try nextCheckedAt(from: lower) else { break }
+                    dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+                }
                 let end = min(dayStart + 86_400_000, options.cutoffMilliseconds)
                 let batchLower = max(lower, dayStart)
                 let batch: (rows: Int, last: Int64?)
                 if let root = options.archiveDirectory {
-                    let day = ArchiveFormat.dayName(epochMilliseconds: next)
+                    let day = ArchiveFormat.dayName(epochMilliseconds: dayStart)
                     if dayFile?.day != day {
                         try dayFile?.finish()
                         dayFile = try ArchiveDayFile(root: root, day: day, numericIds: schema.logIdType == .integer)
@@ -141,6 +149,7 @@ public struct Pruner {
                 // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
                 // so the index scan never walks back over the dead entries of earlier batches.
                 lower = batch.last ?? batchLower
+                continuingDay = batch.rows == options.batchSize ? dayStart : nil
                 progress?(JobProgress(done: summary.rowsDeleted, total: total, unit: "rows"))
                 if options.pauseMilliseconds > 0, stop.stopReason == nil {
                     Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
