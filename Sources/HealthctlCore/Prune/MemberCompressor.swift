@@ -30,7 +30,6 @@ final class MemberCompressor: @unchecked Sendable {
     private var block: [UInt8] = []
 
     private let writer: GzipWriter
-    private var reader = CSVReader()
     private var collector: RowStatisticsCollector
     private let path: String
 
@@ -85,15 +84,14 @@ final class MemberCompressor: @unchecked Sendable {
     private func work() {
         let result = Swift.Result<Result, Error> {
             while let chunk = nextChunk() {
-                try reader.feed(chunk) { record in
-                    guard record.fieldCount == ArchiveFormat.columns.count else {
-                        throw ArchiveError.damaged(path: path, member: nil, problem: "the server sent \(record.fieldCount) columns, expected \(ArchiveFormat.columns.count)")
-                    }
-                    collector.add(record)
+                try chunk.withUnsafeBytes { bytes in
+                    try collector.scan(bytes)
+                    try writer.write(bytes)
                 }
-                try chunk.withUnsafeBytes { try writer.write($0) }
             }
-            try reader.finish()
+            guard collector.isAtRecordBoundary else {
+                throw CSVProblem(record: collector.rows + 1, reason: "the server's output ends inside a record")
+            }
             return Result(member: try writer.finishMember(), statistics: collector.statistics)
         }.mapError { Self.archiveError($0, path: path) }
         condition.lock()
