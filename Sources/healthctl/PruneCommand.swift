@@ -30,6 +30,9 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Rows per batch (one transaction and one gzip member each) (default 5000).")
     var batchSize: Int?
 
+    @Option(help: "gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's default.")
+    var compressionLevel = 6
+
     @Option(help: "Pause between batches, e.g. 200ms.")
     var pause: String?
 
@@ -64,6 +67,7 @@ struct PruneCommand: ParsableCommand {
             }
             guard !(self.archiveDir != nil && noArchive) else { throw UsageError("--archive-dir and --no-archive exclude each other") }
             guard batchSize > 0 else { throw UsageError("--batch-size must be positive") }
+            guard (1...9).contains(compressionLevel) else { throw UsageError("--compression-level must be 1 to 9") }
             let target = try connection.target(settings)
             let database = try target.connect()
             let schema = try SchemaInspector.inspect(database, schema: target.schema)
@@ -74,6 +78,7 @@ struct PruneCommand: ParsableCommand {
             }
             var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
             options.batchSize = batchSize
+            options.compressionLevel = Int32(compressionLevel)
             options.pauseMilliseconds = try durationOption(settings.text("prune.pause", flag: pause), "--pause") ?? 0
             options.maxRuntimeMilliseconds = try durationOption(settings.text("prune.max_runtime", flag: maxRuntime), "--max-runtime")
             options.lockTimeoutMilliseconds = try durationOption(lockTimeout, "--lock-timeout") ?? 2000

@@ -226,6 +226,35 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
+    @Test func sigtermFinishesTheBatchAndReportsWhatWasDone() throws {
+        let fixture = try PruneFixture("prune_sigterm")
+        let process = try start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--database-url", fixture.database.url], output: true)
+        usleep(1_200_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let stdout = String(decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(stdout.contains("stopped early (SIGTERM)"), "\(stdout)")
+        let left = try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'")
+        #expect(left > 0 && left < 5760)
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    @Test func restoreSkipsAndCountsOrphans() throws {
+        let fixture = try PruneFixture("prune_orphans", rows: 100)
+        #expect(try fixture.prune().status == 0)
+        try fixture.connection.execute(script: "DELETE FROM \"Integration\" WHERE id = 'int1'")
+        let keep = try fixture.run(["archive", "restore", fixture.archive.path, "--include-orphans"])
+        #expect(keep.status == 78)
+        #expect(keep.stderr.contains("10 archived rows belong to integrations that no longer exist"))
+        let restore = try fixture.run(["archive", "restore", fixture.archive.path, "--format", "json"])
+        #expect(restore.status == 0)
+        #expect(restore.stdout.contains("\"orphaned\" : 10"))
+        #expect(restore.stdout.contains("\"inserted\" : 90"))
+        let again = try fixture.run(["archive", "restore", fixture.archive.path, "--format", "json"])
+        #expect(again.stdout.contains("\"alreadyPresent\" : 90"))
+    }
+
     @Test func verifyCatchesFlippedByteTruncationDeletedMemberAndManifestMismatch() throws {
         let fixture = try PruneFixture("prune_verify", rows: 3000)
         #expect(try fixture.prune(["--batch-size", "800"]).status == 0)
@@ -269,11 +298,11 @@ struct FixtureError: Error { var message: String }
 
     // MARK: Helpers
 
-    func start(_ arguments: [String]) throws -> Process {
+    func start(_ arguments: [String], output: Bool = false) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
         process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output ? Pipe() : FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process

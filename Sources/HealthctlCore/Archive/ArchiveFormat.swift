@@ -53,20 +53,25 @@ public enum ArchiveFormat {
         return day
     }
 
-    /// The column list of `RETURNING` / `SELECT` in archive order: times as ISO 8601 UTC with `Z`
-    /// (milliseconds, or microseconds when the column keeps them), everything else as PostgreSQL prints it.
+    /// The column list of `RETURNING` / `SELECT` in archive order: `checkedAt` as ISO 8601 UTC
+    /// (`2026-10-20T14:05:00Z`, with as many fraction digits as the value has: `...:00.12Z`),
+    /// everything else as PostgreSQL prints it. Needs `DateStyle` ISO (`isoDateStyleSQL`).
     static func selectList(_ schema: HealthSchema) -> String {
         columns.map { name in
             let column = quoteIdentifier(name)
             guard name == "checkedAt" else { return column }
-            let utc = schema.checkedAtType == .timestamptz ? "\(column) AT TIME ZONE 'UTC'" : column
-            return "to_char(\(utc), '\(isoPattern(schema))')"
+            let utc = schema.checkedAtType == .timestamptz ? "(\(column) AT TIME ZONE 'UTC')" : column
+            return "replace(\(utc)::text, ' ', 'T') || 'Z'"
         }.joined(separator: ", ")
     }
 
-    private static func isoPattern(_ schema: HealthSchema) -> String {
-        let type = schema.logColumns.first { $0.name == "checkedAt" }?.formattedType ?? ""
-        let keepsMicroseconds = !(type.contains("(0)") || type.contains("(1)") || type.contains("(2)") || type.contains("(3)"))
-        return "YYYY-MM-DD\"T\"HH24:MI:SS." + (keepsMicroseconds ? "US" : "MS") + "\"Z\""
+    /// Makes the timestamp text of `selectList` ISO for the current transaction.
+    static let isoDateStyleSQL = "SELECT set_config('DateStyle', 'ISO, YMD', true)"
+
+    /// Chronological order of two archived `checkedAt` values. Plain byte order is wrong only
+    /// for the closing `Z`, which sorts after the `.` of a fraction, so it is left out.
+    static func checkedAtPrecedes<A: BidirectionalCollection<UInt8>, B: BidirectionalCollection<UInt8>>(_ a: A, _ b: B) -> Bool {
+        let z = UInt8(ascii: "Z")
+        return (a.last == z ? a.dropLast(1) : a.dropLast(0)).lexicographicallyPrecedes(b.last == z ? b.dropLast(1) : b.dropLast(0))
     }
 }

@@ -23,10 +23,13 @@ final class MemberCompressor: @unchecked Sendable {
     private var queue: [[UInt8]] = []
     private var inputEnded = false
     private var outcome: Swift.Result<Result, Error>?
-    private let maximumQueued = 64
+    private let maximumQueued = 16
+    /// COPY hands out one row per chunk; rows are gathered into blocks of this size before the
+    /// thread sees them, so locking costs per block, not per row.
+    private let blockSize = 1 << 17
+    private var block: [UInt8] = []
 
     private let writer: GzipWriter
-    private var reader = CSVReader()
     private var collector: RowStatisticsCollector
     private let path: String
 
@@ -45,25 +48,30 @@ final class MemberCompressor: @unchecked Sendable {
         thread.start()
     }
 
-    /// True once the thread has failed; the caller should stop feeding and call `finish`.
-    var hasFailed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if case .failure = outcome { return true }
-        return false
+    /// Adds COPY output. Returns false once the thread has failed: the caller should stop
+    /// feeding and call `finish` for the error.
+    func submit(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if block.capacity < blockSize { block.reserveCapacity(blockSize + (1 << 12)) }
+        block.append(contentsOf: chunk)
+        return block.count < blockSize || handOver()
     }
 
-    func submit(_ chunk: UnsafeRawBufferPointer) {
-        let copy = [UInt8](chunk)
+    @discardableResult
+    private func handOver() -> Bool {
+        guard !block.isEmpty else { return true }
         condition.lock()
+        defer { condition.unlock() }
         while queue.count >= maximumQueued && outcome == nil { condition.wait() }
-        if outcome == nil { queue.append(copy) }
+        guard outcome == nil else { return false }
+        queue.append(block)
         condition.signal()
-        condition.unlock()
+        block = []
+        return true
     }
 
     /// Ends the input and waits for the member to be complete on disk (not yet synced).
     func finish() throws -> Result {
+        handOver()
         condition.lock()
         inputEnded = true
         condition.broadcast()
@@ -76,15 +84,14 @@ final class MemberCompressor: @unchecked Sendable {
     private func work() {
         let result = Swift.Result<Result, Error> {
             while let chunk = nextChunk() {
-                try reader.feed(chunk) { record in
-                    guard record.fieldCount == ArchiveFormat.columns.count else {
-                        throw ArchiveError.damaged(path: path, member: nil, problem: "the server sent \(record.fieldCount) columns, expected \(ArchiveFormat.columns.count)")
-                    }
-                    collector.add(record)
+                try chunk.withUnsafeBytes { bytes in
+                    try collector.scan(bytes)
+                    try writer.write(bytes)
                 }
-                try chunk.withUnsafeBytes { try writer.write($0) }
             }
-            try reader.finish()
+            guard collector.isAtRecordBoundary else {
+                throw CSVProblem(record: collector.rows + 1, reason: "the server's output ends inside a record")
+            }
             return Result(member: try writer.finishMember(), statistics: collector.statistics)
         }.mapError { Self.archiveError($0, path: path) }
         condition.lock()

@@ -45,6 +45,7 @@ public enum PrunePlanner {
                 """, [cutoffText]
             ).rows.map { ($0.string(0) ?? "", $0.int(1) ?? 0, $0.int64(2) ?? 0) }
         }
+        try databaseStep("setting the date style") { _ = try connection.query(ArchiveFormat.isoDateStyleSQL) }
         let ratio = try sampleRatio(connection: connection, schema: schema, cutoffText: cutoffText, level: level)
         return PrunePlan(
             cutoff: ISOTime.format(epochMilliseconds: cutoffMilliseconds),

@@ -40,28 +40,13 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     public var stoppedBy: String?
     public var recovery = RecoverySummary()
 
-    /// Uncompressed bytes per compressed byte.
-    public var compressionRatio: Double { compressedBytes > 0 ? Double(uncompressedBytes) / Double(compressedBytes) : 0 }
+    /// Uncompressed bytes per compressed byte, to two decimals.
+    public var compressionRatio = 0.0
 
-    enum CodingKeys: String, CodingKey {
-        case cutoff, archiveDirectory, rowsDeleted, rowsArchived, batches, files, compressedBytes, uncompressedBytes,
-            durationSeconds, stoppedBy, recovery, compressionRatio
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(cutoff, forKey: .cutoff)
-        try container.encode(archiveDirectory, forKey: .archiveDirectory)
-        try container.encode(rowsDeleted, forKey: .rowsDeleted)
-        try container.encode(rowsArchived, forKey: .rowsArchived)
-        try container.encode(batches, forKey: .batches)
-        try container.encode(files, forKey: .files)
-        try container.encode(compressedBytes, forKey: .compressedBytes)
-        try container.encode(uncompressedBytes, forKey: .uncompressedBytes)
-        try container.encode((durationSeconds * 1000).rounded() / 1000, forKey: .durationSeconds)
-        try container.encode(stoppedBy, forKey: .stoppedBy)
-        try container.encode(recovery, forKey: .recovery)
-        try container.encode((compressionRatio * 100).rounded() / 100, forKey: .compressionRatio)
+    /// Rounds the figures for people and JSON.
+    mutating func finish(startedAt: Date) {
+        durationSeconds = (Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000
+        compressionRatio = compressedBytes > 0 ? (Double(uncompressedBytes) / Double(compressedBytes) * 100).rounded() / 100 : 0
     }
 
     init(cutoff: String, archiveDirectory: String?) {
@@ -119,6 +104,9 @@ public struct Pruner {
         var lower = Int64.min
         var dayFile: ArchiveDayFile?
         var daysTouched = Set<String>()
+        /// The day of the last batch when it was full, so more rows of that day may follow:
+        /// the next batch goes straight on without asking where the next rows are.
+        var continuingDay: Int64?
         do {
             while true {
                 if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
@@ -128,13 +116,18 @@ public struct Pruner {
                     summary.stoppedBy = reason
                     break
                 }
-                guard let next = try nextCheckedAt(from: lower) else { break }
-                let dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+                let dayStart: Int64
+                if let continuingDay {
+                    dayStart = continuingDay
+                } else {
+                    guard let next = try nextCheckedAt(from: lower) else { break }
+                    dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+                }
                 let end = min(dayStart + 86_400_000, options.cutoffMilliseconds)
                 let batchLower = max(lower, dayStart)
                 let batch: (rows: Int, last: Int64?)
                 if let root = options.archiveDirectory {
-                    let day = ArchiveFormat.dayName(epochMilliseconds: next)
+                    let day = ArchiveFormat.dayName(epochMilliseconds: dayStart)
                     if dayFile?.day != day {
                         try dayFile?.finish()
                         dayFile = try ArchiveDayFile(root: root, day: day, numericIds: schema.logIdType == .integer)
@@ -156,6 +149,7 @@ public struct Pruner {
                 // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
                 // so the index scan never walks back over the dead entries of earlier batches.
                 lower = batch.last ?? batchLower
+                continuingDay = batch.rows == options.batchSize ? dayStart : nil
                 progress?(JobProgress(done: summary.rowsDeleted, total: total, unit: "rows"))
                 if options.pauseMilliseconds > 0, stop.stopReason == nil {
                     Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
@@ -164,11 +158,11 @@ public struct Pruner {
             try dayFile?.finish()
         } catch {
             try? dayFile?.finish()
-            summary.files = daysTouched.count
+            logger.notice("prune stopped by an error after deleting \(summary.rowsDeleted) rows in \(summary.batches) batches")
             throw error
         }
         summary.files = daysTouched.count
-        summary.durationSeconds = Date().timeIntervalSince(started)
+        summary.finish(startedAt: started)
         return summary
     }
 
@@ -204,7 +198,7 @@ public struct Pruner {
     private func beginBatch() throws(PostgresError) {
         try connection.query("BEGIN")
         try connection.query(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('DateStyle', 'ISO, YMD', true)",
             ["\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms"])
     }
 
@@ -221,8 +215,7 @@ public struct Pruner {
             do {
                 rows = try databaseStep("deleting a batch of archived rows") {
                     try connection.copyOut(sql) { chunk in
-                        if compressor.hasFailed { throw CompressorStopped() }
-                        compressor.submit(chunk)
+                        guard compressor.submit(chunk) else { throw CompressorStopped() }
                         if !faultReported {
                             faultReported = true
                             FaultPoint.duringCopy.reached()
