@@ -29,17 +29,7 @@ struct BackfillCommand: ParsableCommand {
     @Option(help: "Integrations per batch (one short transaction each) (default 1000).")
     var batchSize: Int?
 
-    @Option(help: "Pause between batches, e.g. 200ms.")
-    var pause: String?
-
-    @Option(help: "Stop cleanly after this long, e.g. 30m.")
-    var maxRuntime: String?
-
-    @Option(help: "lock_timeout of each batch transaction.")
-    var lockTimeout = "1s"
-
-    @Option(help: "statement_timeout of each batch transaction.")
-    var statementTimeout = "30s"
+    @OptionGroup var batch: BatchOptions
 
     @Flag(help: "Also list a sample of the affected ids per line of the table.")
     var verbose = false
@@ -66,11 +56,13 @@ struct BackfillCommand: ParsableCommand {
                 options.maxAgeMilliseconds = millis
                 options.maxAgeText = maxAge
             }
-            options.pauseMilliseconds = try durationOption(settings.text("backfill.pause", flag: pause), "--pause") ?? 0
-            options.maxRuntimeMilliseconds = try durationOption(maxRuntime, "--max-runtime")
-            options.lockTimeoutMilliseconds = try durationOption(lockTimeout, "--lock-timeout") ?? options.lockTimeoutMilliseconds
-            options.statementTimeoutMilliseconds =
-                try durationOption(statementTimeout, "--statement-timeout") ?? options.statementTimeoutMilliseconds
+            let pacing = try batch.pacing(
+                settings, job: "backfill", lockTimeoutMilliseconds: options.lockTimeoutMilliseconds,
+                statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
+            options.pauseMilliseconds = pacing.pauseMilliseconds
+            options.maxRuntimeMilliseconds = pacing.maxRuntimeMilliseconds
+            options.lockTimeoutMilliseconds = pacing.lockTimeoutMilliseconds
+            options.statementTimeoutMilliseconds = pacing.statementTimeoutMilliseconds
             options.sampleSize = verbose ? 10 : 0
 
             let target = try connection.target(settings)

@@ -77,6 +77,37 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+/// Pacing and limits of the batch jobs (prune, backfill): one short transaction per batch.
+struct BatchOptions: ParsableArguments {
+    @Option(help: "Pause between batches, e.g. 200ms (default 0; <job>.pause in the settings file).")
+    var pause: String?
+
+    @Option(help: "Stop cleanly after this long, e.g. 30m (<job>.max_runtime in the settings file).")
+    var maxRuntime: String?
+
+    @Option(help: "lock_timeout of each batch transaction (prune 2s, backfill 1s).")
+    var lockTimeout: String?
+
+    @Option(help: "statement_timeout of each batch transaction (prune 5m, backfill 30s).")
+    var statementTimeout: String?
+
+    struct Pacing {
+        var pauseMilliseconds: Int64
+        var maxRuntimeMilliseconds: Int64?
+        var lockTimeoutMilliseconds: Int64
+        var statementTimeoutMilliseconds: Int64
+    }
+
+    /// Flags over `<job>.pause` and `<job>.max_runtime` in the settings file over the job's defaults.
+    func pacing(_ settings: EffectiveSettings, job: String, lockTimeoutMilliseconds: Int64, statementTimeoutMilliseconds: Int64) throws -> Pacing {
+        Pacing(
+            pauseMilliseconds: try durationOption(settings.text("\(job).pause", flag: pause), "--pause") ?? 0,
+            maxRuntimeMilliseconds: try durationOption(settings.text("\(job).max_runtime", flag: maxRuntime), "--max-runtime"),
+            lockTimeoutMilliseconds: try durationOption(lockTimeout, "--lock-timeout") ?? lockTimeoutMilliseconds,
+            statementTimeoutMilliseconds: try durationOption(statementTimeout, "--statement-timeout") ?? statementTimeoutMilliseconds)
+    }
+}
+
 /// Parses a duration flag (`500ms`, `30s`, `5m`, `7d`); nil when the flag was not given.
 func durationOption(_ text: String?, _ flag: String) throws -> Int64? {
     guard let text else { return nil }

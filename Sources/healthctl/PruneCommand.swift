@@ -33,17 +33,7 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's default.")
     var compressionLevel = 6
 
-    @Option(help: "Pause between batches, e.g. 200ms.")
-    var pause: String?
-
-    @Option(help: "Stop cleanly after this long, e.g. 30m.")
-    var maxRuntime: String?
-
-    @Option(help: "lock_timeout of each batch transaction.")
-    var lockTimeout = "2s"
-
-    @Option(help: "statement_timeout of each batch transaction.")
-    var statementTimeout = "5m"
+    @OptionGroup var batch: BatchOptions
 
     @Flag(help: "Print per day how many rows would go and the estimated archive size; change nothing.")
     var dryRun = false
@@ -79,10 +69,11 @@ struct PruneCommand: ParsableCommand {
             var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
             options.batchSize = batchSize
             options.compressionLevel = Int32(compressionLevel)
-            options.pauseMilliseconds = try durationOption(settings.text("prune.pause", flag: pause), "--pause") ?? 0
-            options.maxRuntimeMilliseconds = try durationOption(settings.text("prune.max_runtime", flag: maxRuntime), "--max-runtime")
-            options.lockTimeoutMilliseconds = try durationOption(lockTimeout, "--lock-timeout") ?? 2000
-            options.statementTimeoutMilliseconds = try durationOption(statementTimeout, "--statement-timeout") ?? 300_000
+            let pacing = try batch.pacing(settings, job: "prune", lockTimeoutMilliseconds: 2000, statementTimeoutMilliseconds: 300_000)
+            options.pauseMilliseconds = pacing.pauseMilliseconds
+            options.maxRuntimeMilliseconds = pacing.maxRuntimeMilliseconds
+            options.lockTimeoutMilliseconds = pacing.lockTimeoutMilliseconds
+            options.statementTimeoutMilliseconds = pacing.statementTimeoutMilliseconds
             let bar = TerminalProgress(quiet: context.quiet)
             options.countFirst = !context.quiet && isatty(STDERR_FILENO) == 1
             let stop = StopRequest()

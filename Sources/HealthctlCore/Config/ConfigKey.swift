@@ -55,6 +55,7 @@ public struct ConfigKey: Sendable, Equatable {
         ConfigKey("prune.max_runtime", .duration, default: nil, "stop after this long (the cron window)"),
         ConfigKey("backfill.batch_size", .integer, default: "1000", "integrations per batch"),
         ConfigKey("backfill.pause", .duration, default: "0s", "pause between batches"),
+        ConfigKey("backfill.max_runtime", .duration, default: nil, "stop after this long"),
         ConfigKey("backfill.max_age", .duration, default: nil, "ignore evidence older than this"),
         ConfigKey("backfill.token_rules", .boolean, default: "true", "derive ERROR from expired tokens without a refresh token"),
     ]
