@@ -8,14 +8,14 @@ struct Healthctl: ParsableCommand {
         discussion: ExitStatus.helpText,
         version: HealthctlVersion.current,
         subcommands: [
-            DoctorCommand.self,
-            SchemaCommand.self,
-            SeedCommand.self,
-            ConfigCommand.self,
             ReportCommand.self,
             PruneCommand.self,
             ArchiveCommand.self,
             BackfillCommand.self,
+            DoctorCommand.self,
+            SchemaCommand.self,
+            SeedCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The files in cron/: the crontab's lines parse, and the wrapper keeps cron quiet on success,
@@ -32,6 +33,26 @@ import Testing
         #expect(Set(jobs).count == jobs.count, "job names must be unique so flock keeps them apart")
         #expect(jobs.contains("prune") && jobs.contains("backfill") && jobs.contains("report-weekly"))
         #expect(text.contains("CRON_TZ=UTC"))
+    }
+
+    /// Every scheduled command line parses with the real binary: pointed at a closed port, each
+    /// gets as far as connecting (69) instead of failing on its flags (64).
+    @Test func everyScheduledCommandLineParses() throws {
+        let crontab = try String(contentsOf: Self.repository.appendingPathComponent("cron/healthctl.crontab"), encoding: .utf8)
+        var commandLines = crontab.split(separator: "\n").filter { $0.contains("/healthctl-job ") && !$0.hasPrefix("#") }
+            .map { $0.split(separator: " ").dropFirst(7).map(String.init) }
+        let units = Self.repository.appendingPathComponent("cron/systemd")
+        for name in try FileManager.default.contentsOfDirectory(atPath: units.path) where name.hasSuffix(".service") {
+            let text = try String(contentsOf: units.appendingPathComponent(name), encoding: .utf8)
+            let exec = try #require(text.split(separator: "\n").first { $0.hasPrefix("ExecStart=") }, "\(name)")
+            commandLines.append(exec.split(separator: " ").dropFirst(2).map(String.init))
+        }
+        #expect(commandLines.count >= 10)
+        for arguments in commandLines {
+            let output = try HealthctlProcess.run(
+                arguments + ["--connect-timeout", "2"], environment: ["DATABASE_URL": "postgresql://127.0.0.1:1/healthctl"])
+            #expect(output.status == 69, "\(arguments): \(output.stderr)")
+        }
     }
 
     @Test func cronFieldValidatorRejectsNonsense() {
