@@ -33,6 +33,9 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's default.")
     var compressionLevel = 6
 
+    @Option(help: "Days pruned at the same time, each on its own database connection; 1 prunes one day after another.")
+    var jobs = 2
+
     @OptionGroup var batch: BatchOptions
 
     @Flag(help: "Print per day how many rows would go and the estimated archive size; change nothing.")
@@ -58,6 +61,7 @@ struct PruneCommand: ParsableCommand {
             guard !(self.archiveDir != nil && noArchive) else { throw UsageError("--archive-dir and --no-archive exclude each other") }
             guard batchSize > 0 else { throw UsageError("--batch-size must be positive") }
             guard (1...9).contains(compressionLevel) else { throw UsageError("--compression-level must be 1 to 9") }
+            guard jobs > 0 else { throw UsageError("--jobs must be positive") }
             let target = try connection.target(settings)
             let database = try target.connect()
             let schema = try SchemaInspector.inspect(database, schema: target.schema)
@@ -69,6 +73,7 @@ struct PruneCommand: ParsableCommand {
             var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
             options.batchSize = batchSize
             options.compressionLevel = Int32(compressionLevel)
+            options.jobs = jobs
             let pacing = try batch.pacing(settings, job: "prune", lockTimeoutMilliseconds: 2000, statementTimeoutMilliseconds: 300_000)
             options.pauseMilliseconds = pacing.pauseMilliseconds
             options.maxRuntimeMilliseconds = pacing.maxRuntimeMilliseconds
@@ -78,7 +83,8 @@ struct PruneCommand: ParsableCommand {
             options.countFirst = !context.quiet && isatty(STDERR_FILENO) == 1
             let stop = StopRequest()
             SignalTrap.install(stop)
-            let pruner = Pruner(connection: database, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger)
+            let pruner = Pruner(
+                connection: database, openConnection: { try target.connect() }, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger)
             let summary = try pruner.run()
             bar.finish()
             if vacuum { try pruner.vacuum() }

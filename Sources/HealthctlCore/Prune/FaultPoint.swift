@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     /// The delete is committed; the manifest still says pending.
     case afterCommit = "after-commit"
 
-    nonisolated(unsafe) private static var counts: [FaultPoint: Int] = [:]
+    /// How often each point was reached, across all prune workers.
+    private static let counts = Mutex<[FaultPoint: Int]>([:])
     private static let configured: (point: FaultPoint, batch: Int)? = {
         guard let value = ProcessInfo.processInfo.environment["HEALTHCTL_FAULT"], !value.isEmpty else { return nil }
         let parts = value.split(separator: "@")
@@ -29,11 +31,14 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         return (point, parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
     }()
 
-    /// Kills the process here when `HEALTHCTL_FAULT` names this point and batch. Called from the prune thread only.
+    /// Kills the process here when `HEALTHCTL_FAULT` names this point and batch, counting the
+    /// batches of all workers together.
     func reached() {
         guard let configured = Self.configured, configured.point == self else { return }
-        let count = (Self.counts[self] ?? 0) + 1
-        Self.counts[self] = count
+        let count = Self.counts.withLock { counts in
+            counts[self, default: 0] += 1
+            return counts[self]!
+        }
         if count == configured.batch { kill(getpid(), SIGKILL) }
     }
 }

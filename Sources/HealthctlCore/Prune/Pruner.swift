@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import Synchronization
 
 /// What `prune` is asked to do.
 public struct PruneOptions: Sendable {
@@ -17,6 +18,8 @@ public struct PruneOptions: Sendable {
     public var compressionLevel: Int32 = 6
     /// Count the rows to go first, for a progress bar with a total.
     public var countFirst = false
+    /// Days pruned at the same time, each on a connection of its own; 1 prunes day after day.
+    public var jobs = 2
 
     public init(cutoffMilliseconds: Int64, archiveDirectory: String?) {
         self.cutoffMilliseconds = cutoffMilliseconds
@@ -58,32 +61,32 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
 /// Moves old log rows into day archives and deletes them, batch by batch, never deleting a row
 /// whose archive is not synced first. See `ArchiveFormat` for the files and `RecoveryDecision`
 /// for what happens after a crash.
+///
+/// With `jobs` above 1, that many workers prune different UTC days at the same time: every day
+/// has its own archive file and manifest, so no two workers share a file. The first worker uses
+/// the main connection (which holds the advisory lock); the others open their own.
 public struct Pruner {
     let connection: PostgresConnection
+    let openConnection: (@Sendable () throws -> PostgresConnection)?
     let schema: HealthSchema
     let options: PruneOptions
     let stop: StopRequest
     let progress: ProgressHandler?
     let logger: Logger
 
+    /// `openConnection` opens the extra connections of `options.jobs` > 1; without it the run is serial.
     public init(
-        connection: PostgresConnection, schema: HealthSchema, options: PruneOptions, stop: StopRequest,
+        connection: PostgresConnection, openConnection: (@Sendable () throws -> PostgresConnection)? = nil,
+        schema: HealthSchema, options: PruneOptions, stop: StopRequest,
         progress: ProgressHandler? = nil, logger: Logger = Logger(label: "healthctl.prune")
     ) {
         self.connection = connection
+        self.openConnection = openConnection
         self.schema = schema
         self.options = options
         self.stop = stop
         self.progress = progress
         self.logger = logger
-    }
-
-    private var checkedAt: String { quoteIdentifier("checkedAt") }
-
-    /// A timestamp literal for the column's type. COPY takes no parameters, so batch bounds enter
-    /// its SQL as literals; they are formatted here from integers, never from input text.
-    private func timestampLiteral(_ millis: Int64) -> String {
-        HealthSchema.timestampParameterSQL("'\(PostgresTimestamp.format(epochMilliseconds: millis))'", schema.checkedAtType)
     }
 
     public func run() throws -> PruneSummary {
@@ -98,78 +101,216 @@ public struct Pruner {
                 logger.notice("recovered an interrupted prune: \(summary.recovery.membersCommitted) pending members committed, \(summary.recovery.membersDropped) rolled back, \(summary.recovery.bytesCutOff) bytes cut off")
             }
         }
-        let total = options.countFirst ? try countRows() : nil
+        let mainWorker = PruneWorker(connection: connection, schema: schema, options: options)
+        let total = options.countFirst ? try mainWorker.countRows() : nil
         progress?(JobProgress(done: 0, total: total, unit: "rows"))
+        let shared = PruneProgress(
+            days: try mainWorker.daysWithRows(), started: started, options: options, stop: stop, total: total, progress: progress)
 
-        var lower = Int64.min
-        var dayFile: ArchiveDayFile?
-        var daysTouched = Set<String>()
-        /// The day of the last batch when it was full, so more rows of that day may follow:
-        /// the next batch goes straight on without asking where the next rows are.
-        var continuingDay: Int64?
-        do {
-            while true {
-                if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
-                    stop.request("--max-runtime reached")
-                }
-                if let reason = stop.stopReason {
-                    summary.stoppedBy = reason
-                    break
-                }
-                let dayStart: Int64
-                if let continuingDay {
-                    dayStart = continuingDay
-                } else {
-                    guard let next = try nextCheckedAt(from: lower) else { break }
-                    dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
-                }
-                let end = min(dayStart + 86_400_000, options.cutoffMilliseconds)
-                let batchLower = max(lower, dayStart)
-                let batch: (rows: Int, last: Int64?)
-                if let root = options.archiveDirectory {
-                    let day = ArchiveFormat.dayName(epochMilliseconds: dayStart)
-                    if dayFile?.day != day {
-                        try dayFile?.finish()
-                        dayFile = try ArchiveDayFile(root: root, day: day, numericIds: schema.logIdType == .integer)
-                    }
-                    let result = try archiveBatch(into: dayFile!, from: batchLower, to: end)
-                    if let result {
-                        daysTouched.insert(day)
-                        summary.rowsArchived += result.statistics.rows
-                        summary.compressedBytes += result.member.compressedBytes
-                        summary.uncompressedBytes += result.member.uncompressedBytes
-                    }
-                    let last = result?.statistics.lastCheckedAt.flatMap { PostgresTimestamp.parseEpochMilliseconds($0[...]) }
-                    batch = (result?.statistics.rows ?? 0, last)
-                } else {
-                    batch = try deleteBatch(from: batchLower, to: end)
-                }
-                summary.rowsDeleted += batch.rows
-                if batch.rows > 0 { summary.batches += 1 }
-                // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
-                // so the index scan never walks back over the dead entries of earlier batches.
-                lower = batch.last ?? batchLower
-                continuingDay = batch.rows == options.batchSize ? dayStart : nil
-                progress?(JobProgress(done: summary.rowsDeleted, total: total, unit: "rows"))
-                if options.pauseMilliseconds > 0, stop.stopReason == nil {
-                    Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
+        let extraWorkers = openConnection == nil ? 0 : max(0, options.jobs - 1)
+        let finished = DispatchGroup()
+        for _ in 0..<extraWorkers {
+            finished.enter()
+            let (openConnection, schema, options) = (openConnection!, schema, options)
+            Thread.detachNewThread {
+                defer { finished.leave() }
+                do {
+                    let connection = try openConnection()
+                    PruneWorker(connection: connection, schema: schema, options: options).work(shared)
+                } catch {
+                    shared.fail(error)
                 }
             }
-            try dayFile?.finish()
-        } catch {
-            try? dayFile?.finish()
+        }
+        mainWorker.work(shared)
+        finished.wait()
+
+        let result = shared.result
+        summary.rowsDeleted = result.rowsDeleted
+        summary.rowsArchived = result.rowsArchived
+        summary.batches = result.batches
+        summary.compressedBytes = result.compressedBytes
+        summary.uncompressedBytes = result.uncompressedBytes
+        summary.files = result.daysTouched.count
+        summary.stoppedBy = result.stoppedBy
+        if let error = result.error {
+            if let root = options.archiveDirectory, extraWorkers > 0 {
+                // A worker whose manifest write failed (say the other filled the disk) left a
+                // committed member marked pending; settle it now that no worker writes.
+                _ = try? ArchiveRecovery.run(root: root, connection: connection, schema: schema)
+            }
             logger.notice("prune stopped by an error after deleting \(summary.rowsDeleted) rows in \(summary.batches) batches")
             throw error
         }
-        summary.files = daysTouched.count
         summary.finish(startedAt: started)
         return summary
     }
 
-    private func countRows() throws -> Int {
+    /// `VACUUM (ANALYZE)` on the log table, without a statement timeout.
+    public func vacuum() throws {
+        try databaseStep("vacuuming the log table") {
+            try connection.set("statement_timeout", "0")
+            _ = try connection.query("VACUUM (ANALYZE) \(schema.logTable)")
+        }
+    }
+}
+
+/// What the workers of one run share: the days still to prune, the totals so far, the first
+/// error and why the run stopped.
+final class PruneProgress: Sendable {
+    struct State {
+        var nextDay = 0
+        var rowsDeleted = 0
+        var rowsArchived = 0
+        var batches = 0
+        var compressedBytes: Int64 = 0
+        var uncompressedBytes: Int64 = 0
+        var daysTouched = Set<String>()
+        var stoppedBy: String?
+        var error: (any Error)?
+    }
+
+    private let days: [Int64]
+    private let started: Date
+    private let maxRuntimeMilliseconds: Int64?
+    private let stop: StopRequest
+    private let total: Int?
+    private let progress: ProgressHandler?
+    private let state = Mutex(State())
+
+    init(days: [Int64], started: Date, options: PruneOptions, stop: StopRequest, total: Int?, progress: ProgressHandler?) {
+        self.days = days
+        self.started = started
+        self.maxRuntimeMilliseconds = options.maxRuntimeMilliseconds
+        self.stop = stop
+        self.total = total
+        self.progress = progress
+    }
+
+    var result: State { state.withLock { $0 } }
+
+    /// False once the run is asked to stop (signal, `--max-runtime`) or a worker failed.
+    func mayStartBatch() -> Bool {
+        if let limit = maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
+            stop.request("--max-runtime reached")
+        }
+        let reason = stop.stopReason
+        return state.withLock { state in
+            if state.error != nil { return false }
+            if let reason {
+                state.stoppedBy = reason
+                return false
+            }
+            return true
+        }
+    }
+
+    /// The start of the next day no worker has taken, nil when all are taken or the run stops.
+    func takeDay() -> Int64? {
+        guard mayStartBatch() else { return nil }
+        return state.withLock { state in
+            guard state.nextDay < days.count else { return nil }
+            state.nextDay += 1
+            return days[state.nextDay - 1]
+        }
+    }
+
+    func add(rows: Int, archived result: MemberCompressor.Result?, day: String) {
+        state.withLock { state in
+            state.rowsDeleted += rows
+            if rows > 0 { state.batches += 1 }
+            if let result {
+                state.daysTouched.insert(day)
+                state.rowsArchived += result.statistics.rows
+                state.compressedBytes += result.member.compressedBytes
+                state.uncompressedBytes += result.member.uncompressedBytes
+            }
+            // Reported under the lock so the handler sees one caller at a time and rising totals.
+            progress?(JobProgress(done: state.rowsDeleted, total: total, unit: "rows"))
+        }
+    }
+
+    /// Keeps the first error; the other workers stop after their current batch.
+    func fail(_ error: any Error) {
+        state.withLock { if $0.error == nil { $0.error = error } }
+    }
+}
+
+/// One connection's share of a prune: whole days taken from `PruneProgress`, batch by batch.
+struct PruneWorker {
+    let connection: PostgresConnection
+    let schema: HealthSchema
+    let options: PruneOptions
+
+    private var checkedAt: String { quoteIdentifier("checkedAt") }
+
+    /// A timestamp literal for the column's type. COPY takes no parameters, so batch bounds enter
+    /// its SQL as literals; they are formatted here from integers, never from input text.
+    private func timestampLiteral(_ millis: Int64) -> String {
+        HealthSchema.timestampParameterSQL("'\(PostgresTimestamp.format(epochMilliseconds: millis))'", schema.checkedAtType)
+    }
+
+    /// Prunes days until none is left, the run stops or a worker fails.
+    func work(_ shared: PruneProgress) {
+        while let dayStart = shared.takeDay() {
+            do {
+                try pruneDay(dayStart, shared)
+            } catch {
+                shared.fail(error)
+                return
+            }
+        }
+    }
+
+    /// The batches of one UTC day, in (`checkedAt`, `id`) order, until a batch comes back short.
+    private func pruneDay(_ dayStart: Int64, _ shared: PruneProgress) throws {
+        let end = min(dayStart + 86_400_000, options.cutoffMilliseconds)
+        let day = ArchiveFormat.dayName(epochMilliseconds: dayStart)
+        let dayFile = try options.archiveDirectory.map { try ArchiveDayFile(root: $0, day: day, numericIds: schema.logIdType == .integer) }
+        var lower = dayStart
+        do {
+            while true {
+                let batch: (rows: Int, last: Int64?)
+                if let dayFile {
+                    let result = try archiveBatch(into: dayFile, from: lower, to: end)
+                    let last = result?.statistics.lastCheckedAt.flatMap { PostgresTimestamp.parseEpochMilliseconds($0[...]) }
+                    batch = (result?.statistics.rows ?? 0, last)
+                    shared.add(rows: batch.rows, archived: result, day: day)
+                } else {
+                    batch = try deleteBatch(from: lower, to: end)
+                    shared.add(rows: batch.rows, archived: nil, day: day)
+                }
+                // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
+                // so the index scan never walks back over the dead entries of earlier batches.
+                lower = batch.last ?? lower
+                if options.pauseMilliseconds > 0, shared.mayStartBatch() {
+                    Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
+                }
+                guard batch.rows == options.batchSize, shared.mayStartBatch() else { break }
+            }
+            try dayFile?.finish()
+        } catch {
+            try? dayFile?.finish()
+            throw error
+        }
+    }
+
+    func countRows() throws -> Int {
         try databaseStep("counting rows to prune") {
             try connection.query("SELECT count(*) FROM \(schema.logTable) WHERE \(checkedAt) < \(timestampLiteral(options.cutoffMilliseconds))").first?.int(0) ?? 0
         }
+    }
+
+    /// The starts of the UTC days that hold rows before the cutoff, oldest first: one index probe per day.
+    func daysWithRows() throws -> [Int64] {
+        var days: [Int64] = []
+        var lower = Int64.min
+        while let next = try nextCheckedAt(from: lower) {
+            let dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+            days.append(dayStart)
+            lower = dayStart + 86_400_000
+        }
+        return days
     }
 
     /// The oldest `checkedAt` at or after `lower` and before the cutoff.
@@ -268,14 +409,6 @@ public struct Pruner {
                 _ = try? connection.query("ROLLBACK")
                 throw error
             }
-        }
-    }
-
-    /// `VACUUM (ANALYZE)` on the log table, without a statement timeout.
-    public func vacuum() throws {
-        try databaseStep("vacuuming the log table") {
-            try connection.set("statement_timeout", "0")
-            _ = try connection.query("VACUUM (ANALYZE) \(schema.logTable)")
         }
     }
 }
