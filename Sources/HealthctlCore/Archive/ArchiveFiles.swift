@@ -36,38 +36,17 @@ enum ArchiveFiles {
         guard fsync(descriptor) == 0 else { throw .cannotWrite(path: path, operation: "syncing directory", errno: errno) }
     }
 
-    /// Replaces `path` with `data`: written to a temporary file, synced, renamed over, directory synced.
+    /// Replaces `path` with `data` atomically and durably (see `AtomicFile`).
     static func replaceAtomically(_ path: String, with data: [UInt8]) throws(ArchiveError) {
-        let temporary = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
-        guard descriptor >= 0 else { throw .cannotWrite(path: temporary, operation: "creating", errno: errno) }
-        do throws(ArchiveError) {
-            try writeAll(descriptor, data, path: temporary)
-            guard fsync(descriptor) == 0 else { throw ArchiveError.cannotWrite(path: temporary, operation: "syncing", errno: errno) }
-        } catch {
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .cannotWrite(path: path, operation: "renaming over", errno: code)
-        }
-        try syncDirectory((path as NSString).deletingLastPathComponent)
-    }
-
-    static func writeAll(_ descriptor: Int32, _ data: [UInt8], path: String) throws(ArchiveError) {
-        var done = 0
-        while done < data.count {
-            let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress! + done, data.count - done) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .cannotWrite(path: path, operation: "writing", errno: errno)
+        let failure: AtomicFile.Failure? = data.withUnsafeBytes { bytes in
+            do throws(AtomicFile.Failure) {
+                try AtomicFile.replace(path, with: bytes)
+                return nil
+            } catch {
+                return error
             }
-            done += written
         }
+        if let failure { throw .cannotWrite(path: failure.path, operation: failure.operation, errno: failure.errno) }
     }
 
     static func readAll(_ path: String) throws(ArchiveError) -> [UInt8] {

@@ -1,43 +1,24 @@
 import Foundation
 
-/// Writes a report file whole or not at all: to a temporary name in the same directory, then
-/// renamed, so a reader never sees half a report. Mode 0600: reports can quote error messages.
+/// Writes a report file whole or not at all (`AtomicFile`), so a cron reader never sees half a report.
 public enum ReportFile {
     public static func write(_ text: String, to path: String) throws(ReportFileError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw ReportFileError(path: path, reason: String(cString: strerror(errno))) }
         var text = text
-        var failure = writeAll(&text, to: descriptor)
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw ReportFileError(path: path, reason: failure)
+        let failure: AtomicFile.Failure? = text.withUTF8 { buffer in
+            do throws(AtomicFile.Failure) {
+                try AtomicFile.replace(path, with: UnsafeRawBufferPointer(buffer))
+                return nil
+            } catch {
+                return error
+            }
         }
+        if let failure { throw ReportFileError(path: path, reason: "\(failure.operation) failed: \(String(cString: strerror(failure.errno)))") }
     }
 
     /// Writes to standard output without copying the (possibly large) text first.
     public static func writeStandardOutput(_ text: inout String) throws(ReportFileError) {
-        if let failure = writeAll(&text, to: STDOUT_FILENO) { throw ReportFileError(path: "standard output", reason: failure) }
-    }
-
-    /// Writes every byte, retrying short writes; returns the error text on failure.
-    private static func writeAll(_ text: inout String, to descriptor: Int32) -> String? {
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
+        let code = text.withUTF8 { AtomicFile.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
+        if let code { throw ReportFileError(path: "standard output", reason: String(cString: strerror(code))) }
     }
 
     /// Creates the directory (mode 0700) when it does not exist.
