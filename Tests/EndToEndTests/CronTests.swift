@@ -5,13 +5,7 @@ import Testing
 /// The files in cron/: the crontab's lines parse, and the wrapper keeps cron quiet on success,
 /// loud on failure, never overlaps a job, and bounds its run time.
 @Suite struct CronTests {
-    static let repository: URL = {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-            directory.deleteLastPathComponent()
-        }
-        return directory
-    }()
+    static let repository = HealthctlProcess.repositoryRoot
 
     // MARK: crontab
 

@@ -18,11 +18,16 @@ public struct HealthctlProcess {
             let candidate = products.appendingPathComponent("healthctl").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
+        return repositoryRoot.appendingPathComponent(".build/debug/healthctl").path
+    }
+
+    /// The folder holding `Package.swift`, for tests that read the repository's own files.
+    public static var repositoryRoot: URL {
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
             directory.deleteLastPathComponent()
         }
-        return directory.appendingPathComponent(".build/debug/healthctl").path
+        return directory
     }
 
     /// Runs `healthctl arguments...` and waits for it.
