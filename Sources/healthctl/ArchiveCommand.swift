@@ -41,7 +41,7 @@ struct ArchiveCommand: ParsableCommand {
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load archived rows back into IntegrationHealthLog.",
-            discussion: "Verifies the files, then copies them into a staging table and inserts with ON CONFLICT (id) DO NOTHING in one transaction. Rows whose integration no longer exists are skipped and counted.")
+            discussion: "Verifies the files, then copies them into a staging table and inserts with ON CONFLICT (primary key) DO NOTHING in one transaction. Rows whose integration no longer exists are skipped and counted.")
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var global: GlobalOptions

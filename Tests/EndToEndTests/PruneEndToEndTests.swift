@@ -9,6 +9,7 @@ import Glibc
 
 /// A database with migration 005 and health log rows whose error messages hold commas, quotes,
 /// line breaks, empty strings and NULLs, plus a copy of the original rows to check against.
+/// The log table has the given shape: plain, partitioned with a default partition, or pg_partman's.
 final class PruneFixture: @unchecked Sendable {
     let database: TestDatabase
     let connection: PostgresConnection
@@ -16,12 +17,13 @@ final class PruneFixture: @unchecked Sendable {
     static let log = "\"IntegrationHealthLog\""
 
     /// `rows` rows, one every 30 seconds from 2026-09-01T00:00:00Z, so 2880 per day.
-    init(_ name: String, rows: Int = 6000) throws {
+    init(_ name: String, rows: Int = 6000, shape: LogTableShape = .plain) throws {
         archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-prune-\(UUID().uuidString)")
         database = try TestDatabase(name)
         let applied = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
         guard applied.status == 0 else { throw FixtureError(message: applied.stderr) }
         connection = try database.connect()
+        try shape.apply(to: connection)
         try connection.execute(script: """
             INSERT INTO "Integration"(id, "userId", provider, "updatedAt") SELECT 'int' || g, 'user', 'google', now() FROM generate_series(1, 10) g;
             """)
@@ -79,8 +81,9 @@ final class PruneFixture: @unchecked Sendable {
 struct FixtureError: Error { var message: String }
 
 @Suite(.serialized) struct PruneEndToEndTests {
-    @Test func pruneThenRestoreGivesBackExactlyTheOriginalRows() throws {
-        let fixture = try PruneFixture("prune_roundtrip")
+    @Test(arguments: LogTableShape.allCases)
+    func pruneThenRestoreGivesBackExactlyTheOriginalRows(shape: LogTableShape) throws {
+        let fixture = try PruneFixture("prune_roundtrip", shape: shape)
         let dry = try fixture.prune(["--dry-run"])
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("2026-09-01  2880 rows"))
@@ -105,14 +108,43 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
-    @Test func twoJobsPruneSeveralDaysIntoOneFileEach() throws {
+    /// Rows of different partitions share `ctid`s; a batch must still delete only its own rows.
+    @Test(arguments: LogTableShape.allCases, [["--jobs", "1"], ["--jobs", "2"], ["--jobs", "1", "--no-archive"]])
+    func pruneNeverDeletesARowAtOrAfterTheCutoff(shape: LogTableShape, flags: [String]) throws {
+        // 20000 rows from 2026-09-01 to 09-07 22:40, 200 more on 2026-09-20 (in the default
+        // partition, as are 09-01 and 09-03), and a cutoff inside the daily child of 09-05.
+        let fixture = try PruneFixture("prune_cutoff", rows: 20000, shape: shape)
+        try fixture.insert(from: 1, count: 200, start: "2026-09-20", prefix: "new")
+        try fixture.connection.execute(script: "INSERT INTO original SELECT * FROM \(PruneFixture.log) WHERE id LIKE 'new%'")
+        let cutoff = "2026-09-05T18:00:00Z"
+        let log = PruneFixture.log
+        try fixture.connection.execute(script: "CREATE TABLE kept AS SELECT * FROM original WHERE \"checkedAt\" >= '2026-09-05 18:00'")
+        let kept = try fixture.hash("kept")
+        let before = try fixture.count("SELECT count(*) FROM original WHERE \"checkedAt\" < '2026-09-05 18:00'")
+        let common = ["prune", "--before", cutoff, "--batch-size", "700", "--format", "json"] + flags
+        let output = try fixture.run(common + (flags.contains("--no-archive") ? [] : ["--archive-dir", fixture.archive.path]))
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("\"rowsDeleted\" : \(before)"), "\(output.stdout)")
+        #expect(try fixture.count("SELECT count(*) FROM \(log) WHERE \"checkedAt\" < '2026-09-05 18:00'") == 0)
+        #expect(try fixture.hash(log) == kept, "every row at or after the cutoff is still there, unchanged")
+        if !flags.contains("--no-archive") {
+            #expect(output.stdout.contains("\"rowsArchived\" : \(before)"), "\(output.stdout)")
+            // The archive holds exactly the deleted rows: restoring it gives back the original table.
+            try fixture.expectEveryRowInDatabaseXorArchive()
+        }
+    }
+
+    @Test(arguments: LogTableShape.allCases)
+    func twoJobsPruneSeveralDaysIntoOneFileEach(shape: LogTableShape) throws {
         // 14400 rows every 30 seconds: exactly five days, 2880 rows each.
-        let fixture = try PruneFixture("prune_jobs", rows: 14400)
+        let fixture = try PruneFixture("prune_jobs", rows: 14400, shape: shape)
         let output = try fixture.prune(["--jobs", "2", "--batch-size", "1000", "--format", "json"], before: "2026-09-06T00:00:00Z")
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("\"rowsDeleted\" : 14400"), "\(output.stdout)")
         #expect(output.stdout.contains("\"rowsArchived\" : 14400"))
         #expect(output.stdout.contains("\"files\" : 5"))
+        // Three batches per day; on the hand-made partitioned shape 2026-09-01 and 09-03 are
+        // in the default partition, so no day spans two tables and the count is the same.
         #expect(output.stdout.contains("\"batches\" : 15"), "three batches per day")
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 0)
         for day in 1...5 {
@@ -138,9 +170,9 @@ struct FixtureError: Error { var message: String }
         #expect(try fixture.count("SELECT count(*) FROM back WHERE \"errorMessage\" = ''") == 34)
     }
 
-    @Test(arguments: ["during-copy", "after-member-written", "after-fsync", "after-manifest-pending", "after-commit"])
-    func killedAtAFaultPointTheNextRunCompletes(point: String) throws {
-        let fixture = try PruneFixture("prune_fault")
+    @Test(arguments: ["during-copy", "after-member-written", "after-fsync", "after-manifest-pending", "after-commit"], LogTableShape.allCases)
+    func killedAtAFaultPointTheNextRunCompletes(point: String, shape: LogTableShape) throws {
+        let fixture = try PruneFixture("prune_fault", shape: shape)
         let killed = try fixture.prune(["--batch-size", "700"], environment: ["HEALTHCTL_FAULT": "\(point)@3"])
         #expect(killed.status == SIGKILL)
         let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "700", "--format", "json"]) }
@@ -153,8 +185,9 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
-    @Test func killedAtRandomMomentsManyTimesLosesNothing() throws {
-        let fixture = try PruneFixture("prune_kill", rows: 12000)
+    @Test(arguments: LogTableShape.allCases)
+    func killedAtRandomMomentsManyTimesLosesNothing(shape: LogTableShape) throws {
+        let fixture = try PruneFixture("prune_kill", rows: 12000, shape: shape)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<10 {
             let process = try start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--database-url", fixture.database.url])
@@ -168,8 +201,9 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
-    @Test func fullDiskExits73AndKeepsUnarchivedRows() throws {
-        let fixture = try PruneFixture("prune_full", rows: 20000)
+    @Test(arguments: LogTableShape.allCases)
+    func fullDiskExits73AndKeepsUnarchivedRows(shape: LogTableShape) throws {
+        let fixture = try PruneFixture("prune_full", rows: 20000, shape: shape)
         try FileManager.default.createDirectory(at: fixture.archive, withIntermediateDirectories: true)
         let mount = try shell("mount -t tmpfs -o size=96k tmpfs '\(fixture.archive.path)'")
         try #require(mount == 0, "mounting a tmpfs needs root")
@@ -216,8 +250,9 @@ struct FixtureError: Error { var message: String }
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 10)
     }
 
-    @Test func applicationInsertsDuringPruneLoseNothing() throws {
-        let fixture = try PruneFixture("prune_concurrent")
+    @Test(arguments: LogTableShape.allCases)
+    func applicationInsertsDuringPruneLoseNothing(shape: LogTableShape) throws {
+        let fixture = try PruneFixture("prune_concurrent", shape: shape)
         try fixture.connection.execute(script: "CREATE TABLE inserted (LIKE original)")
         let url = fixture.database
         let finished = DispatchSemaphore(value: 0)
@@ -225,11 +260,13 @@ struct FixtureError: Error { var message: String }
             defer { finished.signal() }
             guard let connection = try? url.connect() else { return }
             for round in 0..<40 {
-                // Old rows (inside the pruned range) and recent ones, as a late-reporting app would.
+                // Old rows (inside the pruned range, into the default partition and into a
+                // child of its own when partitioned) and recent ones, as a late-reporting app would.
                 _ = try? connection.query(
                     """
                     WITH i AS (INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
                         VALUES ('late' || $1::int, 'int1', 'ERROR', 'late, "old"', NULL, '2026-09-01 12:00:00'::timestamp + $1::int * interval '1 minute'),
+                               ('later' || $1::int, 'int3', 'WARNING', NULL, 7, '2026-09-02 12:00:00'::timestamp + $1::int * interval '1 minute'),
                                ('new' || $1::int, 'int2', 'HEALTHY', NULL, 5, '2026-11-01 00:00:00'::timestamp + $1::int * interval '1 minute')
                         RETURNING *)
                     INSERT INTO inserted SELECT * FROM i
@@ -241,7 +278,7 @@ struct FixtureError: Error { var message: String }
         let output = try fixture.prune(["--batch-size", "200", "--pause", "5ms"])
         #expect(output.status == 0, "\(output.stderr)")
         finished.wait()
-        #expect(try fixture.count("SELECT count(*) FROM inserted") == 80)
+        #expect(try fixture.count("SELECT count(*) FROM inserted") == 120)
         try fixture.connection.execute(script: "INSERT INTO original SELECT * FROM inserted")
         try fixture.expectEveryRowInDatabaseXorArchive()
     }

@@ -42,7 +42,7 @@ public struct OrphansForbiddenError: CategorizedError, Sendable {
 }
 
 /// Loads archived rows back: every file verified first, then COPY into a temporary staging
-/// table and `INSERT ... ON CONFLICT (id) DO NOTHING`, all in one transaction.
+/// table and `INSERT ... ON CONFLICT (row key) DO NOTHING`, all in one transaction.
 public enum ArchiveRestorer {
     public static func run(connection: PostgresConnection, schema: HealthSchema, options: RestoreOptions) throws -> RestoreSummary {
         let files = try ArchiveFiles.dataFiles(in: options.paths)
@@ -73,6 +73,8 @@ public enum ArchiveRestorer {
                 if keepOrphans, let foreignKey = schema.foreignKey {
                     throw OrphansForbiddenError(orphaned: summary.orphaned, constraint: foreignKey.name)
                 }
+                // Without a unique key on id, any unique violation means the row is there already.
+                let conflictTarget = schema.logRowKey.map { "(" + $0.map(quoteIdentifier).joined(separator: ", ") + ")" } ?? ""
                 let values = ArchiveFormat.columns.map { name in
                     let column = "s.\(quoteIdentifier(name))"
                     guard name == "checkedAt" else { return "CAST(\(column) AS \(type(of: name, schema)))" }
@@ -82,7 +84,7 @@ public enum ArchiveRestorer {
                     """
                     INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
                     SELECT \(values.joined(separator: ", ")) FROM \(staging) s \(keepOrphans ? "" : "WHERE NOT \(orphan)")
-                    ON CONFLICT (\(quoteIdentifier("id"))) DO NOTHING
+                    ON CONFLICT \(conflictTarget) DO NOTHING
                     """
                 ).affectedRows
                 summary.orphansKept = keepOrphans ? summary.orphaned : 0

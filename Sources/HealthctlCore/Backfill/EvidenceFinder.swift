@@ -109,7 +109,13 @@ struct EvidenceFinder {
     /// The planner's row counts, to judge when reading by `integrationId` beats widening a window.
     private func averageRowsPerIntegration() throws -> Double {
         let row = try connection.query(
-            "SELECT (SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)), (SELECT reltuples FROM pg_class WHERE oid = to_regclass($2))",
+            // A partitioned log table has no row estimate of its own: add up its leaves'.
+            """
+            SELECT (SELECT sum(reltuples) FILTER (WHERE reltuples >= 0) FROM pg_class
+                    WHERE oid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)) WHERE isleaf)
+                       OR (oid = to_regclass($1) AND relkind = 'r')),
+                   (SELECT reltuples FROM pg_class WHERE oid = to_regclass($2))
+            """,
             [sql.schema.logTable, sql.schema.integrationTable]
         ).first
         let logRows = row?.double(0) ?? -1

@@ -104,8 +104,9 @@ public struct Pruner {
         let mainWorker = PruneWorker(connection: connection, schema: schema, options: options)
         let total = options.countFirst ? try mainWorker.countRows() : nil
         progress?(JobProgress(done: 0, total: total, unit: "rows"))
+        let tables = try LogStorage.tables(connection, schema: schema)
         let shared = PruneProgress(
-            days: try mainWorker.daysWithRows(), started: started, options: options, stop: stop, total: total, progress: progress)
+            days: try mainWorker.daysWithRows(in: tables), started: started, options: options, stop: stop, total: total, progress: progress)
 
         let extraWorkers = openConnection == nil ? 0 : max(0, options.jobs - 1)
         let finished = DispatchGroup()
@@ -170,7 +171,7 @@ final class PruneProgress: Sendable {
         var error: (any Error)?
     }
 
-    private let days: [Int64]
+    private let days: [PruneDay]
     private let started: Date
     private let maxRuntimeMilliseconds: Int64?
     private let stop: StopRequest
@@ -178,7 +179,7 @@ final class PruneProgress: Sendable {
     private let progress: ProgressHandler?
     private let state = Mutex(State())
 
-    init(days: [Int64], started: Date, options: PruneOptions, stop: StopRequest, total: Int?, progress: ProgressHandler?) {
+    init(days: [PruneDay], started: Date, options: PruneOptions, stop: StopRequest, total: Int?, progress: ProgressHandler?) {
         self.days = days
         self.started = started
         self.maxRuntimeMilliseconds = options.maxRuntimeMilliseconds
@@ -205,8 +206,8 @@ final class PruneProgress: Sendable {
         }
     }
 
-    /// The start of the next day no worker has taken, nil when all are taken or the run stops.
-    func takeDay() -> Int64? {
+    /// The next day no worker has taken, nil when all are taken or the run stops.
+    func takeDay() -> PruneDay? {
         guard mayStartBatch() else { return nil }
         return state.withLock { state in
             guard state.nextDay < days.count else { return nil }
@@ -236,6 +237,12 @@ final class PruneProgress: Sendable {
     }
 }
 
+/// One UTC day with rows before the cutoff, and the storage tables (see `LogStorage`) that hold them.
+struct PruneDay: Equatable {
+    var start: Int64
+    var tables: [LogStorageTable]
+}
+
 /// One connection's share of a prune: whole days taken from `PruneProgress`, batch by batch.
 struct PruneWorker {
     let connection: PostgresConnection
@@ -252,9 +259,9 @@ struct PruneWorker {
 
     /// Prunes days until none is left, the run stops or a worker fails.
     func work(_ shared: PruneProgress) {
-        while let dayStart = shared.takeDay() {
+        while let day = shared.takeDay() {
             do {
-                try pruneDay(dayStart, shared)
+                try pruneDay(day, shared)
             } catch {
                 shared.fail(error)
                 return
@@ -262,31 +269,35 @@ struct PruneWorker {
         }
     }
 
-    /// The batches of one UTC day, in (`checkedAt`, `id`) order, until a batch comes back short.
-    private func pruneDay(_ dayStart: Int64, _ shared: PruneProgress) throws {
-        let end = min(dayStart + 86_400_000, options.cutoffMilliseconds)
-        let day = ArchiveFormat.dayName(epochMilliseconds: dayStart)
+    /// The batches of one UTC day, storage table after storage table, each in (`checkedAt`, `id`)
+    /// order until a batch comes back short.
+    private func pruneDay(_ pruneDay: PruneDay, _ shared: PruneProgress) throws {
+        let end = min(pruneDay.start + 86_400_000, options.cutoffMilliseconds)
+        let day = ArchiveFormat.dayName(epochMilliseconds: pruneDay.start)
         let dayFile = try options.archiveDirectory.map { try ArchiveDayFile(root: $0, day: day, numericIds: schema.logIdType == .integer) }
-        var lower = dayStart
         do {
-            while true {
-                let batch: (rows: Int, last: Int64?)
-                if let dayFile {
-                    let result = try archiveBatch(into: dayFile, from: lower, to: end)
-                    let last = result?.statistics.lastCheckedAt.flatMap { PostgresTimestamp.parseEpochMilliseconds($0[...]) }
-                    batch = (result?.statistics.rows ?? 0, last)
-                    shared.add(rows: batch.rows, archived: result, day: day)
-                } else {
-                    batch = try deleteBatch(from: lower, to: end)
-                    shared.add(rows: batch.rows, archived: nil, day: day)
+            for table in pruneDay.tables {
+                guard shared.mayStartBatch() else { break }
+                var lower = pruneDay.start
+                while true {
+                    let batch: (rows: Int, last: Int64?)
+                    if let dayFile {
+                        let result = try archiveBatch(of: table, into: dayFile, from: lower, to: end)
+                        let last = result?.statistics.lastCheckedAt.flatMap { PostgresTimestamp.parseEpochMilliseconds($0[...]) }
+                        batch = (result?.statistics.rows ?? 0, last)
+                        shared.add(rows: batch.rows, archived: result, day: day)
+                    } else {
+                        batch = try deleteBatch(of: table, from: lower, to: end)
+                        shared.add(rows: batch.rows, archived: nil, day: day)
+                    }
+                    // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
+                    // so the index scan never walks back over the dead entries of earlier batches.
+                    lower = batch.last ?? lower
+                    if options.pauseMilliseconds > 0, shared.mayStartBatch() {
+                        Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
+                    }
+                    guard batch.rows == options.batchSize, shared.mayStartBatch() else { break }
                 }
-                // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
-                // so the index scan never walks back over the dead entries of earlier batches.
-                lower = batch.last ?? lower
-                if options.pauseMilliseconds > 0, shared.mayStartBatch() {
-                    Thread.sleep(forTimeInterval: Double(options.pauseMilliseconds) / 1000)
-                }
-                guard batch.rows == options.batchSize, shared.mayStartBatch() else { break }
             }
             try dayFile?.finish()
         } catch {
@@ -301,25 +312,28 @@ struct PruneWorker {
         }
     }
 
-    /// The starts of the UTC days that hold rows before the cutoff, oldest first: one index probe per day.
-    func daysWithRows() throws -> [Int64] {
-        var days: [Int64] = []
-        var lower = Int64.min
-        while let next = try nextCheckedAt(from: lower) {
-            let dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
-            days.append(dayStart)
-            lower = dayStart + 86_400_000
+    /// The UTC days that hold rows before the cutoff, oldest first, each with the storage tables
+    /// holding its rows: one index probe per day and table.
+    func daysWithRows(in tables: [LogStorageTable]) throws -> [PruneDay] {
+        var tablesByDay: [Int64: [LogStorageTable]] = [:]
+        for table in tables {
+            var lower = Int64.min
+            while let next = try nextCheckedAt(in: table, from: lower) {
+                let dayStart = ArchiveFormat.dayStart(epochMilliseconds: next)
+                tablesByDay[dayStart, default: []].append(table)
+                lower = dayStart + 86_400_000
+            }
         }
-        return days
+        return tablesByDay.keys.sorted().map { PruneDay(start: $0, tables: tablesByDay[$0] ?? []) }
     }
 
-    /// The oldest `checkedAt` at or after `lower` and before the cutoff.
-    private func nextCheckedAt(from lower: Int64) throws -> Int64? {
+    /// The oldest `checkedAt` in one storage table at or after `lower` and before the cutoff.
+    private func nextCheckedAt(in table: LogStorageTable, from lower: Int64) throws -> Int64? {
         let lowerCondition = lower == Int64.min ? "" : "\(checkedAt) >= \(timestampLiteral(lower)) AND "
         return try databaseStep("finding the next rows to prune") {
             try connection.query(
                 """
-                SELECT \(HealthSchema.epochMillisecondsSQL(checkedAt)) FROM \(schema.logTable)
+                SELECT \(HealthSchema.epochMillisecondsSQL(checkedAt)) FROM ONLY \(table.qualified)
                 WHERE \(lowerCondition)\(checkedAt) < \(timestampLiteral(options.cutoffMilliseconds))
                 ORDER BY \(checkedAt) LIMIT 1
                 """
@@ -327,13 +341,15 @@ struct PruneWorker {
         }
     }
 
-    /// The rows of one batch: the first `batchSize` rows in (`checkedAt`, `id`) order in [lower, end).
-    private func batchCondition(from lower: Int64, to end: Int64) -> String {
-        """
-        ctid = ANY(ARRAY(SELECT ctid FROM \(schema.logTable)
-            WHERE \(checkedAt) >= \(timestampLiteral(lower)) AND \(checkedAt) < \(timestampLiteral(end))
-            ORDER BY \(checkedAt), \(quoteIdentifier("id")) LIMIT \(options.batchSize)))
-        """
+    /// `DELETE FROM ONLY table WHERE` this deletes one batch: the first `batchSize` rows of one
+    /// storage table in (`checkedAt`, `id`) order in [lower, end). `ctid` is unique only within
+    /// that table, hence `ONLY` on both sides; the range is checked again on the deleted rows.
+    private func batchCondition(_ table: LogStorageTable, from lower: Int64, to end: Int64) -> String {
+        let range = "\(checkedAt) >= \(timestampLiteral(lower)) AND \(checkedAt) < \(timestampLiteral(end))"
+        return """
+            \(range) AND ctid = ANY(ARRAY(SELECT ctid FROM ONLY \(table.qualified)
+                WHERE \(range) ORDER BY \(checkedAt), \(quoteIdentifier("id")) LIMIT \(options.batchSize)))
+            """
     }
 
     private func beginBatch() throws(PostgresError) {
@@ -345,13 +361,13 @@ struct PruneWorker {
 
     /// One batch: DELETE ... RETURNING streamed into a new member, member synced and recorded
     /// pending, then COMMIT, then marked committed. Returns nil when the batch found no rows.
-    private func archiveBatch(into file: ArchiveDayFile, from lower: Int64, to end: Int64) throws -> MemberCompressor.Result? {
+    private func archiveBatch(of table: LogStorageTable, into file: ArchiveDayFile, from lower: Int64, to end: Int64) throws -> MemberCompressor.Result? {
         let compressor = try file.startMember(level: options.compressionLevel)
         var faultReported = false
         let result: MemberCompressor.Result
         do {
             try databaseStep("starting a batch") { try beginBatch() }
-            let sql = "COPY (DELETE FROM \(schema.logTable) WHERE \(batchCondition(from: lower, to: end)) RETURNING \(ArchiveFormat.selectList(schema))) TO STDOUT WITH (FORMAT csv)"
+            let sql = "COPY (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end)) RETURNING \(ArchiveFormat.selectList(schema))) TO STDOUT WITH (FORMAT csv)"
             let rows: Int
             do {
                 rows = try databaseStep("deleting a batch of archived rows") {
@@ -393,13 +409,13 @@ struct PruneWorker {
     }
 
     /// One batch without archive (`--no-archive`).
-    private func deleteBatch(from lower: Int64, to end: Int64) throws -> (rows: Int, last: Int64?) {
+    private func deleteBatch(of table: LogStorageTable, from lower: Int64, to end: Int64) throws -> (rows: Int, last: Int64?) {
         try databaseStep("deleting a batch of rows") {
             try beginBatch()
             do {
                 let row = try connection.query(
                     """
-                    WITH deleted AS (DELETE FROM \(schema.logTable) WHERE \(batchCondition(from: lower, to: end)) RETURNING \(checkedAt))
+                    WITH deleted AS (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end)) RETURNING \(checkedAt))
                     SELECT count(*), max(\(HealthSchema.epochMillisecondsSQL(checkedAt))) FROM deleted
                     """
                 ).first

@@ -68,6 +68,13 @@ public struct HealthSchema: Sendable, Equatable {
         logIndexes.contains { Array($0.columns.prefix(columns.count)) == columns }
     }
 
+    /// The columns that identify a log row for `ON CONFLICT`: those of the narrowest unique index
+    /// that includes `id`. That is `("id")` on the migration's table and `("id", "checkedAt")` on a
+    /// partitioned one, whose unique keys must include the partition key. Nil when there is none.
+    public var logRowKey: [String]? {
+        logIndexes.filter { $0.isUnique && $0.columns.contains("id") }.min { $0.columns.count < $1.columns.count }?.columns
+    }
+
     /// SQL for a timestamp column as milliseconds since the epoch (UTC), for either column type.
     /// For `timestamp without time zone`, `extract(epoch ...)` reads the value as UTC, which is how
     /// Prisma stores it. Sub-millisecond digits (timestamp(6) columns) are cut toward the past,
