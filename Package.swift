@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Upcoming language features every target builds with.
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "healthctl",
     platforms: [.macOS(.v15)],
@@ -24,8 +30,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
-        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"], swiftSettings: upcomingFeatures),
+        .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: upcomingFeatures),
         .target(
             name: "HealthctlCore",
             dependencies: [
@@ -35,7 +41,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            resources: [.copy("Resources/sql")]
+            resources: [.copy("Resources/sql")],
+            swiftSettings: upcomingFeatures
         ),
         .executableTarget(
             name: "healthctl",
@@ -43,13 +50,14 @@ let package = Package(
                 "HealthctlCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
-        .testTarget(name: "HealthctlCoreTests", dependencies: ["HealthctlCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["healthctl", "TestSupport"]),
-        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "HealthctlCoreTests", dependencies: ["HealthctlCore", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "EndToEndTests", dependencies: ["healthctl", "TestSupport"], swiftSettings: upcomingFeatures),
+        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport", swiftSettings: upcomingFeatures),
     ],
     swiftLanguageModes: [.v6]
 )

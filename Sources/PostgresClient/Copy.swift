@@ -15,7 +15,7 @@ extension PostgresConnection {
         try startCopy(
             withParameters(parameters) { count, values in PQexecParams(handle, sql, count, nil, values, nil, nil, 0) },
             expecting: PGRES_COPY_OUT)
-        var failure: Error?
+        var failure: (any Error)?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
             let length = PQgetCopyData(handle, &buffer, 0)
@@ -46,7 +46,7 @@ extension PostgresConnection {
     public func copyIn(_ sql: String, _ body: (CopyInWriter) throws -> Void) throws -> Int {
         try startCopy(PQexec(handle, sql), expecting: PGRES_COPY_IN)
         let writer = CopyInWriter(connection: self)
-        var failure: Error?
+        var failure: (any Error)?
         do {
             try body(writer)
             try writer.flush()
@@ -88,7 +88,7 @@ extension PostgresConnection {
 
     /// The caller's own error wins; a libpq failure on our side is replaced by the server's error,
     /// which says what was wrong (for example bad data in line 12, with its SQLSTATE).
-    private func throwPreferringServerError(_ failure: Error?, _ serverError: PostgresError?) throws {
+    private func throwPreferringServerError(_ failure: (any Error)?, _ serverError: PostgresError?) throws {
         if let serverError, let ours = failure as? PostgresError, ours.kind == .copyFailed { throw serverError }
         if let failure { throw failure }
         if let serverError { throw serverError }

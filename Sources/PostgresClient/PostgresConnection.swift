@@ -107,7 +107,7 @@ public final class PostgresConnection {
             PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0)
         }
         guard sent == 1 else { throw lastError(kind: .connectionLost) }
-        var failure: Error?
+        var failure: (any Error)?
         if PQsetSingleRowMode(handle) != 1 { failure = lastError(kind: .unexpectedResponse) }
         while failure == nil, let raw = PQgetResult(handle) {
             defer { PQclear(raw) }

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 
 /// The complete result of one statement, in text format. Frees its `PGresult` when released.
 public final class QueryResult {

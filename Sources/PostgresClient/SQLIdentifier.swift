@@ -1,3 +1,4 @@
+import Foundation
 /// Quotes an identifier (schema, table, column) for interpolation into SQL text.
 ///
 /// Identifiers cannot be bound as parameters; this is the only way names enter SQL text.

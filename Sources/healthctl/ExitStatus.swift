@@ -30,7 +30,7 @@ enum ExitStatus {
 func runReportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as CategorizedError {
+    } catch let error as any CategorizedError {
         FileHandle.standardError.write(Data("healthctl: error: \(error.description)\n".utf8))
         throw ExitCode(ExitStatus.code(for: error.category))
     } catch let error as ExitCode {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import HealthctlCore
+import Logging
+import PostgresClient
 
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HealthctlCore
+import Logging
 
 struct SeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

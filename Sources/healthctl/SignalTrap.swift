@@ -5,7 +5,7 @@ import HealthctlCore
 /// Turns SIGINT and SIGTERM into a `StopRequest`, so a batch job finishes its current batch and
 /// reports what it did instead of dying mid-transaction. A second signal exits at once.
 enum SignalTrap {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
     static func install(_ stop: StopRequest) {
         for signalNumber in [SIGINT, SIGTERM] {

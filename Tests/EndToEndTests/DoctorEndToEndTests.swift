@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import PostgresClient
 
 /// `doctor` and `schema` run as a user runs them: the built binary, its exit status, stdout and stderr.
 @Suite struct DoctorEndToEndTests {

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import PostgresClient
 
 /// The tool as cron and operators meet it: every documented exit code, JSON log lines with no
 /// secret in them, and settings-file precedence, all through the built binary.

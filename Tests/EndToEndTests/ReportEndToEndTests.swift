@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import PostgresClient
 
 /// `healthctl report` as a user runs it: formats, files, filters and usage errors.
 @Suite(.serialized) struct ReportEndToEndTests {

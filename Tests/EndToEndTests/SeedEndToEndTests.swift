@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import PostgresClient
 
 /// `healthctl seed` as a user runs it: apply the schema, seed, and see the rows in `doctor`.
 @Suite struct SeedEndToEndTests {

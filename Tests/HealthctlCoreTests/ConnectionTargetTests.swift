@@ -2,6 +2,7 @@ import Foundation
 import HealthctlCore
 import TestSupport
 import Testing
+import PostgresClient
 
 @Suite struct ConnectionTargetResolutionTests {
     /// A working directory holding `.env` with `contents` (none when nil), removed afterwards.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Gzip
 
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import Foundation
 /// One line of the transitions table: how many integrations went (or would go) from UNKNOWN to
 /// `to` by `rule`.
 public struct BackfillTransition: Sendable, Codable, Equatable {

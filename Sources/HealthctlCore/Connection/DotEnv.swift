@@ -1,3 +1,4 @@
+import Foundation
 /// Parses `.env` files the way Prisma reads them (dotenv, then Prisma's `${VAR}` expansion).
 ///
 /// - `KEY=value` lines, optional `export `, blank lines and `#` comment lines;

@@ -22,7 +22,7 @@ final class MemberCompressor: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [[UInt8]] = []
     private var inputEnded = false
-    private var outcome: Swift.Result<Result, Error>?
+    private var outcome: Swift.Result<Result, any Error>?
     private let maximumQueued = 16
     /// COPY hands out one row per chunk; rows are gathered into blocks of this size before the
     /// thread sees them, so locking costs per block, not per row.
@@ -82,7 +82,7 @@ final class MemberCompressor: @unchecked Sendable {
     }
 
     private func work() {
-        let result = Swift.Result<Result, Error> {
+        let result = Swift.Result<Result, any Error> {
             while let chunk = nextChunk() {
                 try chunk.withUnsafeBytes { bytes in
                     try collector.scan(bytes)
@@ -110,7 +110,7 @@ final class MemberCompressor: @unchecked Sendable {
         return queue.removeFirst()
     }
 
-    static func archiveError(_ error: Error, path: String) -> Error {
+    static func archiveError(_ error: any Error, path: String) -> any Error {
         if case let GzipError.system(operation, code) = error {
             return ArchiveError.cannotWrite(path: path, operation: operation, errno: code)
         }

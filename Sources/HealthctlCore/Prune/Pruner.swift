@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresClient
 import Synchronization
+import Gzip
 
 /// What `prune` is asked to do.
 public struct PruneOptions: Sendable {

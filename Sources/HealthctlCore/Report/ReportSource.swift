@@ -147,7 +147,7 @@ public enum ReportSource {
         let ids = jsonArray(selection.integrationIds)
         let providers = jsonArray(selection.providers)
         let slices = timeSlices(window, count: copyConnections)
-        var decoders = try parallelMap(slices.count) { slice -> Result<CheckCopyDecoder, Error> in
+        var decoders = try parallelMap(slices.count) { slice -> Result<CheckCopyDecoder, any Error> in
             Result {
                 let connection = try target.connect()
                 try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
