@@ -132,13 +132,21 @@ public final class PostgresConnection {
         if let error = remaining.error { throw error }
     }
 
-    /// Runs `body` inside `BEGIN` / `COMMIT`, rolling back when it throws.
+    /// How a transaction begins.
+    public enum TransactionMode: String, Sendable {
+        case readWrite = "BEGIN"
+        /// One snapshot for the whole transaction, no writes: what a report reads with.
+        case repeatableReadOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    }
+
+    /// Runs `body` inside a transaction: `COMMIT` after it (or `ROLLBACK` when `commit` is false,
+    /// for a dry run), `ROLLBACK` when it throws.
     ///
     /// A statement that failed inside `body` while `body` went on (its error caught) makes the
     /// server turn `COMMIT` into a rollback; that is reported as an error (SQLSTATE 25P02) rather
     /// than as success. Transactions do not nest: call it on a connection with no open transaction.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try query("BEGIN")
+    public func transaction<T>(_ mode: TransactionMode = .readWrite, commit: Bool = true, _ body: () throws -> T) throws -> T {
+        try query(mode.rawValue)
         let value: T
         do {
             value = try body()
@@ -146,8 +154,12 @@ public final class PostgresConnection {
             _ = try? query("ROLLBACK")
             throw error
         }
-        let commit = try query("COMMIT")
-        guard commit.commandTag == "COMMIT" else {
+        guard commit else {
+            try query("ROLLBACK")
+            return value
+        }
+        let end = try query("COMMIT")
+        guard end.commandTag == "COMMIT" else {
             throw PostgresError(
                 kind: .statementFailed, sqlState: "25P02",
                 message: "the transaction was rolled back at COMMIT because a statement in it had failed")

@@ -43,6 +43,9 @@ extension Optional: PostgresParameter where Wrapped: PostgresParameter {
 
 /// Conversion between `Date` and PostgreSQL's timestamp text, always in UTC.
 public enum PostgresTimestamp {
+    /// A UTC day; days have no leap seconds in PostgreSQL or Unix time.
+    public static let millisecondsPerDay: Int64 = 86_400_000
+
     /// `2026-11-28 10:15:00.123` (UTC, millisecond precision, no offset).
     public static func format(_ date: Date) -> String {
         format(epochMilliseconds: epochMilliseconds(date))
@@ -58,7 +61,7 @@ public enum PostgresTimestamp {
     }
 
     public static func format(epochMilliseconds millis: Int64) -> String {
-        let (days, msOfDay) = floorDivMod(millis, 86_400_000)
+        let (days, msOfDay) = floorDivMod(millis, millisecondsPerDay)
         let (y, m, d) = civilFromDays(days)
         let h = msOfDay / 3_600_000
         let mi = (msOfDay / 60_000) % 60
@@ -145,11 +148,6 @@ public enum PostgresTimestamp {
         }
     }
 
-    private static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let q = a / b
-        let r = a % b
-        return r < 0 ? (q - 1, r + b) : (q, r)
-    }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
@@ -173,4 +171,12 @@ public enum PostgresTimestamp {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
+}
+
+/// Division rounding toward negative infinity, with a remainder in `0..<b`: instants before
+/// 1970 belong to the day, second or millisecond that starts before them.
+public func floorDivMod(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
+    let q = a / b
+    let r = a % b
+    return r < 0 ? (q - 1, r + b) : (q, r)
 }

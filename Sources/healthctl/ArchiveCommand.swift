@@ -22,19 +22,17 @@ struct ArchiveCommand: ParsableCommand {
         var format: OutputFormat = .text
 
         func run() throws {
-            try runReportingFailures {
-                _ = try global.start(label: "healthctl.archive")
-                let report = try ArchiveVerifier.verify(paths: paths)
-                if format == .json {
-                    print(try JSONOutput.encode(report))
-                } else {
-                    for problem in report.problems { print(problem.description) }
-                    if report.problems.isEmpty {
-                        print("verified \(report.files) files, \(report.members) members, \(report.rows) rows: all good")
-                    }
+            _ = try global.start(label: "healthctl.archive")
+            let report = try ArchiveVerifier.verify(paths: paths)
+            if format == .json {
+                print(try JSONOutput.encode(report))
+            } else {
+                for problem in report.problems { print(problem.description) }
+                if report.problems.isEmpty {
+                    print("verified \(report.files) files, \(report.members) members, \(report.rows) rows: all good")
                 }
-                if !report.problems.isEmpty { throw ArchiveVerificationFailed(report: report) }
             }
+            if !report.problems.isEmpty { throw ArchiveVerificationFailed(report: report) }
         }
     }
 
@@ -59,22 +57,17 @@ struct ArchiveCommand: ParsableCommand {
         var format: OutputFormat = .text
 
         func run() throws {
-            try runReportingFailures {
-                let context = try global.start(label: "healthctl.archive")
-                let target = try connection.target(context.settings)
-                let database = try target.connect()
-                let schema = try SchemaInspector.inspect(database, schema: target.schema)
-                var options = RestoreOptions(paths: paths)
-                options.dryRun = dryRun
-                options.includeOrphans = includeOrphans
-                let summary = try ArchiveRestorer.run(connection: database, schema: schema, options: options)
-                if format == .json {
-                    print(try JSONOutput.encode(summary))
-                } else {
-                    var line = "\(dryRun ? "dry run: would restore" : "restored") \(summary.inserted) rows from \(summary.files) files; \(summary.alreadyPresent) already present"
-                    line += ", \(summary.orphaned) orphaned (integration gone)" + (summary.orphansKept > 0 ? " kept" : " skipped")
-                    print(line)
-                }
+            let context = try global.start(label: "healthctl.archive")
+            var options = RestoreOptions(paths: paths)
+            options.dryRun = dryRun
+            options.includeOrphans = includeOrphans
+            let summary = try ArchiveRestorer.run(target: connection.target(context.settings), options: options)
+            if format == .json {
+                print(try JSONOutput.encode(summary))
+            } else {
+                var line = "\(dryRun ? "dry run: would restore" : "restored") \(summary.inserted) rows from \(summary.files) files; \(summary.alreadyPresent) already present"
+                line += ", \(summary.orphaned) orphaned (integration gone)" + (summary.orphansKept > 0 ? " kept" : " skipped")
+                print(line)
             }
         }
     }

@@ -27,7 +27,7 @@ struct BackfillCommand: ParsableCommand {
     var noTokenRules = false
 
     @Option(help: "Integrations per batch (one short transaction each) (default 1000).")
-    var batchSize: Int?
+    var batchSize: String?
 
     @OptionGroup var batch: BatchOptions
 
@@ -38,48 +38,15 @@ struct BackfillCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        try runReportingFailures {
-            let context = try global.start(label: "healthctl.backfill")
-            let logger = context.logger
-            let settings = context.settings
-            let batchSize = settings.text("backfill.batch_size", flag: self.batchSize.map(String.init)).flatMap(Int.init) ?? 1000
-            let maxAge = settings.text("backfill.max_age", flag: self.maxAge)
-            guard batchSize > 0 else { throw UsageError("--batch-size must be positive") }
-            var options = BackfillOptions()
-            options.dryRun = dryRun
-            options.tokenRules = !noTokenRules && settings.text("backfill.token_rules") != "false"
-            options.batchSize = batchSize
-            if let maxAge {
-                guard let millis = try durationOption(maxAge, "--max-age"), millis > 0 else {
-                    throw UsageError("invalid --max-age \"\(maxAge)\" (examples: 7d, 36h)")
-                }
-                options.maxAgeMilliseconds = millis
-                options.maxAgeText = maxAge
-            }
-            let pacing = try batch.pacing(
-                settings, job: "backfill", lockTimeoutMilliseconds: options.lockTimeoutMilliseconds,
-                statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
-            options.pauseMilliseconds = pacing.pauseMilliseconds
-            options.maxRuntimeMilliseconds = pacing.maxRuntimeMilliseconds
-            options.lockTimeoutMilliseconds = pacing.lockTimeoutMilliseconds
-            options.statementTimeoutMilliseconds = pacing.statementTimeoutMilliseconds
-            options.sampleSize = verbose ? 10 : 0
-
-            let target = try connection.target(settings)
-            let database = try target.connect()
-            let schema = try SchemaInspector.inspect(database, schema: target.schema)
-            let bar = TerminalProgress(quiet: context.quiet)
-            let stop = StopRequest()
-            SignalTrap.install(stop)
-            let summary: BackfillSummary
-            do {
-                // The bar's line is cleared before the report or an error message is printed.
-                defer { bar.finish() }
-                summary = try Backfill(
-                    connection: database, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger
-                ).run()
-            }
-            print(format == .json ? try JSONOutput.encode(summary) : summary.renderText())
+        let context = try global.start(label: "healthctl.backfill")
+        var flags = BackfillFlags()
+        (flags.maxAge, flags.batchSize, flags.noTokenRules) = (maxAge, batchSize, noTokenRules)
+        (flags.dryRun, flags.verbose, flags.pacing) = (dryRun, verbose, batch.flags)
+        let options = try context.settings.backfillOptions(flags)
+        let target = try connection.target(context.settings)
+        let summary = try context.runStoppable { stop, progress in
+            try Backfill(target: target, options: options, stop: stop, progress: progress, logger: context.logger).run()
         }
+        print(format == .json ? try JSONOutput.encode(summary) : summary.renderText())
     }
 }

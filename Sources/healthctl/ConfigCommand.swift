@@ -19,40 +19,22 @@ struct ConfigCommand: ParsableCommand {
         var format: OutputFormat = .text
 
         func run() throws {
-            try runReportingFailures {
-                let context = try global.start(label: "healthctl.config")
-                var settings = context.settings
-                let target = try connection.target(settings)
-                switch target.source {
-                case .flag:
-                    settings.overrides["database.url"] = (connection.databaseURL ?? "", .flag)
-                case .environment:
-                    settings.overrides["database.url"] = (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "", .env)
-                case .dotEnvFile:
-                    settings.overrides["database.url"] = ("(from ./.env)", .env)
-                case .configFile, .libpqEnvironment:
-                    break
+            let context = try global.start(label: "healthctl.config")
+            let all = try context.settings.effectiveSettings(databaseURL: connection.databaseURL, connectTimeout: connection.connectTimeout)
+            let path = context.settings.path
+            switch format {
+            case .json:
+                struct Document: Encodable {
+                    var file: String?
+                    var settings: [EffectiveSetting]
                 }
-                let flags: [(String, String?)] = [
-                    ("database.connect_timeout", connection.connectTimeout.map(String.init)),
-                    ("log.level", global.logLevel), ("log.format", global.logFormat?.rawValue),
-                ]
-                for case let (key, value?) in flags { settings.overrides[key] = (value, .flag) }
-                let all = settings.all()
-                switch format {
-                case .json:
-                    struct Document: Encodable {
-                        var file: String?
-                        var settings: [EffectiveSetting]
-                    }
-                    print(try JSONOutput.encode(Document(file: settings.file.path, settings: all)))
-                case .text:
-                    print("settings file: \(settings.file.path ?? "none (built-in defaults)")")
-                    let width = all.map(\.key.count).max() ?? 0
-                    for setting in all {
-                        let key = setting.key.padding(toLength: width, withPad: " ", startingAt: 0)
-                        print("\(key)  \(setting.value ?? "-")  (\(setting.source.rawValue))")
-                    }
+                print(try JSONOutput.encode(Document(file: path, settings: all)))
+            case .text:
+                print("settings file: \(path ?? "none (built-in defaults)")")
+                let width = all.map(\.key.count).max() ?? 0
+                for setting in all {
+                    let key = setting.key.padding(toLength: width, withPad: " ", startingAt: 0)
+                    print("\(key)  \(setting.value ?? "-")  (\(setting.source.rawValue))")
                 }
             }
         }

@@ -15,16 +15,14 @@ struct DoctorCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        try runReportingFailures {
-            let context = try global.start(label: "healthctl.doctor")
-            let report = try Doctor.run(target: connection.target(context.settings))
-            switch format {
-            case .text: print(report.renderText(), terminator: "")
-            case .json: print(try JSONOutput.encode(report))
-            }
-            if let problem = report.problem {
-                throw DoctorFailure(description: problem)
-            }
+        let context = try global.start(label: "healthctl.doctor")
+        let report = try Doctor.run(target: connection.target(context.settings))
+        switch format {
+        case .text: print(report.renderText(), terminator: "")
+        case .json: print(try JSONOutput.encode(report))
+        }
+        if let problem = report.problem {
+            throw DoctorFailure(description: problem)
         }
     }
 }

@@ -23,29 +23,20 @@ enum ExitStatus {
         retry later), 77 authentication or permission denied, 78 configuration (migration 005 missing, \
         unsupported column types).
         """
-}
 
-/// Prints one line on stderr for a failure and exits with its code. Everything a subcommand
-/// throws ends here, so every failure looks the same.
-func runReportingFailures(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as any CategorizedError {
-        FileHandle.standardError.write(Data("healthctl: error: \(error.description)\n".utf8))
-        throw ExitCode(ExitStatus.code(for: error.category))
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("healthctl: error: \(error)\n".utf8))
-        throw ExitCode(ExitStatus.code(for: .internalError))
+    /// Ends the process for an error a subcommand threw: one line on stderr and the code of its
+    /// category. Errors of the argument parser (usage, `--help`) keep its own output and codes.
+    static func exit(for error: any Error, command: any ParsableCommand.Type) -> Never {
+        let category: FailureCategory
+        let message: String
+        if let error = error as? any CategorizedError {
+            (category, message) = (error.category, error.description)
+        } else if command.exitCode(for: error) != .failure {
+            command.exit(withError: error)
+        } else {
+            (category, message) = (.internalError, "\(error)")
+        }
+        FileHandle.standardError.write(Data("healthctl: error: \(message)\n".utf8))
+        Foundation.exit(code(for: category))
     }
-}
-
-/// A usage error found after parsing (for example a window whose start is after its end).
-struct UsageError: CategorizedError {
-    var description: String
-    var category: FailureCategory { .usage }
-    init(_ description: String) { self.description = description }
 }

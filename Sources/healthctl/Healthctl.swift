@@ -18,4 +18,14 @@ struct Healthctl: ParsableCommand {
             ConfigCommand.self,
         ]
     )
+
+    /// Every failure of every subcommand ends here, in `ExitStatus.exit(for:)`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            ExitStatus.exit(for: error, command: self)
+        }
+    }
 }

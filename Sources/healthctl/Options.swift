@@ -2,7 +2,7 @@ import ArgumentParser
 import HealthctlCore
 import Logging
 
-/// Where the database is; see `ConnectionTarget` for the precedence.
+/// Where the database is; see `ConnectionTarget.resolve` for the precedence.
 struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .customLong("database-url"),
@@ -12,25 +12,15 @@ struct ConnectionOptions: ParsableArguments {
     var databaseURL: String?
 
     @Option(help: "Seconds to wait for the server when connecting (default 10).")
-    var connectTimeout: Int?
+    var connectTimeout: String?
 
-    func validate() throws {
-        if let connectTimeout, connectTimeout < 1 { throw ValidationError("--connect-timeout must be at least 1 second") }
-    }
-
-    func target(_ settings: EffectiveSettings) throws -> ConnectionTarget {
-        var fileURL: String?
-        if case let .text(url) = settings.file["database.url"] { fileURL = url }
-        var target = try ConnectionTarget.resolve(flag: databaseURL, configFileURL: fileURL)
-        let timeout = settings.text("database.connect_timeout", flag: connectTimeout.map(String.init))
-        target.connectTimeoutSeconds = timeout.flatMap(Int.init) ?? 10
-        return target
+    func target(_ settings: Settings) throws -> ConnectionTarget {
+        try settings.connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout)
     }
 }
 
-enum LogFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+extension LogFormat: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Options every subcommand shares: the settings file and logging (to stderr; stdout carries only data).
 struct GlobalOptions: ParsableArguments {
@@ -38,7 +28,7 @@ struct GlobalOptions: ParsableArguments {
     var configPath: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default warning).")
-    var logLevel: String?
+    var logLevel: Logger.Level?
 
     @Option(help: "Log lines as text or json (one object a line).")
     var logFormat: LogFormat?
@@ -46,31 +36,37 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print errors only; no progress bar.")
     var quiet = false
 
-    func validate() throws {
-        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("invalid --log-level \"\(logLevel)\": use trace, debug, info, notice, warning, error or critical")
-        }
-    }
-
     /// Loads the settings file and sets up logging; the first thing a subcommand's `run()` does.
     func start(label: String) throws -> RunContext {
-        let settings = EffectiveSettings(file: try ConfigFile.load(explicitPath: configPath))
-        let levelText = settings.text("log.level", flag: logLevel) ?? "warning"
-        let level = quiet ? .error : (Logger.Level(rawValue: levelText) ?? .warning)
-        let format = settings.text("log.format", flag: logFormat?.rawValue) ?? "text"
-        StderrLogHandler.bootstrapOnce(format: format == "json" ? .json : .text, level: level)
+        var settings = try SettingsFile.load(explicitPath: configPath)
+        settings.log.level.apply(flag: logLevel)
+        settings.log.format.apply(flag: logFormat)
+        let level = quiet ? .error : settings.log.level.value
+        StderrLogHandler.bootstrapOnce(format: settings.log.format.value, level: level)
         var logger = Logger(label: label)
         logger.logLevel = level
-        if let path = settings.file.path { logger.debug("settings read from \(path)") }
-        return RunContext(settings: settings, logger: logger, quiet: quiet)
+        if let path = settings.path { logger.debug("settings read from \(path)") }
+        return RunContext(settings: settings, logger: logger, progress: TerminalProgress(quiet: quiet))
     }
 }
 
-/// What a running subcommand has: effective settings, a logger, and whether to stay quiet.
+/// What a running subcommand has: effective settings, a logger, and the progress bar.
 struct RunContext {
-    var settings: EffectiveSettings
+    var settings: Settings
     var logger: Logger
-    var quiet: Bool
+    /// Draws only when stderr is a terminal and `--quiet` is not given.
+    var progress: TerminalProgress
+}
+
+extension RunContext {
+    /// Runs a long job: SIGINT and SIGTERM become its stop request, and the progress bar's line
+    /// is cleared before the job's output or an error message is printed.
+    func runStoppable<Value>(_ body: (StopRequest, @escaping ProgressHandler) throws -> Value) throws -> Value {
+        let stop = StopRequest()
+        SignalTrap.install(stop)
+        defer { progress.finish() }
+        return try body(stop, progress.handler)
+    }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -91,28 +87,7 @@ struct BatchOptions: ParsableArguments {
     @Option(help: "statement_timeout of each batch transaction (prune 5m, backfill 30s).")
     var statementTimeout: String?
 
-    struct Pacing {
-        var pauseMilliseconds: Int64
-        var maxRuntimeMilliseconds: Int64?
-        var lockTimeoutMilliseconds: Int64
-        var statementTimeoutMilliseconds: Int64
+    var flags: PacingFlags {
+        PacingFlags(pause: pause, maxRuntime: maxRuntime, lockTimeout: lockTimeout, statementTimeout: statementTimeout)
     }
-
-    /// Flags over `<job>.pause` and `<job>.max_runtime` in the settings file over the job's defaults.
-    func pacing(_ settings: EffectiveSettings, job: String, lockTimeoutMilliseconds: Int64, statementTimeoutMilliseconds: Int64) throws -> Pacing {
-        Pacing(
-            pauseMilliseconds: try durationOption(settings.text("\(job).pause", flag: pause), "--pause") ?? 0,
-            maxRuntimeMilliseconds: try durationOption(settings.text("\(job).max_runtime", flag: maxRuntime), "--max-runtime"),
-            lockTimeoutMilliseconds: try durationOption(lockTimeout, "--lock-timeout") ?? lockTimeoutMilliseconds,
-            statementTimeoutMilliseconds: try durationOption(statementTimeout, "--statement-timeout") ?? statementTimeoutMilliseconds)
-    }
-}
-
-/// Parses a duration flag (`500ms`, `30s`, `5m`, `7d`); nil when the flag was not given.
-func durationOption(_ text: String?, _ flag: String) throws -> Int64? {
-    guard let text else { return nil }
-    guard let millis = DurationText.parseMilliseconds(text) else {
-        throw UsageError("invalid \(flag) \"\(text)\" (examples: 500ms, 30s, 5m, 7d)")
-    }
-    return millis
 }

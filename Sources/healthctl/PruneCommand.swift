@@ -28,13 +28,13 @@ struct PruneCommand: ParsableCommand {
     var noArchive = false
 
     @Option(help: "Rows per batch (one transaction and one gzip member each) (default 5000).")
-    var batchSize: Int?
+    var batchSize: String?
 
     @Option(help: "gzip level, 1 (fastest) to 9 (smallest); 6 is gzip's default.")
-    var compressionLevel = 6
+    var compressionLevel: String?
 
-    @Option(help: "Days pruned at the same time, each on its own database connection; 1 prunes one day after another.")
-    var jobs = 2
+    @Option(help: "Days pruned at the same time, each on its own database connection; 1 prunes one day after another (default 2).")
+    var jobs: String?
 
     @OptionGroup var batch: BatchOptions
 
@@ -48,63 +48,24 @@ struct PruneCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        try runReportingFailures {
-            let context = try global.start(label: "healthctl.prune")
-            let logger = context.logger
-            let settings = context.settings
-            let cutoff = try cutoffMilliseconds(settings)
-            let archiveDir = noArchive ? nil : settings.text("prune.archive_dir", flag: self.archiveDir)
-            let batchSize = settings.text("prune.batch_size", flag: self.batchSize.map(String.init)).flatMap(Int.init) ?? 5000
-            guard archiveDir != nil || noArchive || dryRun else {
-                throw UsageError("prune needs --archive-dir DIR (or --no-archive to delete without archiving)")
-            }
-            guard !(self.archiveDir != nil && noArchive) else { throw UsageError("--archive-dir and --no-archive exclude each other") }
-            guard batchSize > 0 else { throw UsageError("--batch-size must be positive") }
-            guard (1...9).contains(compressionLevel) else { throw UsageError("--compression-level must be 1 to 9") }
-            guard jobs > 0 else { throw UsageError("--jobs must be positive") }
-            let target = try connection.target(settings)
-            let database = try target.connect()
-            let schema = try SchemaInspector.inspect(database, schema: target.schema)
-            if dryRun {
-                let plan = try PrunePlanner.plan(connection: database, schema: schema, cutoffMilliseconds: cutoff)
-                print(format == .json ? try JSONOutput.encode(plan) : render(plan))
-                return
-            }
-            var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDir)
-            options.batchSize = batchSize
-            options.compressionLevel = Int32(compressionLevel)
-            options.jobs = jobs
-            let pacing = try batch.pacing(settings, job: "prune", lockTimeoutMilliseconds: 2000, statementTimeoutMilliseconds: 300_000)
-            options.pauseMilliseconds = pacing.pauseMilliseconds
-            options.maxRuntimeMilliseconds = pacing.maxRuntimeMilliseconds
-            options.lockTimeoutMilliseconds = pacing.lockTimeoutMilliseconds
-            options.statementTimeoutMilliseconds = pacing.statementTimeoutMilliseconds
-            let bar = TerminalProgress(quiet: context.quiet)
-            options.countFirst = !context.quiet && isatty(STDERR_FILENO) == 1
-            let stop = StopRequest()
-            SignalTrap.install(stop)
-            let pruner = Pruner(
-                connection: database, openConnection: { try target.connect() }, schema: schema, options: options, stop: stop, progress: bar.handler, logger: logger)
-            let summary = try pruner.run()
-            bar.finish()
-            if vacuum { try pruner.vacuum() }
-            print(format == .json ? try JSONOutput.encode(summary) : render(summary))
+        let context = try global.start(label: "healthctl.prune")
+        var flags = PruneFlags()
+        (flags.olderThan, flags.before, flags.archiveDir, flags.noArchive) = (olderThan, before, archiveDir, noArchive)
+        (flags.batchSize, flags.jobs, flags.compressionLevel) = (batchSize, jobs, compressionLevel)
+        (flags.dryRun, flags.vacuum, flags.pacing) = (dryRun, vacuum, batch.flags)
+        var options = try context.settings.pruneOptions(flags, nowMilliseconds: ISOTime.nowMilliseconds())
+        let target = try connection.target(context.settings)
+        if dryRun {
+            let plan = try PrunePlanner.plan(target: target, cutoffMilliseconds: options.cutoffMilliseconds, level: options.compressionLevel)
+            print(format == .json ? try JSONOutput.encode(plan) : render(plan))
+            return
         }
-    }
-
-    /// `--before`, else `--older-than`, else `prune.older_than` from the settings file or its default.
-    private func cutoffMilliseconds(_ settings: EffectiveSettings) throws -> Int64 {
-        let olderThan = before == nil ? settings.text("prune.older_than", flag: self.olderThan) : self.olderThan
-        switch (olderThan, before) {
-        case let (age?, nil):
-            guard let millis = DurationText.parseMilliseconds(age), millis > 0 else { throw UsageError("invalid --older-than \"\(age)\" (examples: 90d, 12w)") }
-            return ISOTime.nowMilliseconds() - millis
-        case let (nil, instant?):
-            guard let millis = ISOTime.parseEpochMilliseconds(instant) else { throw UsageError("invalid --before \"\(instant)\" (example: 2026-09-01T00:00:00Z)") }
-            return millis
-        default:
-            throw UsageError("give exactly one of --older-than and --before")
+        options.countFirst = context.progress.isShown
+        options.faultHook = FaultInjection.fromEnvironment()
+        let summary = try context.runStoppable { stop, progress in
+            try Pruner(target: target, options: options, stop: stop, progress: progress, logger: context.logger).run()
         }
+        print(format == .json ? try JSONOutput.encode(summary) : render(summary))
     }
 
     private func render(_ plan: PrunePlan) -> String {

@@ -19,11 +19,9 @@ struct SchemaCommand: ParsableCommand {
         var withBaseTable = false
 
         func run() throws {
-            try runReportingFailures {
-                var scripts: [MigrationSQL.Script] = rollback ? [.rollback] : [.migration]
-                if withBaseTable && !rollback { scripts.insert(.baseIntegrationTable, at: 0) }
-                print(try scripts.map { try MigrationSQL.text($0) }.joined(separator: "\n"), terminator: "")
-            }
+            var scripts: [MigrationSQL.Script] = rollback ? [.rollback] : [.migration]
+            if withBaseTable && !rollback { scripts.insert(.baseIntegrationTable, at: 0) }
+            print(try scripts.map { try MigrationSQL.text($0) }.joined(separator: "\n"), terminator: "")
         }
     }
 
@@ -42,30 +40,28 @@ struct SchemaCommand: ParsableCommand {
         var rollback = false
 
         func run() throws {
-            try runReportingFailures {
-                let context = try global.start(label: "healthctl.schema")
-                let target = try connection.target(context.settings)
-                let database = try target.connect()
-                if rollback {
-                    try MigrationSQL.apply([.rollback], schema: target.schema, on: database)
-                    context.logger.notice("migration 005 rolled back in schema \(target.schema)")
-                    return
-                }
-                if !withBaseTable {
-                    let exists = try databaseStep("looking for the Integration table") {
-                        try database.query(
-                            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'Integration'",
-                            [target.schema]
-                        ).rowCount > 0
-                    }
-                    guard exists else {
-                        throw SchemaError.tableNotFound(table: HealthSchema.integrationTableName, schema: target.schema)
-                    }
-                }
-                try MigrationSQL.apply(withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: database)
-                _ = try SchemaInspector.inspect(database, schema: target.schema)
-                context.logger.notice("migration 005 applied in schema \(target.schema)")
+            let context = try global.start(label: "healthctl.schema")
+            let target = try connection.target(context.settings)
+            let database = try target.connect()
+            if rollback {
+                try MigrationSQL.apply([.rollback], schema: target.schema, on: database)
+                context.logger.notice("migration 005 rolled back in schema \(target.schema)")
+                return
             }
+            if !withBaseTable {
+                let exists = try databaseStep("looking for the Integration table") {
+                    try database.query(
+                        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'Integration'",
+                        [target.schema]
+                    ).rowCount > 0
+                }
+                guard exists else {
+                    throw SchemaError.tableNotFound(table: HealthSchema.integrationTableName, schema: target.schema)
+                }
+            }
+            try MigrationSQL.apply(withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: database)
+            _ = try SchemaInspector.inspect(database, schema: target.schema)
+            context.logger.notice("migration 005 applied in schema \(target.schema)")
         }
     }
 }

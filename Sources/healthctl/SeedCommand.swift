@@ -40,33 +40,30 @@ struct SeedCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        try runReportingFailures {
-            let context = try global.start(label: "healthctl.seed")
-            guard let intervalMs = DurationText.parseMilliseconds(interval) else {
-                throw UsageError("invalid --interval \"\(interval)\": use a duration such as 5m, 30s or 1h")
+        let context = try global.start(label: "healthctl.seed")
+        guard let intervalMs = DurationText.parseMilliseconds(interval) else {
+            throw UsageError("invalid --interval \"\(interval)\": use a duration such as 5m, 30s or 1h")
+        }
+        let untilMs: Int64
+        if let until {
+            guard let parsed = ISOTime.parseEpochMilliseconds(until) else {
+                throw UsageError("invalid --until \"\(until)\": use ISO 8601 such as 2026-11-23T00:00:00Z")
             }
-            let untilMs: Int64
-            if let until {
-                guard let parsed = ISOTime.parseEpochMilliseconds(until) else {
-                    throw UsageError("invalid --until \"\(until)\": use ISO 8601 such as 2026-11-23T00:00:00Z")
-                }
-                untilMs = parsed
-            } else {
-                untilMs = ISOTime.nowMilliseconds() / 60_000 * 60_000
-            }
-            guard jobs >= 1 else { throw UsageError("--jobs must be at least 1") }
-            let plan = try SeedPlan(integrations: integrations, days: days, intervalMs: intervalMs, seed: seed, untilMs: untilMs)
+            untilMs = parsed
+        } else {
+            untilMs = ISOTime.nowMilliseconds() / 60_000 * 60_000
+        }
+        guard jobs >= 1 else { throw UsageError("--jobs must be at least 1") }
+        let plan = try SeedPlan(integrations: integrations, days: days, intervalMs: intervalMs, seed: seed, untilMs: untilMs)
 
-            let stop = StopRequest()
-            SignalTrap.install(stop)
-            let bar = TerminalProgress(quiet: context.quiet)
-            context.logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
-            let summary = try SeedLoader.run(plan: plan, target: connection.target(context.settings), jobs: jobs, stop: stop, progress: bar.handler)
-            bar.finish()
-            switch format {
-            case .text: print(summary.renderText())
-            case .json: print(try JSONOutput.encode(summary))
-            }
+        context.logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
+        let target = try connection.target(context.settings)
+        let summary = try context.runStoppable { stop, progress in
+            try SeedLoader.run(plan: plan, target: target, jobs: jobs, stop: stop, progress: progress)
+        }
+        switch format {
+        case .text: print(summary.renderText())
+        case .json: print(try JSONOutput.encode(summary))
         }
     }
 }

@@ -1,21 +1,19 @@
-import Synchronization
 import Foundation
+import Synchronization
 import HealthctlCore
 import Logging
 
 /// Writes log lines to stderr as text or JSON lines. Messages are redacted on the way out, so a
 /// token that slipped into a log message never reaches a log shipper.
 struct StderrLogHandler: LogHandler {
-    enum Format: Sendable { case text, json }
-
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
     let label: String
-    let format: Format
+    let format: LogFormat
 
     private static let bootstrapped = Mutex(false)
 
-    static func bootstrapOnce(format: Format, level: Logger.Level) {
+    static func bootstrapOnce(format: LogFormat, level: Logger.Level) {
         bootstrapped.withLock { done in
             guard !done else { return }
             done = true

@@ -11,18 +11,19 @@ final class TerminalProgress: Sendable {
 
     private let startedAt = Date()
     private let state = Mutex(State())
-    private let enabled: Bool
+    /// False when stderr is not a terminal or `--quiet` was given.
+    let isShown: Bool
 
     /// - Parameter quiet: `--quiet` turns the bar off as well.
     init(quiet: Bool) {
-        enabled = !quiet && isatty(STDERR_FILENO) == 1
+        isShown = !quiet && isatty(STDERR_FILENO) == 1
     }
 
     /// The callback to hand to a job.
     var handler: ProgressHandler { { [self] progress in self.draw(progress) } }
 
     func draw(_ progress: JobProgress) {
-        guard enabled else { return }
+        guard isShown else { return }
         let elapsed = Date().timeIntervalSince(startedAt)
         let shouldDraw = state.withLock { state -> Bool in
             let finished = progress.total.map { progress.done >= $0 } ?? false
@@ -53,7 +54,7 @@ final class TerminalProgress: Sendable {
 
     /// Ends the bar's line so later output starts clean.
     func finish() {
-        guard enabled, state.withLock({ $0.drew }) else { return }
+        guard isShown, state.withLock({ $0.drew }) else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -6,10 +6,12 @@ import Testing
 
 /// A schema of its own with migration 005 applied, and helpers to fill and read it.
 struct BackfillFixture {
+    let database: TestDatabase
     let connection: PostgresConnection
     let schemaName: String
 
     init(_ database: TestDatabase, baseTable: Bool = true) throws {
+        self.database = database
         connection = try database.connect()
         schemaName = "s_" + UUID().uuidString.prefix(8).lowercased()
         if baseTable {
@@ -56,17 +58,16 @@ struct BackfillFixture {
 
     func run(
         dryRun: Bool = false, maxAge: Int64? = nil, tokenRules: Bool = true, batchSize: Int = 1000,
-        stop: StopRequest = StopRequest(), progress: ProgressHandler? = nil, on other: PostgresConnection? = nil
+        stop: StopRequest = StopRequest(), progress: ProgressHandler? = nil
     ) throws -> BackfillSummary {
-        let connection = other ?? self.connection
         var options = BackfillOptions()
         options.dryRun = dryRun
-        options.maxAgeMilliseconds = maxAge
+        options.maxAge = maxAge.map { TimeSpan(milliseconds: $0, text: "\($0)ms") }
         options.tokenRules = tokenRules
         options.batchSize = batchSize
         options.sampleSize = 5
-        let schema = try SchemaInspector.inspect(connection, schema: schemaName)
-        return try Backfill(connection: connection, schema: schema, options: options, stop: stop, progress: progress).run()
+        let target = try ConnectionTarget.resolve(flag: database.url(schema: schemaName))
+        return try Backfill(target: target, options: options, stop: stop, progress: progress).run()
     }
 }
 

@@ -130,10 +130,4 @@ import Testing
         // Never below --batch-size when that is already small.
         #expect(Backfill.nextBatchSize(after: 900, current: 2, limit: 2) == 2)
     }
-
-    @Test func arrayLiteralsQuoteEverything() {
-        #expect(PostgresArrayText.format(["a", "b\"c", "d\\e", "{x,y}"]) == #"{"a","b\"c","d\\e","{x,y}"}"#)
-        #expect(PostgresArrayText.format([String?.none, "x"]) == #"{NULL,"x"}"#)
-        #expect(PostgresArrayText.format([String]()) == "{}")
-    }
 }

@@ -53,7 +53,7 @@ import Testing
         let until = F.t0 + 17 * F.hour
         for latencyOf in ReportSettings.LatencyOf.allCases {
             let settings = ReportSettings(latencyOf: latencyOf)
-            let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), settings: settings)
+            let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), maxGap: settings.maxGap)
             let report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window(since, until), settings: settings, nowMs: until)
             let statusFilter = latencyOf == .healthy ? "AND status IN ('HEALTHY', 'WARNING')" : ""
             let sql = """
@@ -95,7 +95,7 @@ import Testing
         try insert("int_b", [Check(since - 2 * m, .error, errorMessage: "Bearer sekrit"), Check(since + 7 * m, .healthy), Check(since + 17 * m, .healthy)])
 
         let settings = ReportSettings()
-        let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), settings: settings)
+        let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), maxGap: settings.maxGap)
         #expect(loaded.inputs.map(\.info.id) == ["int_a", "int_b", "int_c", "int_d"])
         #expect(loaded.rows == 23 + 2)
         let a = loaded.inputs[0]
@@ -125,17 +125,17 @@ import Testing
         try insert("int_a", [Check(F.t0 + F.minute, .healthy)])
         try insert("int_c", [Check(F.t0 + F.minute, .error)])
         let window = window(F.t0, F.t0 + F.hour)
-        let google = try ReportSource.load(target: target, selection: ReportSelection(providers: ["google"]), window: window, settings: ReportSettings())
+        let google = try ReportSource.load(target: target, selection: ReportSelection(providers: ["google"]), window: window, maxGap: .auto)
         #expect(google.inputs.map(\.info.id) == ["int_a", "int_c"])
         #expect(google.rows == 2)
         let one = try ReportSource.load(
-            target: target, selection: ReportSelection(integrationIds: ["int_c"], providers: ["google"]), window: window, settings: ReportSettings())
+            target: target, selection: ReportSelection(integrationIds: ["int_c"], providers: ["google"]), window: window, maxGap: .auto)
         #expect(one.inputs.map(\.info.id) == ["int_c"] && one.inputs[0].series.statuses == [.error])
         #expect(throws: ReportSelectionError.unknownIntegration(id: "int_x", suggestions: ["int_a", "int_b", "int_c"])) {
-            try ReportSource.load(target: target, selection: ReportSelection(integrationIds: ["int_a", "int_x"]), window: window, settings: ReportSettings())
+            try ReportSource.load(target: target, selection: ReportSelection(integrationIds: ["int_a", "int_x"]), window: window, maxGap: .auto)
         }
         #expect(throws: ReportSelectionError.unknownProvider(name: "gogle", suggestions: ["google"])) {
-            try ReportSource.load(target: target, selection: ReportSelection(providers: ["gogle"]), window: window, settings: ReportSettings())
+            try ReportSource.load(target: target, selection: ReportSelection(providers: ["gogle"]), window: window, maxGap: .auto)
         }
     }
 
@@ -154,7 +154,7 @@ import Testing
             """)
         let loaded = try ReportSource.load(
             target: try ConnectionTarget.resolve(flag: other.url), selection: ReportSelection(), window: window(F.t0, F.t0 + F.hour),
-            settings: ReportSettings(maxGap: .fixed(milliseconds: 15 * F.minute)))
+            maxGap: .fixed(milliseconds: 15 * F.minute))
         let input = try #require(loaded.inputs.first)
         #expect(input.info.id == "00000000-0000-0000-0000-000000000001" && input.info.provider == nil)
         #expect(input.series.times == [F.t0, F.t0 + 10 * F.minute + 250, F.t0 + 20 * F.minute])
@@ -163,7 +163,7 @@ import Testing
         #expect(throws: ReportSelectionError.noProviderColumn) {
             try ReportSource.load(
                 target: try ConnectionTarget.resolve(flag: other.url), selection: ReportSelection(providers: ["x"]), window: window(F.t0, F.t0 + F.hour),
-                settings: ReportSettings())
+                maxGap: .auto)
         }
     }
 }

@@ -20,13 +20,7 @@ public enum ArchiveFormat {
 
     /// `2026-10-20` for a UTC day given by any instant in it.
     public static func dayName(epochMilliseconds: Int64) -> String {
-        String(PostgresTimestamp.format(epochMilliseconds: dayStart(epochMilliseconds: epochMilliseconds)).prefix(10))
-    }
-
-    /// Midnight UTC of the day holding the instant.
-    public static func dayStart(epochMilliseconds millis: Int64) -> Int64 {
-        let day: Int64 = 86_400_000
-        return millis >= 0 ? millis / day * day : ((millis - day + 1) / day) * day
+        String(PostgresTimestamp.format(epochMilliseconds: CalendarDay.start(containing: epochMilliseconds)).prefix(10))
     }
 
     /// `ROOT/IntegrationHealthLog/2026/10` for day `2026-10-20`.
@@ -65,8 +59,8 @@ public enum ArchiveFormat {
         }.joined(separator: ", ")
     }
 
-    /// Makes the timestamp text of `selectList` ISO for the current transaction.
-    static let isoDateStyleSQL = "SELECT set_config('DateStyle', 'ISO, YMD', true)"
+    /// The transaction setting that makes the timestamp text of `selectList` ISO.
+    static let isoDateStyle: KeyValuePairs<String, String> = ["DateStyle": "ISO, YMD"]
 
     /// Chronological order of two archived `checkedAt` values. Plain byte order is wrong only
     /// for the closing `Z`, which sorts after the `.` of a fraction, so it is left out.

@@ -13,7 +13,9 @@ public struct RestoreOptions: Sendable {
     public var dryRun = false
     /// Keep rows whose integration no longer exists (only possible without a foreign key).
     public var includeOrphans = false
-    public var lockTimeoutMilliseconds: Int64 = 2000
+    /// The whole restore is one transaction: a short lock wait, and no statement time limit
+    /// (the INSERT covers every archived row).
+    public var pacing = BatchPacing(lockTimeoutMilliseconds: 2000, statementTimeoutMilliseconds: 0)
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -44,19 +46,20 @@ public struct OrphansForbiddenError: CategorizedError, Sendable {
 /// Loads archived rows back: every file verified first, then COPY into a temporary staging
 /// table and `INSERT ... ON CONFLICT (row key) DO NOTHING`, all in one transaction.
 public enum ArchiveRestorer {
-    public static func run(connection: PostgresConnection, schema: HealthSchema, options: RestoreOptions) throws -> RestoreSummary {
+    public static func run(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
         let files = try ArchiveFiles.dataFiles(in: options.paths)
         let report = try ArchiveVerifier.verify(paths: files)
         guard report.problems.isEmpty else { throw ArchiveVerificationFailed(report: report) }
         var summary = RestoreSummary(files: files.count, dryRun: options.dryRun)
+        let connection = try target.connect()
+        let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         try AdvisoryLock.acquire(.retention, on: connection)
         defer { AdvisoryLock.release(.retention, on: connection) }
         let staging = quoteIdentifier("healthctl_restore")
         let columns = ArchiveFormat.columns.map(quoteIdentifier)
+        let run = BatchRun(pacing: options.pacing, stop: StopRequest())
         try databaseStep("restoring archived rows") {
-            try connection.query("BEGIN")
-            do {
-                try connection.set("lock_timeout", "\(options.lockTimeoutMilliseconds)ms", local: true)
+            try run.transaction(on: connection, commit: !options.dryRun) {
                 try connection.query("CREATE TEMPORARY TABLE \(staging) (\(columns.map { "\($0) text" }.joined(separator: ", "))) ON COMMIT DROP")
                 for file in files {
                     summary.rowsRead += try connection.copyIn("COPY \(staging) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
@@ -89,10 +92,6 @@ public enum ArchiveRestorer {
                 ).affectedRows
                 summary.orphansKept = keepOrphans ? summary.orphaned : 0
                 summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
-                try connection.query(options.dryRun ? "ROLLBACK" : "COMMIT")
-            } catch {
-                _ = try? connection.query("ROLLBACK")
-                throw error
             }
         }
         return summary

@@ -3,23 +3,51 @@ import Logging
 import PostgresClient
 
 public struct BackfillOptions: Sendable {
-    /// `--max-age` in milliseconds; nil: evidence of any age counts.
-    public var maxAgeMilliseconds: Int64?
-    /// `--max-age` as the user wrote it, for the report.
-    public var maxAgeText: String?
-    public var tokenRules = true
+    /// `--max-age`; nil: evidence of any age counts.
+    public var maxAge: TimeSpan?
+    public var tokenRules: Bool
     public var dryRun = false
-    public var batchSize = 1000
-    public var pauseMilliseconds: Int64 = 0
-    public var maxRuntimeMilliseconds: Int64?
-    public var lockTimeoutMilliseconds: Int64 = 1000
-    public var statementTimeoutMilliseconds: Int64 = 30_000
+    public var batchSize: Int
+    public var pacing: BatchPacing
     /// Ids to list per table line (`--verbose`); 0 lists none.
     public var sampleSize = 0
     /// UNKNOWN integrations read (and their evidence looked up) at a time, bounding memory.
     public var roundSize = 200_000
 
+    /// The given settings (the built-in ones by default).
+    public init(settings: Settings.Backfill = Settings.Backfill()) {
+        maxAge = settings.maxAge.value
+        tokenRules = settings.tokenRules.value
+        batchSize = settings.batchSize.value
+        pacing = settings.pacing.batchPacing
+    }
+}
+
+/// The flags of `backfill`, as given (nil when not given).
+public struct BackfillFlags: Sendable {
+    public var maxAge: String?
+    public var batchSize: String?
+    public var noTokenRules = false
+    public var dryRun = false
+    public var verbose = false
+    public var pacing = PacingFlags()
+
     public init() {}
+}
+
+extension Settings {
+    /// `backfill`'s options: flags over the settings file over the defaults.
+    public func backfillOptions(_ flags: BackfillFlags) throws(UsageError) -> BackfillOptions {
+        var backfill = self.backfill
+        try backfill.maxAge.apply(flag: flags.maxAge, "--max-age")
+        try backfill.batchSize.apply(flag: flags.batchSize, "--batch-size")
+        if flags.noTokenRules { backfill.tokenRules.set(false, from: .flag) }
+        var options = BackfillOptions(settings: backfill)
+        options.pacing = try backfill.pacing.applying(flags.pacing)
+        options.dryRun = flags.dryRun
+        options.sampleSize = flags.verbose ? 10 : 0
+        return options
+    }
 }
 
 /// `healthctl backfill`: gives every still-`UNKNOWN` integration the status its evidence supports.
@@ -30,29 +58,53 @@ public struct BackfillOptions: Sendable {
 /// re-checks in the UPDATE that the row is still `UNKNOWN` with the `lastHealthCheck` that was read,
 /// so a write by the application in the meantime always wins. It never inserts log rows.
 public struct Backfill {
-    let connection: PostgresConnection
-    let schema: HealthSchema
+    let target: ConnectionTarget
     let options: BackfillOptions
     let stop: StopRequest
     let progress: ProgressHandler?
     let logger: Logger
-    private let sql: BackfillSQL
 
     public init(
-        connection: PostgresConnection, schema: HealthSchema, options: BackfillOptions, stop: StopRequest = StopRequest(),
-        progress: ProgressHandler? = nil, logger: Logger = Logger(label: "healthctl.backfill")
+        target: ConnectionTarget, options: BackfillOptions, stop: StopRequest = StopRequest(), progress: ProgressHandler? = nil,
+        logger: Logger = Logger(label: "healthctl.backfill")
     ) {
-        self.connection = connection
-        self.schema = schema
+        self.target = target
         self.options = options
         self.stop = stop
         self.progress = progress
         self.logger = logger
-        sql = BackfillSQL(schema: schema)
     }
 
     public func run() throws -> BackfillSummary {
-        let started = Date()
+        let connection = try target.connect()
+        let schema = try SchemaInspector.inspect(connection, schema: target.schema)
+        return try BackfillJob(connection: connection, schema: schema, options: options, logger: logger)
+            .run(BatchRun(pacing: options.pacing, stop: stop), progress: progress)
+    }
+
+    /// Batch transactions are kept under this lock-holding time, even on a busy server.
+    static let targetTransactionMilliseconds = 100.0
+
+    /// A transaction slower than the target makes the next batches proportionally smaller (down to
+    /// 100 rows); fast ones let them grow back to `--batch-size`.
+    static func nextBatchSize(after milliseconds: Double, current: Int, limit: Int) -> Int {
+        let target = targetTransactionMilliseconds
+        if milliseconds > target {
+            return max(min(limit, 100), Int(Double(current) * target / milliseconds))
+        }
+        return milliseconds < target / 2 ? min(limit, current * 2) : current
+    }
+}
+
+/// One backfill on its connection.
+private struct BackfillJob {
+    let connection: PostgresConnection
+    let schema: HealthSchema
+    let options: BackfillOptions
+    let logger: Logger
+    var sql: BackfillSQL { BackfillSQL(schema: schema) }
+
+    func run(_ run: BatchRun, progress: ProgressHandler?) throws -> BackfillSummary {
         // A dry run changes nothing, so it does not keep a real run (a nightly job) from starting.
         if !options.dryRun { try AdvisoryLock.acquire(.backfill, on: connection) }
         defer { if !options.dryRun { AdvisoryLock.release(.backfill, on: connection) } }
@@ -60,7 +112,7 @@ public struct Backfill {
         let nowMicros = try databaseStep("reading the server clock") {
             try connection.query("SELECT \(BackfillSQL.epochMicrosecondsSQL("now()"))").first?.int64(0) ?? 0
         }
-        let cutoffMicros = options.maxAgeMilliseconds.map { nowMicros - $0 * 1000 }
+        let cutoffMicros = options.maxAge.map { nowMicros - $0.milliseconds * 1000 }
         let ruleOptions = BackfillRuleOptions(maxAgeCutoffMicros: cutoffMicros, tokenRules: options.tokenRules)
         let finder = EvidenceFinder(connection: connection, sql: sql, cutoffMilliseconds: cutoffMicros.map { $0 / 1000 }, logger: logger)
         let total = try databaseStep("counting UNKNOWN integrations") {
@@ -70,7 +122,7 @@ public struct Backfill {
 
         var tally = BackfillTally(sampleSize: options.sampleSize)
         var summary = BackfillSummary(
-            dryRun: options.dryRun, maxAge: options.maxAgeText, tokenRules: options.tokenRules, examined: 0, transitions: [],
+            dryRun: options.dryRun, maxAge: options.maxAge?.text, tokenRules: options.tokenRules, examined: 0, transitions: [],
             updated: 0, skippedLocked: 0, skippedChanged: 0, batches: BackfillTransactionStats(),
             evidence: BackfillEvidenceStats(), durationSeconds: 0, stoppedBy: nil)
         var lastId: String?
@@ -86,11 +138,8 @@ public struct Backfill {
             logger.debug("evidence looked up", metadata: ["integrations": "\(candidates.count)", "windows": "\(summary.evidence.windows)"])
             var start = 0
             while start < candidates.count {
-                if wrotePreviousBatch { pause() }
-                if let limit = options.maxRuntimeMilliseconds, Date().timeIntervalSince(started) * 1000 >= Double(limit) {
-                    stop.request("--max-runtime reached")
-                }
-                if let reason = stop.stopReason {
+                if wrotePreviousBatch { run.pause() }
+                if let reason = run.stopReason() {
                     summary.stoppedBy = reason
                     break rounds
                 }
@@ -103,9 +152,9 @@ public struct Backfill {
                 var written = Set<String>()
                 wrotePreviousBatch = !options.dryRun && !writes.isEmpty
                 if wrotePreviousBatch {
-                    let outcome = try databaseStep("updating batch \(summary.batches.count + 1)") { try apply(writes) }
+                    let outcome = try databaseStep("updating batch \(summary.batches.count + 1)") { try apply(writes, run) }
                     summary.batches.record(milliseconds: outcome.milliseconds)
-                    batchSize = Self.nextBatchSize(after: outcome.milliseconds, current: batchSize, limit: options.batchSize)
+                    batchSize = Backfill.nextBatchSize(after: outcome.milliseconds, current: batchSize, limit: options.batchSize)
                     written = outcome.updatedIds
                     summary.updated += written.count
                     summary.skippedLocked += outcome.stillUnknown - written.count
@@ -120,21 +169,8 @@ public struct Backfill {
             if candidates.count < options.roundSize { break }
         }
         summary.transitions = tally.transitions
-        summary.durationSeconds = Date().timeIntervalSince(started)
+        summary.durationSeconds = run.elapsedSeconds
         return summary
-    }
-
-    /// Batch transactions are kept under this lock-holding time, even on a busy server.
-    static let targetTransactionMilliseconds = 100.0
-
-    /// A transaction slower than the target makes the next batches proportionally smaller (down to
-    /// 100 rows); fast ones let them grow back to `--batch-size`.
-    static func nextBatchSize(after milliseconds: Double, current: Int, limit: Int) -> Int {
-        let target = targetTransactionMilliseconds
-        if milliseconds > target {
-            return max(min(limit, 100), Int(Double(current) * target / milliseconds))
-        }
-        return milliseconds < target / 2 ? min(limit, current * 2) : current
     }
 
     /// The next UNKNOWN integrations in id order, with the token facts the rules need.
@@ -174,7 +210,7 @@ public struct Backfill {
 
     /// One short transaction: lock the planned rows that are still as read (skipping rows another
     /// transaction holds), update them, commit.
-    private func apply(_ writes: [(BackfillCandidate, BackfillDecision)]) throws -> BatchOutcome {
+    private func apply(_ writes: [(BackfillCandidate, BackfillDecision)], _ run: BatchRun) throws -> BatchOutcome {
         let table = schema.integrationTable
         // The id range of the batch keeps every join on the primary key (a hash join would scan the table).
         let unchanged = """
@@ -202,22 +238,16 @@ public struct Backfill {
             SELECT NULL, count(*) FROM planned p JOIN \(table) i ON i.id = p.id WHERE \(unchanged)
             """
         let parameters: [any PostgresParameter] = [
-            PostgresArrayText.format(writes.map(\.0.id)),
-            PostgresArrayText.format(writes.map(\.1.status.rawValue)),
-            PostgresArrayText.format(writes.map(\.1.lastHealthCheckText)),
-            PostgresArrayText.format(writes.map(\.0.lastHealthCheckText)),
+            writes.map(\.0.id),
+            writes.map(\.1.status.rawValue),
+            writes.map(\.1.lastHealthCheckText),
+            writes.map(\.0.lastHealthCheckText),
             writes.first!.0.id, writes.last!.0.id,
         ]
         // Row locks are taken by the statement and held until COMMIT: that is the time measured.
         var began: UInt64 = 0
-        let result = try connection.transaction {
-            // Without waiting for the commit to reach disk: a crash can lose the last batches, which the next run redoes.
-            try connection.query(
-                """
-                SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-                       set_config('synchronous_commit', 'off', true)
-                """,
-                ["\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms"])
+        // Without waiting for the commit to reach disk: a crash can lose the last batches, which the next run redoes.
+        let result = try run.transaction(on: connection, settings: ["synchronous_commit": "off"]) {
             began = DispatchTime.now().uptimeNanoseconds
             return try connection.query(statement, parameters)
         }
@@ -227,15 +257,5 @@ public struct Backfill {
             if let id = row[0] { outcome.updatedIds.insert(id) } else { outcome.stillUnknown = row.int(1) ?? 0 }
         }
         return outcome
-    }
-
-    /// `--pause` between batches, cut short by a stop request.
-    private func pause() {
-        var remaining = options.pauseMilliseconds
-        while remaining > 0, !stop.isRequested {
-            let step = min(remaining, 100)
-            Thread.sleep(forTimeInterval: Double(step) / 1000)
-            remaining -= step
-        }
     }
 }

@@ -35,27 +35,3 @@ struct BackfillSQL {
         HealthSchema.timestampParameterSQL(placeholder, schema.checkedAtType)
     }
 }
-
-/// PostgreSQL array literals (`{"a","b",NULL}`), so a whole batch travels as one text parameter
-/// (`$1::text[]`) instead of being spliced into the SQL.
-enum PostgresArrayText {
-    static func format(_ values: [String?]) -> String {
-        var text = "{"
-        for (index, value) in values.enumerated() {
-            if index > 0 { text += "," }
-            guard let value else {
-                text += "NULL"
-                continue
-            }
-            text += "\""
-            for character in value {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.append(character)
-            }
-            text += "\""
-        }
-        return text + "}"
-    }
-
-    static func format(_ values: [String]) -> String { format(values.map(Optional.some)) }
-}

@@ -141,7 +141,7 @@ struct EvidenceFinder {
             conditions.append("l.\"checkedAt\" < \(sql.checkedAtParameter("$\(parameters.count)"))")
         }
         if let ids {
-            parameters.append(PostgresArrayText.format(ids))
+            parameters.append(ids)
             conditions.append("l.\"integrationId\" = ANY($\(parameters.count)::\(sql.idArrayType))")
         }
         let result = try connection.query(
@@ -171,7 +171,7 @@ struct EvidenceFinder {
                 """
                 SELECT u.id::text FROM unnest($1::\(sql.idArrayType)) AS u(id)
                 WHERE EXISTS (SELECT 1 FROM \(sql.schema.logTable) l WHERE l."integrationId" = u.id)
-                """, [PostgresArrayText.format(chunk)])
+                """, [chunk])
             for row in result.rows { if let id = row[0] { found.insert(id) } }
         }
         return found

@@ -18,9 +18,11 @@ final class ArchiveDayFile {
     private(set) var manifest: ArchiveManifest
     private var hasher = SHA256()
     private var manifestIsStale = false
+    private let faultHook: FaultHook?
 
-    init(root: String, day: String, numericIds: Bool) throws {
+    init(root: String, day: String, numericIds: Bool, faultHook: FaultHook? = nil) throws {
         self.day = day
+        self.faultHook = faultHook
         let directory = ArchiveFormat.directory(root: root, day: day)
         dataPath = ArchiveFormat.dataPath(root: root, day: day)
         manifestPath = ArchiveFormat.manifestPath(forDataFile: dataPath)
@@ -57,7 +59,7 @@ final class ArchiveDayFile {
     /// Syncs the finished member and records it as pending in the manifest (durably).
     func recordPending(_ result: MemberCompressor.Result) throws {
         guard fsync(descriptor) == 0 else { throw ArchiveError.cannotWrite(path: dataPath, operation: "syncing", errno: errno) }
-        FaultPoint.afterFsync.reached()
+        faultHook?(.afterFsync)
         var nextHasher = hasher
         try ArchiveFiles.readRange(descriptor, offset: result.member.offset, count: result.member.compressedBytes, path: dataPath) {
             nextHasher.update(bufferPointer: $0)

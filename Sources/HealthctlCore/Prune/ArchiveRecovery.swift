@@ -104,20 +104,11 @@ enum ArchiveRecovery {
             let found = try databaseStep("checking which archived rows are still in the table") {
                 try connection.query(
                     "SELECT EXISTS (SELECT 1 FROM \(schema.logTable) WHERE \(quoteIdentifier("id")) = ANY($1::\(idType)[]))",
-                    [PostgresArrayLiteral.text(Array(slice))]
+                    [Array(slice)]
                 ).first?.bool(0) ?? false
             }
             if found { return true }
         }
         return false
-    }
-}
-
-/// PostgreSQL's text form of a one-dimensional array, for passing lists as one parameter.
-enum PostgresArrayLiteral {
-    static func text(_ values: [String]) -> String {
-        "{" + values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
     }
 }

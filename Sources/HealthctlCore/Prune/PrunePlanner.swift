@@ -29,7 +29,9 @@ public struct PrunePlan: Codable, Sendable, Equatable {
 public enum PrunePlanner {
     public static let sampleRows = 5000
 
-    public static func plan(connection: PostgresConnection, schema: HealthSchema, cutoffMilliseconds: Int64, level: Int32 = 6) throws -> PrunePlan {
+    public static func plan(target: ConnectionTarget, cutoffMilliseconds: Int64, level: Int32) throws -> PrunePlan {
+        let connection = try target.connect()
+        let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         let checkedAt = quoteIdentifier("checkedAt")
         let utc = schema.checkedAtType == .timestamptz ? "\(checkedAt) AT TIME ZONE 'UTC'" : checkedAt
         let cutoff = HealthSchema.timestampParameterSQL("$1", schema.checkedAtType)
@@ -45,8 +47,12 @@ public enum PrunePlanner {
                 """, [cutoffText]
             ).rows.map { ($0.string(0) ?? "", $0.int(1) ?? 0, $0.int64(2) ?? 0) }
         }
-        try databaseStep("setting the date style") { _ = try connection.query(ArchiveFormat.isoDateStyleSQL) }
-        let ratio = try sampleRatio(connection: connection, schema: schema, cutoffText: cutoffText, level: level)
+        let ratio = try databaseStep("sampling rows for the size estimate") {
+            try connection.transaction(.repeatableReadOnly) {
+                for (name, value) in ArchiveFormat.isoDateStyle { try connection.set(name, value, local: true) }
+                return try sampleRatio(connection: connection, schema: schema, cutoffText: cutoffText, level: level)
+            }
+        }
         return PrunePlan(
             cutoff: ISOTime.format(epochMilliseconds: cutoffMilliseconds),
             days: days.map { PruneDayEstimate(day: $0.0, rows: $0.1, csvBytes: $0.2, estimatedArchiveBytes: Int64((Double($0.2) * ratio).rounded())) },
@@ -61,15 +67,13 @@ public enum PrunePlanner {
         let writer = try GzipWriter(fileDescriptor: devNull, level: level)
         let checkedAt = quoteIdentifier("checkedAt")
         // COPY takes no parameters; the cutoff literal is formatted from an integer.
-        _ = try databaseStep("sampling rows for the size estimate") {
-            try connection.copyOut(
-                """
-                COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM \(schema.logTable)
-                WHERE \(checkedAt) < \(HealthSchema.timestampParameterSQL("'\(cutoffText)'", schema.checkedAtType))
-                ORDER BY \(checkedAt) LIMIT \(sampleRows)) TO STDOUT WITH (FORMAT csv)
-                """
-            ) { try writer.write($0) }
-        }
+        _ = try connection.copyOut(
+            """
+            COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM \(schema.logTable)
+            WHERE \(checkedAt) < \(HealthSchema.timestampParameterSQL("'\(cutoffText)'", schema.checkedAtType))
+            ORDER BY \(checkedAt) LIMIT \(sampleRows)) TO STDOUT WITH (FORMAT csv)
+            """
+        ) { try writer.write($0) }
         let member = try writer.finishMember()
         guard member.uncompressedBytes > 0 else { return 0.2 }
         return Double(member.compressedBytes) / Double(member.uncompressedBytes)

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Decodes `COPY (SELECT integrationId::text, status, checkedAt, responseTime, errorMessage) TO STDOUT
 /// (FORMAT binary)` straight from the bytes into per-integration `CheckSeries`, with no per-row
@@ -78,7 +79,7 @@ struct CheckCopyDecoder {
             else { continue }
             guard lengths.2 == 8 else { throw CheckCopyError.malformed("checkedAt is NULL or not a timestamp") }
             let micros = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: offsets.2, as: Int64.self))
-            let timeMs = floorDivide(micros, 1000) + Self.postgresEpochMs
+            let timeMs = floorDivMod(micros, 1000).quotient + Self.postgresEpochMs
             let status = Self.status(bytes, offset: offsets.1, length: lengths.1)
             let responseTime: Int32
             switch lengths.3 {
@@ -117,11 +118,6 @@ struct CheckCopyDecoder {
 
     private func int32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Int32 {
         Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self))
-    }
-
-    private func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-        let quotient = value / divisor
-        return value % divisor < 0 ? quotient - 1 : quotient
     }
 }
 

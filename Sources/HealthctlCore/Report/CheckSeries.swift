@@ -90,11 +90,14 @@ public struct IntegrationInput: Sendable {
     public var info: IntegrationInfo
     public var series: CheckSeries
     public var carryIn: CarryIn?
+    /// The max gap that holds for this integration, when the reader has worked it out already.
+    public var maxGapMs: Int64?
 
-    public init(info: IntegrationInfo, series: CheckSeries = CheckSeries(), carryIn: CarryIn? = nil) {
+    public init(info: IntegrationInfo, series: CheckSeries = CheckSeries(), carryIn: CarryIn? = nil, maxGapMs: Int64? = nil) {
         self.info = info
         self.series = series
         self.carryIn = carryIn
+        self.maxGapMs = maxGapMs
     }
 }
 

@@ -21,6 +21,14 @@ enum PeriodCalculator {
         }
     }
 
+    /// The max gap that holds for checks at `times`: the fixed one, or the automatic one.
+    static func maxGapMs(_ maxGap: ReportSettings.MaxGap, times: [Int64]) -> Int64 {
+        switch maxGap {
+        case .auto: return autoMaxGap(times)
+        case let .fixed(ms): return ms
+        }
+    }
+
     /// Twice the median interval between consecutive checks (the lower middle for an even count,
     /// like `percentile_disc(0.5)`), at least one minute; one minute with fewer than two checks.
     static func autoMaxGap(_ times: [Int64]) -> Int64 {

@@ -86,11 +86,7 @@ public enum ReportBuilder {
         } else if range.lowerBound > 0 {
             holder = .check(range.lowerBound - 1)
         }
-        let maxGapMs: Int64
-        switch settings.maxGap {
-        case .auto: maxGapMs = PeriodCalculator.autoMaxGap(Array(times[range]))
-        case let .fixed(ms): maxGapMs = ms
-        }
+        let maxGapMs = input.maxGapMs ?? PeriodCalculator.maxGapMs(settings.maxGap, times: Array(times[range]))
         let messageText: (PeriodCalculator.MessageRef) -> String = { reference in
             switch reference {
             case let .text(text): return Redactor.redact(text)

@@ -26,7 +26,7 @@ public struct ReportSettings: Sendable, Equatable {
 
     public init(
         slo: SLOTarget = .default, maxGap: MaxGap = .auto, warningAs: WarningAs = .up, latencyOf: LatencyOf = .all,
-        staleAfterMs: Int64 = 86_400_000
+        staleAfterMs: Int64 = CalendarDay.dayMs
     ) {
         self.slo = slo
         self.maxGap = maxGap
@@ -41,7 +41,9 @@ public struct ReportSettings: Sendable, Equatable {
     }
 
     /// `auto` or the duration as given in milliseconds, for the report's settings.
-    public var maxGapText: String {
+    public var maxGapText: String { Self.maxGapText(maxGap) }
+
+    static func maxGapText(_ maxGap: MaxGap) -> String {
         switch maxGap {
         case .auto: return "auto"
         case let .fixed(ms): return DurationText.humanize(seconds: Double(ms) / 1000).replacingOccurrences(of: " ", with: "")
@@ -82,11 +84,14 @@ public struct SLOTarget: Sendable, Equatable {
     public var ratio: Double { Double(numerator) / Double(denominator) }
 
     /// `99.9 %`, as it was given (without trailing zeros).
-    public var percentText: String {
+    public var percentText: String { percentNumberText + " %" }
+
+    /// `99.9`, as a flag or the settings file spells it.
+    public var percentNumberText: String {
         var text = String(format: "%.6f", Double(numerator) * 100 / Double(denominator))
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
-        return text + " %"
+        return text
     }
 
     /// True when up / (up + down) >= the target, compared in integers.

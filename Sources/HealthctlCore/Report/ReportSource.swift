@@ -31,7 +31,7 @@ public enum ReportSource {
     static let copyConnections = 2
 
     public static func load(
-        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, settings: ReportSettings,
+        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, maxGap: ReportSettings.MaxGap,
         logger: Logger = Logger(label: "healthctl.report")
     ) throws -> Loaded {
         let started = Date()
@@ -52,12 +52,9 @@ public enum ReportSource {
                 target: target, schema: schema, snapshot: snapshot, selection: selection, window: window, index: index)
             logger.debug("copied \(rows) checks of \(integrations.count) integrations at \(elapsed())")
             var inputs = zip(integrations, series).map { IntegrationInput(info: $0.0, series: $0.1) }
-
-            let lookbackMs: Int64
-            switch settings.maxGap {
-            case let .fixed(ms): lookbackMs = ms
-            case .auto: lookbackMs = parallelMap(inputs.count) { [inputs] in PeriodCalculator.autoMaxGap(inputs[$0].series.times) }.max() ?? 0
-            }
+            let gaps = parallelMap(inputs.count) { [inputs] in PeriodCalculator.maxGapMs(maxGap, times: inputs[$0].series.times) }
+            for position in inputs.indices { inputs[position].maxGapMs = gaps[position] }
+            let lookbackMs = gaps.max() ?? 0
             let carryIns = try loadCarryIns(main, schema: schema, selection: selection, window: window, lookbackMs: lookbackMs)
             logger.debug("read \(carryIns.count) carry-in checks (looking back \(lookbackMs / 1000) s) at \(elapsed())")
             for position in inputs.indices {

@@ -152,7 +152,10 @@ public enum ReportWindowError: CategorizedError, Equatable, Sendable {
 
 /// A UTC calendar day.
 public struct CalendarDay: Sendable, Equatable, Hashable {
-    public static let dayMs: Int64 = 86_400_000
+    public static let dayMs = PostgresTimestamp.millisecondsPerDay
+
+    /// Midnight UTC starting the day that holds the instant.
+    public static func start(containing ms: Int64) -> Int64 { floorDivMod(ms, dayMs).quotient * dayMs }
 
     public var year: Int
     public var month: Int

@@ -63,7 +63,7 @@ public struct CheckStream {
         self.monitoringGaps = monitoringGaps
         random = plan.random(.checks, integration.index)
         slot = integration.firstSlot
-        let slotsPerDay = 86_400_000 / Double(plan.intervalMs)
+        let slotsPerDay = Double(CalendarDay.dayMs) / Double(plan.intervalMs)
         outageChance = integration.outagesPerDay / slotsPerDay
         revokedChance = 0.004 / slotsPerDay
         warningBurstChance = integration.warningBurstsPerDay / slotsPerDay

@@ -72,13 +72,12 @@ struct CopyRowBuffer {
     /// `YYYY-MM-DD HH:MM:SS.mmm` in UTC, with `+00` for `timestamptz` columns so the value never
     /// depends on the session's time zone.
     mutating func appendTimestamp(epochMilliseconds millis: Int64, withZone: Bool) {
-        let day = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let (day, inDay) = floorDivMod(millis, CalendarDay.dayMs)
         if day != cachedDay {
             cachedDay = day
-            cachedDayPrefix = Array(PostgresTimestamp.format(epochMilliseconds: day * 86_400_000).utf8.prefix(11))
+            cachedDayPrefix = Array(PostgresTimestamp.format(epochMilliseconds: day * CalendarDay.dayMs).utf8.prefix(11))
         }
         bytes.append(contentsOf: cachedDayPrefix)
-        let inDay = millis - day * 86_400_000
         appendTwoDigits(inDay / 3_600_000)
         bytes.append(58)
         appendTwoDigits(inDay / 60_000 % 60)

@@ -101,9 +101,7 @@ public enum SeedLoader {
     private static func removeIntegrations(
         _ dataSet: SeedDataSet, _ encoder: SeedRowEncoder, _ schema: HealthSchema, _ connection: PostgresConnection
     ) throws {
-        // Seeded ids are letters, digits and dashes, so an array literal needs no quoting.
-        let ids = "{" + dataSet.integrations.map { String(decoding: encoder.integrationIdBytes($0), as: UTF8.self) }
-            .joined(separator: ",") + "}"
+        let ids = dataSet.integrations.map { String(decoding: encoder.integrationIdBytes($0), as: UTF8.self) }
         try connection.transaction {
             try connection.query("DELETE FROM \(schema.logTable) WHERE \(quoteIdentifier("integrationId")) = ANY($1)", [ids])
             try connection.query("DELETE FROM \(schema.integrationTable) WHERE \(quoteIdentifier("id")) = ANY($1)", [ids])

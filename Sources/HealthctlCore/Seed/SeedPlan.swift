@@ -19,7 +19,7 @@ public struct SeedPlan: Sendable, Equatable {
         guard (1...Self.maxDays).contains(days) else {
             throw .invalidPlan("--days must be between 1 and \(Self.maxDays), got \(days)")
         }
-        guard intervalMs >= 1000, intervalMs <= Int64(days) * 86_400_000 else {
+        guard intervalMs >= 1000, intervalMs <= Int64(days) * CalendarDay.dayMs else {
             throw .invalidPlan("--interval must be at least 1s and at most --days")
         }
         self.integrations = integrations
@@ -29,10 +29,10 @@ public struct SeedPlan: Sendable, Equatable {
         self.untilMs = untilMs
     }
 
-    public var fromMs: Int64 { untilMs - Int64(days) * 86_400_000 }
+    public var fromMs: Int64 { untilMs - Int64(days) * CalendarDay.dayMs }
 
     /// Check slots per integration; every check of slot `k` lies in `[fromMs + k*interval, fromMs + (k+1)*interval)`.
-    public var slotCount: Int { Int(Int64(days) * 86_400_000 / intervalMs) }
+    public var slotCount: Int { Int(Int64(days) * CalendarDay.dayMs / intervalMs) }
 
     /// The most slots an integration can fill, so also the largest log row count.
     public var maxLogRows: Int { slotCount * integrations }

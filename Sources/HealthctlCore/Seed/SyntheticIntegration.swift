@@ -39,7 +39,7 @@ public struct SyntheticIntegration: Sendable {
         if random.chance(0.12) {
             createdAtMs = plan.fromMs + Int64(Double(span) * random.between(0.02, 0.8))
         } else {
-            createdAtMs = plan.fromMs - Int64(random.between(1.0, 400.0) * 86_400_000)
+            createdAtMs = plan.fromMs - Int64(random.between(1.0, 400.0) * Double(CalendarDay.dayMs))
         }
         isActive = !random.chance(0.04)
         let lifetime = providerDetails.accessTokenLifetimeMs
@@ -47,7 +47,7 @@ public struct SyntheticIntegration: Sendable {
         if isActive {
             // The last token refresh; a fifth of them are stale, so their token has expired.
             let sinceRefresh = random.chance(0.8)
-                ? Int64(random.unit() * Double(lifetime)) : lifetime + Int64(random.between(0.0, 20.0) * 86_400_000)
+                ? Int64(random.unit() * Double(lifetime)) : lifetime + Int64(random.between(0.0, 20.0) * Double(CalendarDay.dayMs))
             updatedAtMs = max(createdAtMs, plan.untilMs - 1 - sinceRefresh)
         } else {
             let deactivation = windowStart + Int64(Double(plan.untilMs - windowStart) * random.between(0.2, 0.95))
@@ -66,7 +66,7 @@ public struct SyntheticIntegration: Sendable {
         let users = max(1, (plan.integrations + 2) / 3)
         userIndex = random.below(users)
         var userRandom = plan.random(.user, userIndex)
-        let userCreated = plan.fromMs - Int64(userRandom.between(30.0, 900.0) * 86_400_000)
+        let userCreated = plan.fromMs - Int64(userRandom.between(30.0, 900.0) * Double(CalendarDay.dayMs))
         user = SeedIdentifier(timeMs: userCreated, counter: userIndex, entropy: userRandom.next(), sequence: Int64(userIndex + 1))
         id = SeedIdentifier(timeMs: createdAtMs, counter: index, entropy: random.next(), sequence: Int64(index + 1))
 

@@ -103,3 +103,10 @@ public func databaseStep<T>(_ operation: String, _ body: () throws -> T) throws 
         throw error.during(operation)
     }
 }
+
+/// Bad flags or arguments found after parsing (exit 64), such as a window whose start is after its end.
+public struct UsageError: CategorizedError, Equatable {
+    public var description: String
+    public var category: FailureCategory { .usage }
+    public init(_ description: String) { self.description = description }
+}

@@ -57,7 +57,7 @@ public enum DurationText {
             case "s", "sec": factor = 1000
             case "m", "min": factor = 60_000
             case "h": factor = 3_600_000
-            case "d": factor = 86_400_000
+            case "d": factor = Double(CalendarDay.dayMs)
             case "w": factor = 604_800_000
             default: return false
             }
