@@ -88,7 +88,7 @@ public final class GzipReader {
             }
             let (code, consumed, produced) = input.withUnconsumedBytes { inBuffer in
                 output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress!)
+                    stream.pointee.next_in = inBuffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
                     stream.pointee.avail_in = uInt(inBuffer.count)
                     stream.pointee.next_out = outBuffer.baseAddress
                     stream.pointee.avail_out = uInt(outBuffer.count)
@@ -167,7 +167,7 @@ private struct InputWindow {
         while end - start < count, !endOfFile {
             if start > 0 {
                 buffer.withUnsafeMutableBytes { raw in
-                    _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start)
+                    raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
                 }
                 bufferOffset += Int64(start)
                 end -= start
@@ -175,7 +175,7 @@ private struct InputWindow {
             }
             let filled = end
             let result = buffer.withUnsafeMutableBytes { raw in
-                systemRead(fileDescriptor, raw.baseAddress! + filled, raw.count - filled)
+                systemRead(fileDescriptor, UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -192,10 +192,10 @@ private struct InputWindow {
 }
 
 /// `read(2)`, named apart from `GzipReader.read`.
-private func systemRead(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+private func systemRead(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
     #if canImport(Glibc)
-    return Glibc.read(fileDescriptor, buffer, count)
+    return Glibc.read(fileDescriptor, buffer.baseAddress, buffer.count)
     #else
-    return Darwin.read(fileDescriptor, buffer, count)
+    return Darwin.read(fileDescriptor, buffer.baseAddress, buffer.count)
     #endif
 }

@@ -149,7 +149,7 @@ public final class GzipWriter {
         var done = 0
         while done < count {
             let result = output.withUnsafeBytes { raw in
-                systemWrite(fileDescriptor, raw.baseAddress! + done, count - done)
+                systemWrite(fileDescriptor, UnsafeRawBufferPointer(rebasing: raw[done..<count]))
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -162,10 +162,10 @@ public final class GzipWriter {
 }
 
 /// `write(2)`, named apart from `GzipWriter.write`.
-private func systemWrite(_ fileDescriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+private func systemWrite(_ fileDescriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
     #if canImport(Glibc)
-    return Glibc.write(fileDescriptor, buffer, count)
+    return Glibc.write(fileDescriptor, buffer.baseAddress, buffer.count)
     #else
-    return Darwin.write(fileDescriptor, buffer, count)
+    return Darwin.write(fileDescriptor, buffer.baseAddress, buffer.count)
     #endif
 }
