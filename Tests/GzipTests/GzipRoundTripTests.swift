@@ -53,6 +53,28 @@ import Testing
         #expect(expectedOffset == Int64(file.bytes.count))
     }
 
+    @Test func stringsWrittenAsTwoMembersReadBackInOrder() throws {
+        let file = TemporaryFile()
+        let fd = open(file.path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let writer = try GzipWriter(fileDescriptor: fd)
+        try writer.write("first\n")
+        let first = try writer.finishMember()
+        try writer.write("second\n")
+        let second = try writer.finishMember()
+        try writer.sync()
+        #expect(second.offset == first.offset + first.compressedBytes)
+
+        let readFD = open(file.path, O_RDONLY)
+        try #require(readFD >= 0)
+        defer { close(readFD) }
+        var text = ""
+        let members = try GzipReader(fileDescriptor: readFD).read(onData: { text += String(decoding: $0, as: UTF8.self) })
+        #expect(text == "first\nsecond\n")
+        #expect(members == [first, second])
+    }
+
     @Test func offsetsAreFilePositionsWhenTheMembersFollowOtherBytes() throws {
         let prefix = Array("not gzip: a header of 31 bytes\n".utf8)
         let file = TemporaryFile()
