@@ -10,16 +10,38 @@ import Darwin
 ///
 /// Decompressed data is handed out in chunks; the end of each member is reported with its
 /// position, so a caller can match members against a manifest.
-public struct GzipReader {
+public final class GzipReader {
     private let fileDescriptor: Int32
+    /// On the heap so its address never changes: zlib's state points back at it.
+    private let stream: UnsafeMutablePointer<z_stream>
 
     /// - Parameter fileDescriptor: an open, readable descriptor positioned at the first member.
     ///   The reader does not close it.
-    public init(fileDescriptor: Int32) {
+    /// - Throws: `GzipError.zlib` when zlib cannot set up a stream (out of memory).
+    public init(fileDescriptor: Int32) throws(GzipError) {
         self.fileDescriptor = fileDescriptor
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = czlib_inflateInit2(stream, 15 + 16)
+        guard status == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw GzipError.zlib(code: status, message: "inflateInit2 failed")
+        }
+        self.stream = stream
+    }
+
+    /// An `inflateEnd` failure cannot be thrown from here; it fails only for a stream zlib does
+    /// not recognise, and this one was set up in `init` and never moved.
+    deinit {
+        let status = inflateEnd(stream)
+        assert(status == Z_OK, "inflateEnd failed with \(status)")
+        stream.deinitialize(count: 1)
+        stream.deallocate()
     }
 
     /// Reads to the end of the file. An empty file has no members and is not an error.
+    /// Each call starts with a fresh stream, so a reader can read again after a failed read.
     ///
     /// Member offsets are positions in the file (counted from where the descriptor was when
     /// reading began, for a pipe).
@@ -36,10 +58,8 @@ public struct GzipReader {
         onData: (UnsafeRawBufferPointer) throws -> Void,
         onMemberEnd: (GzipMember) throws -> Void = { _ in }
     ) throws -> [GzipMember] {
-        var stream = z_stream()
-        let status = czlib_inflateInit2(&stream, 15 + 16)
-        guard status == Z_OK else { throw GzipError.zlib(code: status, message: "inflateInit2 failed") }
-        defer { inflateEnd(&stream) }
+        let status = inflateReset(stream)
+        guard status == Z_OK else { throw GzipError.zlib(code: status, message: "inflateReset failed") }
 
         var input = InputWindow(fileDescriptor: fileDescriptor)
         var output = [UInt8](repeating: 0, count: 1 << 17)
@@ -68,12 +88,12 @@ public struct GzipReader {
             }
             let (code, consumed, produced) = input.withUnconsumedBytes { inBuffer in
                 output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress!)
-                    stream.avail_in = uInt(inBuffer.count)
-                    stream.next_out = outBuffer.baseAddress
-                    stream.avail_out = uInt(outBuffer.count)
-                    let code = inflate(&stream, Z_NO_FLUSH)
-                    return (code, inBuffer.count - Int(stream.avail_in), outBuffer.count - Int(stream.avail_out))
+                    stream.pointee.next_in = inBuffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
+                    stream.pointee.avail_in = uInt(inBuffer.count)
+                    stream.pointee.next_out = outBuffer.baseAddress
+                    stream.pointee.avail_out = uInt(outBuffer.count)
+                    let code = inflate(stream, Z_NO_FLUSH)
+                    return (code, inBuffer.count - Int(stream.pointee.avail_in), outBuffer.count - Int(stream.pointee.avail_out))
                 }
             }
             input.consume(consumed)
@@ -90,17 +110,17 @@ public struct GzipReader {
                 // zlib has checked the trailer: `adler` holds the member's CRC-32, `total_out` its length.
                 let member = GzipMember(
                     offset: memberStart, compressedBytes: input.position - memberStart,
-                    uncompressedBytes: Int64(stream.total_out), crc32: UInt32(truncatingIfNeeded: stream.adler))
+                    uncompressedBytes: Int64(stream.pointee.total_out), crc32: UInt32(truncatingIfNeeded: stream.pointee.adler))
                 members.append(member)
                 try onMemberEnd(member)
                 inMember = false
-                let reset = inflateReset(&stream)
+                let reset = inflateReset(stream)
                 guard reset == Z_OK else { throw GzipError.zlib(code: reset, message: "inflateReset failed") }
             case Z_MEM_ERROR, Z_STREAM_ERROR:
                 throw GzipError.zlib(code: code, message: "inflate failed")
             default:
                 throw GzipError.corruptMember(
-                    member: members.count, offset: memberStart, reason: Self.reason(code: code, message: stream.msg))
+                    member: members.count, offset: memberStart, reason: Self.reason(code: code, message: stream.pointee.msg))
             }
         }
     }
@@ -147,7 +167,7 @@ private struct InputWindow {
         while end - start < count, !endOfFile {
             if start > 0 {
                 buffer.withUnsafeMutableBytes { raw in
-                    _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start)
+                    raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
                 }
                 bufferOffset += Int64(start)
                 end -= start
@@ -155,7 +175,7 @@ private struct InputWindow {
             }
             let filled = end
             let result = buffer.withUnsafeMutableBytes { raw in
-                systemRead(fileDescriptor, raw.baseAddress! + filled, raw.count - filled)
+                systemRead(fileDescriptor, UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -172,10 +192,10 @@ private struct InputWindow {
 }
 
 /// `read(2)`, named apart from `GzipReader.read`.
-private func systemRead(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+private func systemRead(_ fileDescriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
     #if canImport(Glibc)
-    return Glibc.read(fileDescriptor, buffer, count)
+    return Glibc.read(fileDescriptor, buffer.baseAddress, buffer.count)
     #else
-    return Darwin.read(fileDescriptor, buffer, count)
+    return Darwin.read(fileDescriptor, buffer.baseAddress, buffer.count)
     #endif
 }

@@ -14,7 +14,8 @@ import Darwin
 /// incomplete) and every call throws the first error again.
 public final class GzipWriter {
     private let fileDescriptor: Int32
-    private var stream = z_stream()
+    /// On the heap so its address never changes: zlib's state points back at it.
+    private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
     private var memberStart: Int64
     private var memberHasData = false
@@ -30,13 +31,27 @@ public final class GzipWriter {
         output = [UInt8](repeating: 0, count: 1 << 17)
         let position = lseek(fileDescriptor, 0, SEEK_CUR)
         memberStart = position >= 0 ? Int64(position) : 0
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
         // windowBits 15 + 16 asks zlib for a gzip header and trailer; memLevel 8 is its default.
-        let status = czlib_deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
-        guard status == Z_OK else { throw GzipError.zlib(code: status, message: "deflateInit2 failed") }
+        let status = czlib_deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        guard status == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw GzipError.zlib(code: status, message: "deflateInit2 failed")
+        }
+        self.stream = stream
     }
 
+    /// A `deflateEnd` failure cannot be thrown from here. Z_DATA_ERROR only says an unfinished
+    /// member was discarded (the writer is dropped after a failure or before `finishMember()`),
+    /// which the caller already knows; any other code would mean zlib no longer recognises the
+    /// stream `init` set up.
     deinit {
-        deflateEnd(&stream)
+        let status = deflateEnd(stream)
+        assert(status == Z_OK || status == Z_DATA_ERROR, "deflateEnd failed with \(status)")
+        stream.deinitialize(count: 1)
+        stream.deallocate()
     }
 
     /// Byte offset in the file where the current (unfinished) member starts.
@@ -51,14 +66,14 @@ public final class GzipWriter {
         var offset = 0
         while offset < bytes.count {
             let count = min(sliceLimit, bytes.count - offset)
-            stream.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(count)
-            while stream.avail_in > 0 {
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = uInt(count)
+            while stream.pointee.avail_in > 0 {
                 try deflateStep(flush: Z_NO_FLUSH)
             }
             offset += count
         }
-        stream.next_in = nil
+        stream.pointee.next_in = nil
     }
 
     /// Throws `GzipError`.
@@ -77,18 +92,18 @@ public final class GzipWriter {
     @discardableResult
     public func finishMember() throws(GzipError) -> GzipMember {
         try checkUsable()
-        stream.next_in = nil
-        stream.avail_in = 0
+        stream.pointee.next_in = nil
+        stream.pointee.avail_in = 0
         var status: Int32 = Z_OK
         repeat {
             status = try deflateStep(flush: Z_FINISH)
         } while status != Z_STREAM_END
         // zlib keeps the member's CRC-32 in `adler` and its uncompressed length in `total_in`.
-        let end = memberStart + Int64(stream.total_out)
+        let end = memberStart + Int64(stream.pointee.total_out)
         let member = GzipMember(
             offset: memberStart, compressedBytes: end - memberStart,
-            uncompressedBytes: Int64(stream.total_in), crc32: UInt32(truncatingIfNeeded: stream.adler))
-        let reset = deflateReset(&stream)
+            uncompressedBytes: Int64(stream.pointee.total_in), crc32: UInt32(truncatingIfNeeded: stream.pointee.adler))
+        let reset = deflateReset(stream)
         guard reset == Z_OK else { throw fail(.zlib(code: reset, message: "deflateReset failed")) }
         memberStart = end
         memberHasData = false
@@ -118,10 +133,10 @@ public final class GzipWriter {
     private func deflateStep(flush: Int32) throws(GzipError) -> Int32 {
         let capacity = output.count
         let (status, produced) = output.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
-            stream.next_out = buffer.baseAddress
-            stream.avail_out = uInt(capacity)
-            let status = deflate(&stream, flush)
-            return (status, capacity - Int(stream.avail_out))
+            stream.pointee.next_out = buffer.baseAddress
+            stream.pointee.avail_out = uInt(capacity)
+            let status = deflate(stream, flush)
+            return (status, capacity - Int(stream.pointee.avail_out))
         }
         guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
             throw fail(.zlib(code: status, message: "deflate failed"))
@@ -134,7 +149,7 @@ public final class GzipWriter {
         var done = 0
         while done < count {
             let result = output.withUnsafeBytes { raw in
-                systemWrite(fileDescriptor, raw.baseAddress! + done, count - done)
+                systemWrite(fileDescriptor, UnsafeRawBufferPointer(rebasing: raw[done..<count]))
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -147,10 +162,10 @@ public final class GzipWriter {
 }
 
 /// `write(2)`, named apart from `GzipWriter.write`.
-private func systemWrite(_ fileDescriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+private func systemWrite(_ fileDescriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
     #if canImport(Glibc)
-    return Glibc.write(fileDescriptor, buffer, count)
+    return Glibc.write(fileDescriptor, buffer.baseAddress, buffer.count)
     #else
-    return Darwin.write(fileDescriptor, buffer, count)
+    return Darwin.write(fileDescriptor, buffer.baseAddress, buffer.count)
     #endif
 }

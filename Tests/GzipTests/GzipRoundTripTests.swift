@@ -53,6 +53,64 @@ import Testing
         #expect(expectedOffset == Int64(file.bytes.count))
     }
 
+    @Test func stringsWrittenAsTwoMembersReadBackInOrder() throws {
+        let file = TemporaryFile()
+        let fd = open(file.path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let writer = try GzipWriter(fileDescriptor: fd)
+        try writer.write("first\n")
+        let first = try writer.finishMember()
+        try writer.write("second\n")
+        let second = try writer.finishMember()
+        try writer.sync()
+        #expect(second.offset == first.offset + first.compressedBytes)
+
+        let readFD = open(file.path, O_RDONLY)
+        try #require(readFD >= 0)
+        defer { close(readFD) }
+        var text = ""
+        let members = try GzipReader(fileDescriptor: readFD).read(onData: { text += String(decoding: $0, as: UTF8.self) })
+        #expect(text == "first\nsecond\n")
+        #expect(members == [first, second])
+    }
+
+    /// One writer and one reader carry their zlib stream through many members and large calls.
+    @Test func manyLargeMembersThroughOneWriterAndOneReader() throws {
+        let parts = (0..<24).map { index in
+            index.isMultiple(of: 2) ? randomBytes(300_000 + index * 1_000, seed: UInt64(index + 1)) : logLikeText(lines: 3_000 + index * 100)
+        }
+        let file = TemporaryFile()
+        let written = try file.writeMembers(parts, sliceSize: 1 << 20)
+        let read = try file.readMembers()
+
+        #expect(parts.reduce(0) { $0 + $1.count } > 4 << 20)
+        #expect(read.data == parts)
+        #expect(read.members == written)
+        #expect(read.members.map(\.crc32) == parts.map(referenceCRC32))
+        #expect(read.members.reduce(0) { $0 + $1.compressedBytes } == Int64(file.bytes.count))
+    }
+
+    @Test func aReaderReadsAgainAfterAFailedRead() throws {
+        struct Stop: Error {}
+        let parts = [logLikeText(lines: 8_000), randomBytes(200_000, seed: 9)]
+        let file = TemporaryFile()
+        let written = try file.writeMembers(parts)
+        let fd = open(file.path, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let reader = try GzipReader(fileDescriptor: fd)
+        #expect(throws: Stop.self) {
+            try reader.read(onData: { _ in throw Stop() })
+        }
+
+        try #require(lseek(fd, 0, SEEK_SET) == 0)
+        var data: [UInt8] = []
+        let members = try reader.read(onData: { data.append(contentsOf: $0) })
+        #expect(members == written)
+        #expect(data == parts.flatMap { $0 })
+    }
+
     @Test func offsetsAreFilePositionsWhenTheMembersFollowOtherBytes() throws {
         let prefix = Array("not gzip: a header of 31 bytes\n".utf8)
         let file = TemporaryFile()

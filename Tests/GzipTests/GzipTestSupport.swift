@@ -22,7 +22,10 @@ final class TemporaryFile {
         let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
         guard fd >= 0 else { throw GzipError.system(operation: "open", errno: errno) }
         defer { close(fd) }
-        if !prefix.isEmpty { _ = prefix.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+        if !prefix.isEmpty {
+            let written = prefix.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == prefix.count else { throw GzipError.system(operation: "write", errno: errno) }
+        }
         let writer = try GzipWriter(fileDescriptor: fd)
         var written: [GzipMember] = []
         for data in members {
@@ -43,7 +46,7 @@ final class TemporaryFile {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw GzipError.system(operation: "open", errno: errno) }
         defer { close(fd) }
-        lseek(fd, offset, SEEK_SET)
+        guard lseek(fd, offset, SEEK_SET) == offset else { throw GzipError.system(operation: "lseek", errno: errno) }
         return try readAll(fileDescriptor: fd)
     }
 }

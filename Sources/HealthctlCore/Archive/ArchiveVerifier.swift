@@ -70,7 +70,7 @@ public enum ArchiveVerifier {
         let day = Array(manifest.day.utf8)
         var collectors: [RowStatisticsCollector] = []
         var current = RowStatisticsCollector(numericIds: manifest.numericIds)
-        var gzipMembers: [GzipMemberFacts] = []
+        var gzipMembers: [GzipMember] = []
         do {
             try ArchiveRecords.read(
                 path: path, descriptor: descriptor,
@@ -94,7 +94,7 @@ public enum ArchiveVerifier {
                     }
                 },
                 onMemberEnd: { gzip, _ in
-                    gzipMembers.append(GzipMemberFacts(offset: gzip.offset, compressed: gzip.compressedBytes, uncompressed: gzip.uncompressedBytes, crc32: gzip.crc32))
+                    gzipMembers.append(gzip)
                     collectors.append(current)
                     current = RowStatisticsCollector(numericIds: manifest.numericIds)
                     return true
@@ -115,8 +115,8 @@ public enum ArchiveVerifier {
             let (gzip, collector) = found
             let stats = collector.statistics
             var mismatches: [String] = []
-            if expected.offset != gzip.offset || expected.compressedBytes != gzip.compressed { mismatches.append("position or size") }
-            if expected.uncompressedBytes != gzip.uncompressed || expected.crc32 != gzip.crc32 { mismatches.append("uncompressed size or CRC-32") }
+            if expected.offset != gzip.offset || expected.compressedBytes != gzip.compressedBytes { mismatches.append("position or size") }
+            if expected.uncompressedBytes != gzip.uncompressedBytes || expected.crc32 != gzip.crc32 { mismatches.append("uncompressed size or CRC-32") }
             if expected.rows != stats.rows { mismatches.append("row count (\(stats.rows) in the file, \(expected.rows) in the manifest)") }
             if expected.firstCheckedAt != stats.firstCheckedAt || expected.lastCheckedAt != stats.lastCheckedAt { mismatches.append("checkedAt range") }
             if expected.minId != stats.minId || expected.maxId != stats.maxId { mismatches.append("id range") }
@@ -135,12 +135,5 @@ public enum ArchiveVerifier {
             problem(nil, "\(error)")
         }
         return problems
-    }
-
-    private struct GzipMemberFacts {
-        var offset: Int64
-        var compressed: Int64
-        var uncompressed: Int64
-        var crc32: UInt32
     }
 }
