@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite(.serialized) struct BackfillEndToEndTests {
+@Suite(.serialized, .requiresDatabase) struct BackfillEndToEndTests {
     let database: TestDatabase
 
     init() throws {

@@ -4,7 +4,7 @@ import Testing
 import PostgresClient
 
 /// `doctor` and `schema` run as a user runs them: the built binary, its exit status, stdout and stderr.
-@Suite struct DoctorEndToEndTests {
+@Suite(.requiresDatabase) struct DoctorEndToEndTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("e2e_doctor") }
@@ -193,7 +193,7 @@ import PostgresClient
     }
 }
 
-@Suite struct SchemaEndToEndTests {
+@Suite(.requiresDatabase) struct SchemaEndToEndTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("e2e_schema") }

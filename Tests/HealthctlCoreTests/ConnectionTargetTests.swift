@@ -116,7 +116,7 @@ import PostgresClient
     }
 }
 
-@Suite struct ConnectTests {
+@Suite(.requiresDatabase) struct ConnectTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("connect") }

@@ -45,7 +45,7 @@ enum SchemaVariant {
         """
 }
 
-@Suite struct SchemaInspectorTests {
+@Suite(.requiresDatabase) struct SchemaInspectorTests {
     let database: TestDatabase
     let connection: PostgresConnection
 
@@ -190,7 +190,7 @@ enum SchemaVariant {
     }
 }
 
-@Suite struct MigrationSQLTests {
+@Suite(.requiresDatabase) struct MigrationSQLTests {
     let database: TestDatabase
     let connection: PostgresConnection
 

@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct CopyTests {
+@Suite(.requiresDatabase) struct CopyTests {
     struct Abort: Error, Equatable {}
 
     struct Record: Equatable {
