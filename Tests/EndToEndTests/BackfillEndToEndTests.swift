@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite(.serialized) struct BackfillEndToEndTests {
+@Suite(.serialized, .requiresDatabase) struct BackfillEndToEndTests {
     let database: TestDatabase
 
     init() throws {
@@ -103,9 +103,12 @@ import Testing
         let changed = try connection.query("SELECT count(*) FROM \"Integration\" WHERE \"healthStatus\" <> 'UNKNOWN'").first?.int(0)
         #expect(changed == 2)
     }
+}
 
+/// The tests of `backfill` that need no server: a bad flag is refused before connecting.
+@Suite struct BackfillOfflineEndToEndTests {
     @Test func rejectsBadDurations() throws {
-        let output = try HealthctlProcess.run(["backfill", "--max-age", "soon", "--database-url", database.url])
+        let output = try HealthctlProcess.run(["backfill", "--max-age", "soon", "--database-url", "postgresql://127.0.0.1:1/healthctl"])
         #expect(output.status == 64)
         #expect(output.stderr.contains("invalid --max-age \"soon\""))
     }

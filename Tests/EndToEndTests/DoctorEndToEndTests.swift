@@ -4,7 +4,7 @@ import Testing
 import PostgresClient
 
 /// `doctor` and `schema` run as a user runs them: the built binary, its exit status, stdout and stderr.
-@Suite struct DoctorEndToEndTests {
+@Suite(.requiresDatabase) struct DoctorEndToEndTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("e2e_doctor") }
@@ -139,7 +139,10 @@ import PostgresClient
         #expect(viaEnvironment.status == 77)
         #expect(!(viaEnvironment.stdout + viaEnvironment.stderr).contains("Pa55word"))
     }
+}
 
+/// The tests of `doctor` that need no server.
+@Suite struct DoctorOfflineEndToEndTests {
     @Test func aMalformedURLIsAUsageErrorThatNeverShowsThePassword() throws {
         let output = try HealthctlProcess.run(["doctor", "--database-url", "postgresql://app:Se/cretPa55@db.internal/app"])
         #expect(output.status == 64)
@@ -154,7 +157,9 @@ import PostgresClient
         #expect(output.status == 69)
         #expect(output.stderr.contains("is the server running and reachable?"))
     }
+}
 
+extension DoctorEndToEndTests {
     @Test func aMissingDatabaseExits78() throws {
         let output = try HealthctlProcess.run(["doctor", "--database-url", database.url + "_missing"])
         #expect(output.status == 78)
@@ -193,11 +198,14 @@ import PostgresClient
     }
 }
 
-@Suite struct SchemaEndToEndTests {
+@Suite(.requiresDatabase) struct SchemaEndToEndTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("e2e_schema") }
+}
 
+/// The tests of `schema` that need no server.
+@Suite struct SchemaOfflineEndToEndTests {
     @Test func printShowsTheMigrationAndItsRollback() throws {
         let migration = try HealthctlProcess.run(["schema", "print"])
         #expect(migration.status == 0)
@@ -213,7 +221,9 @@ import PostgresClient
         #expect(rollback.stdout.contains("DROP TYPE IF EXISTS \"IntegrationHealthStatus\""))
         #expect(!rollback.stdout.contains("CREATE"))
     }
+}
 
+extension SchemaEndToEndTests {
     @Test func printedSQLAppliesAsItIs() throws {
         let sql = try HealthctlProcess.run(["schema", "print", "--with-base-table"]).stdout
         try database.connect().execute(script: sql)

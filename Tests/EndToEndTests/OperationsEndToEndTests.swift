@@ -5,7 +5,7 @@ import PostgresClient
 
 /// The tool as cron and operators meet it: every documented exit code, JSON log lines with no
 /// secret in them, and settings-file precedence, all through the built binary.
-@Suite struct OperationsEndToEndTests {
+@Suite(.requiresDatabase) struct OperationsEndToEndTests {
     let database: TestDatabase
     let scratch: URL
 

@@ -80,7 +80,7 @@ final class PruneFixture: @unchecked Sendable {
 
 struct FixtureError: Error { var message: String }
 
-@Suite(.serialized) struct PruneEndToEndTests {
+@Suite(.serialized, .requiresDatabase) struct PruneEndToEndTests {
     @Test(arguments: LogTableShape.allCases)
     func pruneThenRestoreGivesBackExactlyTheOriginalRows(shape: LogTableShape) throws {
         let fixture = try PruneFixture("prune_roundtrip", shape: shape)

@@ -4,7 +4,7 @@ import Testing
 import PostgresClient
 
 /// `healthctl report` as a user runs it: formats, files, filters and usage errors.
-@Suite(.serialized) struct ReportEndToEndTests {
+@Suite(.serialized, .requiresDatabase) struct ReportEndToEndTests {
     let database: TestDatabase
 
     init() throws {

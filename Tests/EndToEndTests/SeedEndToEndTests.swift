@@ -23,7 +23,7 @@ import PostgresClient
         var statistics: Statistics?
     }
 
-    @Test func schemaApplySeedThenDoctorShowsTheCounts() throws {
+    @Test(.requiresDatabase) func schemaApplySeedThenDoctorShowsTheCounts() throws {
         let database = try TestDatabase("e2e_seed")
         let apply = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
         #expect(apply.status == 0, "\(apply.stderr)")
@@ -50,7 +50,7 @@ import PostgresClient
         #expect(again.stderr.contains("already holds the data of --seed 3"))
     }
 
-    @Test func seedWithoutMigration005FailsLikeDoctor() throws {
+    @Test(.requiresDatabase) func seedWithoutMigration005FailsLikeDoctor() throws {
         let database = try TestDatabase("e2e_seed_nomig")
         try database.connect().execute(script: "CREATE TABLE \"Integration\" (id text primary key)")
         let output = try HealthctlProcess.run(["seed", "--integrations", "2", "--days", "1", "--database-url", database.url])

@@ -77,7 +77,7 @@ extension BackfillSummary {
 }
 
 /// Runs are serialized: a real run takes the database-wide backfill lock.
-@Suite(.serialized) struct BackfillDatabaseTests {
+@Suite(.serialized, .requiresDatabase) struct BackfillDatabaseTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("backfill") }

@@ -116,7 +116,7 @@ import PostgresClient
     }
 }
 
-@Suite struct ConnectTests {
+@Suite(.requiresDatabase) struct ConnectTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("connect") }
@@ -147,14 +147,19 @@ import PostgresClient
         #expect(error.description.contains("check the user and password"))
         #expect(!error.description.contains("Wr0ng"))
     }
+}
 
+/// The tests of connecting that need no server.
+@Suite struct ConnectOfflineTests {
     @Test func aClosedPortIsUnavailable() throws {
         let target = ConnectionTarget(url: try DatabaseURL(parsing: "postgresql://u:pw@127.0.0.1:1/db"), source: .flag, connectTimeoutSeconds: 5)
         let error = try #require(throws: DatabaseError.self) { try target.connect() }
         #expect(error.category == .unavailable)
         #expect(error.underlying.kind == .connectionFailed)
     }
+}
 
+extension ConnectTests {
     @Test func aMissingDatabaseIsAConfigurationProblem() throws {
         let target = ConnectionTarget(url: try DatabaseURL(parsing: "postgresql:///\(database.name)_missing"), source: .flag)
         let error = try #require(throws: DatabaseError.self) { try target.connect() }

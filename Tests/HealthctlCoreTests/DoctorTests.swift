@@ -5,7 +5,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct DoctorTests {
+@Suite(.requiresDatabase) struct DoctorTests {
     let database: TestDatabase
     let connection: PostgresConnection
 

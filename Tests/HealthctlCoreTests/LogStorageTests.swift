@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The tables that hold log rows, whatever the shape of the log table.
-@Suite struct LogStorageTests {
+@Suite(.requiresDatabase) struct LogStorageTests {
     let database: TestDatabase
     let connection: PostgresConnection
 

@@ -6,7 +6,7 @@ import Testing
 
 /// The report's database side against a real server: what is read, and percentiles against
 /// PostgreSQL's own `percentile_disc` on the same rows.
-@Suite(.serialized) struct ReportDatabaseTests {
+@Suite(.serialized, .requiresDatabase) struct ReportDatabaseTests {
     typealias F = Fixture
     let database: TestDatabase
     let connection: PostgresConnection

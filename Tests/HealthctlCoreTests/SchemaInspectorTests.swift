@@ -45,7 +45,7 @@ enum SchemaVariant {
         """
 }
 
-@Suite struct SchemaInspectorTests {
+@Suite(.requiresDatabase) struct SchemaInspectorTests {
     let database: TestDatabase
     let connection: PostgresConnection
 
@@ -190,7 +190,7 @@ enum SchemaVariant {
     }
 }
 
-@Suite struct MigrationSQLTests {
+@Suite(.requiresDatabase) struct MigrationSQLTests {
     let database: TestDatabase
     let connection: PostgresConnection
 
@@ -198,7 +198,10 @@ enum SchemaVariant {
         database = try TestDatabase("migration")
         connection = try database.connect()
     }
+}
 
+/// The tests of the migration scripts that need no server.
+@Suite struct MigrationSQLOfflineTests {
     @Test func scriptsAreShippedAsResources() throws {
         let migration = try MigrationSQL.text(.migration)
         #expect(migration.contains("CREATE TYPE \"IntegrationHealthStatus\" AS ENUM ('HEALTHY', 'WARNING', 'ERROR', 'UNKNOWN')"))
@@ -206,7 +209,9 @@ enum SchemaVariant {
         #expect(try MigrationSQL.text(.rollback).contains("DROP TABLE IF EXISTS \"IntegrationHealthLog\""))
         #expect(try MigrationSQL.text(.baseIntegrationTable).contains("CREATE TABLE IF NOT EXISTS \"Integration\""))
     }
+}
 
+extension MigrationSQLTests {
     @Test func applyingTwiceChangesNothingAndRollbackRemovesEverything() throws {
         try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
         try connection.query(#"INSERT INTO "Integration" ("id", "userId", "provider", "updatedAt") VALUES ('i1', 'u', 'github', now())"#)

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// `SeedLoader` against a real server: what is generated is what is loaded, in every schema variant.
-@Suite struct SeedDatabaseTests {
+@Suite(.requiresDatabase) struct SeedDatabaseTests {
     static let until = ISOTime.parseEpochMilliseconds("2026-11-23T00:00:00Z")!
     static let plan = try! SeedPlan(integrations: 8, days: 2, intervalMs: 300_000, seed: 5, untilMs: until)
 

@@ -53,7 +53,7 @@ import Testing
     }
 }
 
-@Suite struct AdvisoryLockTests {
+@Suite(.requiresDatabase) struct AdvisoryLockTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("lock") }

@@ -2,7 +2,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct ConnectionTests {
+@Suite(.requiresDatabase) struct ConnectionTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("client") }

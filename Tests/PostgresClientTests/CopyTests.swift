@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct CopyTests {
+@Suite(.requiresDatabase) struct CopyTests {
     struct Abort: Error, Equatable {}
 
     struct Record: Equatable {
@@ -77,7 +77,10 @@ import Testing
     }
 
     var rowCount: Int? { try? connection.query("SELECT count(*) FROM records").first?.int(0) }
+}
 
+/// The tests of COPY's text format that need no server.
+@Suite struct CopyOfflineTests {
     @Test func escapingCoversTheTextFormat() {
         #expect(CopyText.field(nil) == "\\N")
         #expect(CopyText.field("") == "")
@@ -85,7 +88,9 @@ import Testing
         #expect(CopyText.field("\\N") == "\\\\N")
         #expect(CopyText.escape("nothing to do") == "nothing to do")
     }
+}
 
+extension CopyTests {
     @Test func manyRowsGoInAndComeBackOutExactly() throws {
         let records = Self.records(60_000)
         #expect(try load(records) == 60_000)

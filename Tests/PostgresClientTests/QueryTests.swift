@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct QueryTests {
+@Suite(.requiresDatabase) struct QueryTests {
     let database: TestDatabase
     let connection: PostgresConnection
 

@@ -3,7 +3,7 @@ import PostgresClient
 import TestSupport
 import Testing
 
-@Suite struct StreamingTests {
+@Suite(.requiresDatabase) struct StreamingTests {
     struct StopReading: Error, Equatable {}
 
     let database: TestDatabase

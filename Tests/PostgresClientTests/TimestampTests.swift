@@ -91,7 +91,7 @@ import Testing
     }
 }
 
-@Suite struct TimestampRoundTripTests {
+@Suite(.requiresDatabase) struct TimestampRoundTripTests {
     let database: TestDatabase
 
     init() throws { database = try TestDatabase("timestamps") }

@@ -45,9 +45,7 @@ public final class TestDatabase: @unchecked Sendable {
     }
 
     static func adminConnection() throws -> PostgresConnection {
-        guard ProcessInfo.processInfo.environment["PGHOST"] != nil || ProcessInfo.processInfo.environment["PGPORT"] != nil else {
-            throw TestEnvironmentError.noServer
-        }
+        guard isServerConfigured(in: ProcessInfo.processInfo.environment) else { throw TestEnvironmentError.noServer }
         return try PostgresConnection(parameters: [])
     }
 }
@@ -59,7 +57,7 @@ public enum TestEnvironmentError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noServer:
-            return "no PostgreSQL server: run the tests with scripts/test (pg_virtualenv sets PGHOST, PGPORT, ...)"
+            return TestDatabase.noServerMessage
         case let .binaryNotFound(path):
             return "healthctl binary not found at \(path): build it first (swift build)"
         }
