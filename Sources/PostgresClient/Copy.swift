@@ -1,5 +1,4 @@
 import CLibPQ
-import Foundation
 
 extension PostgresConnection {
     /// Runs a `COPY ... TO STDOUT` statement and hands each chunk of output to `body` as it

@@ -18,6 +18,7 @@ public final class PostgresConnection {
             keys.forEach { free($0) }
             values.forEach { free($0) }
         }
+        // Both arrays end with a nil terminator, so their buffers are never empty.
         let connection: OpaquePointer? = keys.withUnsafeBufferPointer { keyBuffer in
             values.withUnsafeBufferPointer { valueBuffer in
                 keyBuffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: keys.count) { k in

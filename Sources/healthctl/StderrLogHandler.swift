@@ -38,8 +38,8 @@ struct StderrLogHandler: LogHandler {
         case .json:
             var object: [String: String] = ["time": time, "level": event.level.rawValue, "message": message, "logger": label]
             for (key, value) in merged { object[key] = Redactor.redact(value.description) }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            line = String(decoding: data, as: UTF8.self)
+            // A dictionary of strings always encodes.
+            line = (try? JSONOutput.encode(object, oneLine: true)) ?? "{}"
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

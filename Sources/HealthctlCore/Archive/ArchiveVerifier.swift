@@ -88,7 +88,7 @@ public enum ArchiveVerifier {
                         throw ArchiveError.damaged(path: path, member: member, problem: "row \(rowNumber) has no id or a checkedAt outside \(manifest.day)")
                     }
                     current.add(record)
-                    let id = record.string(ArchiveFormat.idColumn)!
+                    let id = record.string(ArchiveFormat.idColumn) ?? ""
                     if let earlier = seenIds.updateValue(path, forKey: id) {
                         throw ArchiveError.damaged(path: path, member: member, problem: "id \(id) is archived twice (also in \(earlier))")
                     }

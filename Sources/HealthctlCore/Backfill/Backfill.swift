@@ -242,7 +242,7 @@ private struct BackfillJob {
             writes.map(\.1.status.rawValue),
             writes.map(\.1.lastHealthCheckText),
             writes.map(\.0.lastHealthCheckText),
-            writes.first!.0.id, writes.last!.0.id,
+            writes.first?.0.id ?? "", writes.last?.0.id ?? "",
         ]
         // Row locks are taken by the statement and held until COMMIT: that is the time measured.
         var began: UInt64 = 0

@@ -91,7 +91,7 @@ public enum BackfillRule: String, Sendable, Codable, CaseIterable, Comparable {
     case noEvidence = "no-evidence"
 
     public static func < (lhs: BackfillRule, rhs: BackfillRule) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 }
 

@@ -128,10 +128,10 @@ struct BackfillTally {
     }
 
     var transitions: [BackfillTransition] {
-        counts.keys.sorted().map { key in
+        counts.sorted { $0.key < $1.key }.map { key, count in
             BackfillTransition(
                 from: HealthStatus.unknown.rawValue, to: key.status.rawValue, rule: key.rule, writes: key.writes,
-                label: key.label, count: counts[key]!, sampleIds: sampleSize > 0 ? samples[key] : nil)
+                label: key.label, count: count, sampleIds: sampleSize > 0 ? samples[key] : nil)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Foundation
 
 /// A `DATABASE_URL` as Prisma writes it, split into what libpq understands and what only Prisma does.
 ///

@@ -46,13 +46,15 @@ public enum DotEnv {
     private static func quotedValue(_ value: Substring, quote: Character, lines: inout ArraySlice<Substring>) -> String? {
         var body = String(value.dropFirst())
         var extraLines = 0
-        while closingQuote(in: body, quote) == nil {
+        var closing = closingQuote(in: body, quote)
+        while closing == nil {
             guard lines.count > extraLines else { return nil }
             body += "\n" + lines[lines.startIndex + extraLines]
             extraLines += 1
+            closing = closingQuote(in: body, quote)
         }
         lines.removeFirst(extraLines)
-        var text = String(body[..<closingQuote(in: body, quote)!])
+        var text = String(body[..<(closing ?? body.endIndex)])
         if quote == "\"" {
             text = text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\r", with: "\r")
         }

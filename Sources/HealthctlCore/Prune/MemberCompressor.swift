@@ -43,9 +43,7 @@ final class MemberCompressor: @unchecked Sendable {
         } catch {
             throw Self.archiveError(error, path: path)
         }
-        let thread = Thread { [self] in self.work() }
-        thread.stackSize = 1 << 20
-        thread.start()
+        _ = BlockingWorkers.start { [self] in self.work() }
     }
 
     /// Adds COPY output. Returns false once the thread has failed: the caller should stop
@@ -75,10 +73,13 @@ final class MemberCompressor: @unchecked Sendable {
         condition.lock()
         inputEnded = true
         condition.broadcast()
-        while outcome == nil { condition.wait() }
-        let result = outcome!
+        var result = outcome
+        while result == nil {
+            condition.wait()
+            result = outcome
+        }
         condition.unlock()
-        return try result.get()
+        return try result?.get() ?? { throw CSVProblem(record: 0, reason: "the compressor ended without a result") }()
     }
 
     private func work() {

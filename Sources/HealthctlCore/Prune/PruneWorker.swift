@@ -1,4 +1,3 @@
-import Foundation
 import PostgresClient
 
 /// One connection's share of a prune: whole days taken from the `PruneWorkQueue`, batch by batch.

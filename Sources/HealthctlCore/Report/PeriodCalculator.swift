@@ -216,10 +216,10 @@ public enum Percentile {
     /// value v with at least rank values <= v, found by bisection on v.
     static func nearestRank(_ p: Double, ofSorted arrays: [[Int32]]) -> Int? {
         let total = arrays.reduce(0) { $0 + $1.count }
-        guard total > 0 else { return nil }
+        guard total > 0, let smallest = arrays.compactMap(\.first).min(), let largest = arrays.compactMap(\.last).max() else { return nil }
         let rank = nearestRankIndex(p, count: total) + 1
-        var low = Int64(arrays.compactMap(\.first).min()!)
-        var high = Int64(arrays.compactMap(\.last).max()!)
+        var low = Int64(smallest)
+        var high = Int64(largest)
         while low < high {
             let mid = low + (high - low) / 2
             var atMost = 0

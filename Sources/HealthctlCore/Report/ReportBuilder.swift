@@ -217,5 +217,5 @@ func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -
         let value = transform(index)
         results.withLock { $0[index] = value }
     }
-    return results.withLock { $0.map { $0! } }
+    return results.withLock { $0.compactMap { $0 } }
 }

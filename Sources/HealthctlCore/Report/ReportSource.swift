@@ -144,19 +144,19 @@ public enum ReportSource {
         let ids = jsonArray(selection.integrationIds)
         let providers = jsonArray(selection.providers)
         let slices = timeSlices(window, count: copyConnections)
-        var decoders = try parallelMap(slices.count) { slice -> Result<CheckCopyDecoder, any Error> in
+        var decoders = try BlockingWorkers.run(slices.count) { slice -> Result<CheckCopyDecoder, any Error> in
             Result {
                 let connection = try target.connect()
-                try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
-                try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slices[slice].lowerBound), local: true)
-                try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slices[slice].upperBound), local: true)
-                try connection.set("healthctl.report_ids", ids, local: true)
-                try connection.set("healthctl.report_providers", providers, local: true)
-                var decoder = CheckCopyDecoder(index: index)
-                try connection.copyOut(sql) { try decoder.consume($0) }
-                try connection.query("COMMIT")
-                return decoder
+                return try connection.transaction(.repeatableReadOnly) {
+                    if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
+                    try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slices[slice].lowerBound), local: true)
+                    try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slices[slice].upperBound), local: true)
+                    try connection.set("healthctl.report_ids", ids, local: true)
+                    try connection.set("healthctl.report_providers", providers, local: true)
+                    var decoder = CheckCopyDecoder(index: index)
+                    try connection.copyOut(sql) { try decoder.consume($0) }
+                    return decoder
+                }
             }
         }.map { try $0.get() }
         var messages = MessageTable()

@@ -72,11 +72,15 @@ public enum ReportPeriod {
     /// The window of a named period. Calendar periods are labelled with what they resolve to
     /// (`last-week` on 2026-11-29 is `2026-W47`), so a nightly job's files never overwrite each other.
     public static func window(for period: String, nowMs: Int64) throws(ReportWindowError) -> ReportWindow {
+        func rolling(days: Int64) -> ReportWindow {
+            ReportWindow(sinceMs: nowMs - days * CalendarDay.dayMs, untilMs: nowMs, label: period)
+        }
         let today = CalendarDay(containing: nowMs)
         switch period {
-        case "last-24h", "last-7d", "last-30d", "last-90d":
-            let days: Int64 = ["last-24h": 1, "last-7d": 7, "last-30d": 30, "last-90d": 90][period]!
-            return ReportWindow(sinceMs: nowMs - days * CalendarDay.dayMs, untilMs: nowMs, label: period)
+        case "last-24h": return rolling(days: 1)
+        case "last-7d": return rolling(days: 7)
+        case "last-30d": return rolling(days: 30)
+        case "last-90d": return rolling(days: 90)
         case "today": return dayWindow(today)
         case "yesterday": return dayWindow(today.adding(days: -1))
         case "this-week": return weekWindow(today.isoWeek)
@@ -168,14 +172,13 @@ public struct CalendarDay: Sendable, Equatable, Hashable {
     }
 
     public init(containing ms: Int64) {
-        let text = PostgresTimestamp.format(epochMilliseconds: ms)
-        let parts = text.prefix(10).split(separator: "-").map { Int($0)! }
-        self.init(year: parts[0], month: parts[1], day: parts[2])
+        let (year, month, day) = PostgresTimestamp.civilFromDays(floorDivMod(ms, Self.dayMs).quotient)
+        self.init(year: Int(year), month: Int(month), day: Int(day))
     }
 
     /// Midnight UTC starting the day.
     public var startMs: Int64 {
-        PostgresTimestamp.parseEpochMilliseconds("\(text) 00:00:00"[...])!
+        PostgresTimestamp.daysFromCivil(Int64(year), Int64(month), Int64(day)) * Self.dayMs
     }
 
     /// `2026-11-28`.

@@ -32,8 +32,8 @@ public enum SchemaInspector {
             let logIntegrationId = try identifierType(logColumns, table: table, column: "integrationId")
             if logIntegrationId != integrationId {
                 throw SchemaError.unsupportedType(
-                    table: table, column: "integrationId", found: column(logColumns, "integrationId")!.formattedType,
-                    expected: "the type of \"Integration\".\"id\" (\(column(integrationColumns, "id")!.formattedType))")
+                    table: table, column: "integrationId", found: column(logColumns, "integrationId")?.formattedType ?? "",
+                    expected: "the type of \"Integration\".\"id\" (\(column(integrationColumns, "id")?.formattedType ?? ""))")
             }
             let logStatus = try statusType(logColumns, table: table, column: "status", schema: schema, enumExists: enumLabels != nil)
             let checkedAt = try timestampType(logColumns, table: table, column: "checkedAt")

@@ -116,12 +116,10 @@ public enum SeedLoader {
 
     /// What the loader threads share.
     private final class LoaderState: Sendable {
-        let outcomes: Mutex<[Result<Int, any Error>?]>
         let rowsLoaded = Atomic<Int>(0)
         /// Set when one thread fails, so the others stop early.
         let failed = Atomic<Bool>(false)
 
-        init(jobs: Int) { outcomes = Mutex(Array(repeating: nil, count: jobs)) }
     }
 
     /// Another loader thread failed; its error is the one reported.
@@ -134,28 +132,19 @@ public enum SeedLoader {
         let count = dataSet.integrations.count
         let ranges = (0..<jobs).map { job in (count * job / jobs)..<(count * (job + 1) / jobs) }
         let connections = try ranges.map { _ in LoaderConnection(try target.connect()) }
-        let state = LoaderState(jobs: jobs)
-        let finished = DispatchGroup()
+        let state = LoaderState()
         try databaseStep("starting the load") {
             for loader in connections { try loader.connection.query("BEGIN") }
         }
-        for (job, range) in ranges.enumerated() {
-            finished.enter()
-            let loader = connections[job]
-            Thread {
-                let outcome = Result {
-                    try databaseStep("loading health log rows") {
-                        try loadRange(range, dataSet, encoder, schema, loader.connection, state: state, stop: stop, progress: progress)
-                    }
+        let outcomes = BlockingWorkers.run(jobs) { job in
+            let outcome = Result {
+                try databaseStep("loading health log rows") {
+                    try loadRange(ranges[job], dataSet, encoder, schema, connections[job].connection, state: state, stop: stop, progress: progress)
                 }
-                if case .failure = outcome { state.failed.store(true, ordering: .relaxed) }
-                state.outcomes.withLock { $0[job] = outcome }
-                finished.leave()
-            }.start()
+            }
+            if case .failure = outcome { state.failed.store(true, ordering: .relaxed) }
+            return outcome
         }
-        finished.wait()
-
-        let outcomes = state.outcomes.withLock { $0 }.compactMap { $0 }
         let failures = outcomes.compactMap { outcome -> (any Error)? in
             if case let .failure(error) = outcome { return error }
             return nil

@@ -1,4 +1,3 @@
-import Foundation
 import TOMLKit
 
 /// Where a setting's value came from, shown by `config show`.

@@ -1,4 +1,5 @@
 import Foundation
+import Foundation
 import TOMLKit
 
 /// Reads `healthctl.toml` into `Settings`. Unknown keys and wrong types are errors that name the

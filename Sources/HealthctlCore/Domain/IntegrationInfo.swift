@@ -1,0 +1,15 @@
+/// The parts of an `Integration` row healthctl reads.
+public struct IntegrationInfo: Sendable, Equatable {
+    public var id: String
+    /// The OAuth provider (`google`, `github`, ...), when the table has a `provider` column.
+    public var provider: String?
+    public var healthStatus: HealthStatus
+    public var lastHealthCheckMs: Int64?
+
+    public init(id: String, provider: String?, healthStatus: HealthStatus, lastHealthCheckMs: Int64?) {
+        self.id = id
+        self.provider = provider
+        self.healthStatus = healthStatus
+        self.lastHealthCheckMs = lastHealthCheckMs
+    }
+}
