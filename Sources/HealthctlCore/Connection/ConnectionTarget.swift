@@ -19,7 +19,7 @@ public struct ConnectionTarget: Sendable {
     /// Seconds libpq waits for the server; sets `connect_timeout` unless the URL has one.
     public var connectTimeoutSeconds: Int
 
-    public init(url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = 10) {
+    public init(url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = Settings.Database.builtIn.connectTimeoutSeconds.value) {
         self.url = url
         self.source = source
         self.connectTimeoutSeconds = connectTimeoutSeconds

@@ -24,9 +24,11 @@ public struct ReportSettings: Sendable, Equatable {
     public static let minimumAutoGapMs: Int64 = 60_000
     public static let percentileMethod = "nearest-rank (PostgreSQL percentile_disc)"
 
+    /// Each choice left out is the built-in setting (`Settings.Report`).
     public init(
-        slo: SLOTarget = .default, maxGap: MaxGap = .auto, warningAs: WarningAs = .up, latencyOf: LatencyOf = .all,
-        staleAfterMs: Int64 = CalendarDay.dayMs
+        slo: SLOTarget = Settings.Report.builtIn.slo.value, maxGap: MaxGap = Settings.Report.builtIn.maxGap.value,
+        warningAs: WarningAs = Settings.Report.builtIn.warningAs.value, latencyOf: LatencyOf = Settings.Report.builtIn.latencyOf.value,
+        staleAfterMs: Int64 = Settings.Report.builtIn.staleAfter.value.milliseconds
     ) {
         self.slo = slo
         self.maxGap = maxGap

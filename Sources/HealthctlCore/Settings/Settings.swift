@@ -11,6 +11,8 @@ public struct Settings: Sendable {
         public var connectTimeoutSeconds = Setting(10, .positiveInteger)
 
         public init() {}
+
+        public static let builtIn = Database()
     }
 
     public struct Log: Sendable {
@@ -33,6 +35,9 @@ public struct Settings: Sendable {
         public var outputDir = Setting<String?>(nil, SettingKind<String>.text.optional())
 
         public init() {}
+
+        /// The built-in report settings.
+        public static let builtIn = Report()
     }
 
     /// How a batch job paces itself; each job has its own defaults.
