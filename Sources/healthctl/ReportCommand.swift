@@ -22,6 +22,11 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: ArgumentHelp(
+        "Read from this replica (a hot standby); writing jobs keep using the primary.",
+        discussion: "Default: DATABASE_REPLICA_URL, then database.replica_url in the settings file, then the primary."))
+    var replicaURL: String?
+
+    @Option(help: ArgumentHelp(
         "last-24h, last-7d, last-30d, last-90d, today, yesterday, this-week, last-week, this-month, last-month, 2026-W47, 2026-11 or 2026-11-28.",
         discussion: "Default last-7d (or report.period in the settings file). ISO weeks start Monday 00:00 UTC."))
     var period: String?
@@ -83,9 +88,13 @@ struct ReportCommand: ParsableCommand {
         // The checks are released once the report is computed; only the report is rendered.
         let report = try {
             let loaded = try ReportSource.load(
-                target: connection.target(context.settings), selection: selection, window: window, maxGap: request.settings.maxGap, logger: logger)
+                target: context.settings.readTarget(
+                    databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
+                selection: selection, window: window, maxGap: request.settings.maxGap, logger: logger)
             logger.info("report \(window.label): \(loaded.inputs.count) integrations, \(loaded.rows) checks read")
-            return ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: request.settings, nowMs: now)
+            var report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: request.settings, nowMs: now)
+            report.source = loaded.source
+            return report
         }()
         logger.debug("computed in \(ContinuousClock.now - started)")
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import HealthctlCore
 import Logging
-import PostgresClient
 
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,27 +40,10 @@ struct SchemaCommand: ParsableCommand {
 
         func run() throws {
             let context = try global.start(label: "healthctl.schema")
-            let target = try connection.target(context.settings)
-            let database = try target.connect()
-            if rollback {
-                try MigrationSQL.apply([.rollback], schema: target.schema, on: database)
-                context.logger.notice("migration 005 rolled back in schema \(target.schema)")
-                return
-            }
-            if !withBaseTable {
-                let exists = try databaseStep("looking for the Integration table") {
-                    try database.query(
-                        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'Integration'",
-                        [target.schema]
-                    ).rowCount > 0
-                }
-                guard exists else {
-                    throw SchemaError.tableNotFound(table: HealthSchema.integrationTableName, schema: target.schema)
-                }
-            }
-            try MigrationSQL.apply(withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: database)
-            _ = try SchemaInspector.inspect(database, schema: target.schema)
-            context.logger.notice("migration 005 applied in schema \(target.schema)")
+            var options = SchemaApplier.Options()
+            (options.withBaseTable, options.rollback) = (withBaseTable, rollback)
+            let done = try SchemaApplier.run(target: connection.target(context.settings), options: options)
+            context.logger.notice("\(done)")
         }
     }
 }

@@ -91,3 +91,23 @@ import Testing
         #expect(acquired)
     }
 }
+
+@Suite struct RecoveryConflictRetryTests {
+    let conflict = DatabaseError(PostgresError(kind: .statementFailed, sqlState: "40001", message: "canceling statement due to conflict with recovery"), operation: "reading")
+
+    @Test func waitsLongerEachTimeThenGivesUp() {
+        let policy = RecoveryConflictRetry(delaysMilliseconds: [500, 1000, 2000])
+        #expect(policy.delay(afterAttempt: 1, error: conflict) == 500)
+        #expect(policy.delay(afterAttempt: 2, error: conflict) == 1000)
+        #expect(policy.delay(afterAttempt: 3, error: conflict) == 2000)
+        #expect(policy.delay(afterAttempt: 4, error: conflict) == nil, "the fourth failure is thrown")
+        #expect(conflict.category == .temporary, "and exits 75")
+    }
+
+    @Test func onlyARecoveryConflictIsRetried() {
+        let lockTimeout = DatabaseError(PostgresError(kind: .statementFailed, sqlState: "55P03", message: "lock timeout"), operation: "reading")
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: lockTimeout) == nil)
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: UsageError("x")) == nil)
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: conflict.underlying) == 500, "bare or wrapped")
+    }
+}

@@ -47,11 +47,11 @@ public struct OrphansForbiddenError: CategorizedError, Sendable {
 /// table and `INSERT ... ON CONFLICT (row key) DO NOTHING`, all in one transaction.
 public enum ArchiveRestorer {
     public static func run(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
+        let connection = try target.connectToPrimary(for: "archive restore")
         let files = try ArchiveFiles.dataFiles(in: options.paths)
         let report = try ArchiveVerifier.verify(paths: files)
         guard report.problems.isEmpty else { throw ArchiveVerificationFailed(report: report) }
         var summary = RestoreSummary(files: files.count, dryRun: options.dryRun)
-        let connection = try target.connect()
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         try AdvisoryLock.acquire(.retention, on: connection)
         defer { AdvisoryLock.release(.retention, on: connection) }

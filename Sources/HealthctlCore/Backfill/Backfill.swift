@@ -76,7 +76,8 @@ public struct Backfill {
     }
 
     public func run() throws -> BackfillSummary {
-        let connection = try target.connect()
+        // A dry run only reads, so it may run on a standby.
+        let connection = try options.dryRun ? target.connect() : target.connectToPrimary(for: "backfill")
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         return try BackfillJob(connection: connection, schema: schema, options: options, logger: logger)
             .run(BatchRun(pacing: options.pacing, stop: stop), progress: progress)

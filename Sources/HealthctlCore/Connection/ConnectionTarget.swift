@@ -8,6 +8,8 @@ public enum ConnectionSource: String, Sendable, Equatable {
     case dotEnvFile = ".env"
     case configFile = "database.url in the settings file"
     case libpqEnvironment = "libpq environment (PGHOST, PGUSER, ...)"
+    /// `--replica-url`, `DATABASE_REPLICA_URL` or `database.replica_url`: where reports read.
+    case replica = "the replica URL"
 }
 
 /// The database to connect to, resolved with the documented precedence:

@@ -28,7 +28,7 @@ public struct Pruner {
 
     public func run() throws -> PruneSummary {
         let run = BatchRun(pacing: options.pacing, stop: stop)
-        let connection = try target.connect()
+        let connection = try target.connectToPrimary(for: "prune")
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         var summary = PruneSummary(
             cutoff: ISOTime.format(epochMilliseconds: options.cutoffMilliseconds), archiveDirectory: options.archiveDirectory)

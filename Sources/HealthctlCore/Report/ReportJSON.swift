@@ -32,6 +32,10 @@ public enum ReportJSON {
                 ("percentileMethod", .string(ReportSettings.percentileMethod)),
                 ("staleAfterSeconds", seconds(settings.staleAfterMs)),
             ])),
+            ("source", .object([
+                ("standby", .bool(report.source.isStandby)),
+                ("dataAsOf", report.source.replayedUntilMs.map(time) ?? .null),
+            ])),
             ("fleet", fleet(report.fleet)),
             ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0]) }),
         ])

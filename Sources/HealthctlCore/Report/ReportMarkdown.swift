@@ -19,6 +19,12 @@ public enum ReportMarkdown {
         }
         out.append("Window \(period). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
         out.append("")
+        if report.source.isStandby {
+            let asOf = report.source.replayedUntilMs.map { "data as of \(ISOTime.format(epochMilliseconds: $0)) (the last transaction the standby replayed)" }
+                ?? "no transaction replayed yet"
+            out.append("Read from a standby: \(asOf).")
+            out.append("")
+        }
         out.append(summary(report, target: target))
         out.append("")
 

@@ -6,6 +6,8 @@ public struct Report: Sendable {
     public var fleet: FleetSummary
     /// Sorted by id.
     public var integrations: [IntegrationReport]
+    /// The server the checks were read from: the primary, or a standby and how current it was.
+    public var source = ServerRole.primary
 
     public static let schemaVersion = 1
 }

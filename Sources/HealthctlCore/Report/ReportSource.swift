@@ -25,6 +25,8 @@ public enum ReportSource {
         public var inputs: [IntegrationInput]
         public var messages: MessageTable
         public var rows: Int
+        /// The server read from; on a standby, how current its data was when the read began.
+        public var source: ServerRole
     }
 
     /// Connections copying the window's checks, each a slice of the window by time.
@@ -32,55 +34,68 @@ public enum ReportSource {
 
     public static func load(
         target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, maxGap: ReportSettings.MaxGap,
-        logger: Logger = Logger(label: "healthctl.report")
+        logger: Logger = Logger(label: "healthctl.report"), retry: RecoveryConflictRetry = .standard
     ) throws -> Loaded {
-        let started = Date()
-        func elapsed() -> String { String(format: "%.2f s", Date().timeIntervalSince(started)) }
+        // On a standby, replaying the primary's changes can cancel a read (or end the session):
+        // the whole read starts over on new connections, with a new snapshot.
+        try retry.run(logger: logger) {
+            try loadOnce(target: target, selection: selection, window: window, maxGap: maxGap, logger: logger)
+        }
+    }
+
+    private static func loadOnce(
+        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, maxGap: ReportSettings.MaxGap, logger: Logger
+    ) throws -> Loaded {
+        let started = ContinuousClock.now
+        func elapsed() -> Duration { ContinuousClock.now - started }
         let main = try target.connect()
         let schema = try SchemaInspector.inspect(main, schema: target.schema)
+        let source = try ServerRole.of(main)
+        if source.isStandby { logger.info("reading from a standby, replayed until \(source.replayedUntilMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "nothing yet")") }
         if !selection.providers.isEmpty, !schema.hasProvider {
             throw ReportSelectionError.noProviderColumn
         }
         return try databaseStep("reading the report data") {
-            let snapshot = try beginSharedSnapshot(main, logger: logger)
-            defer { _ = try? main.query("COMMIT") }
-            let integrations = try loadIntegrations(main, schema: schema, selection: selection)
-            try checkSelection(main, schema: schema, selection: selection, found: integrations)
+            try withSharedSnapshot(main, logger: logger) { snapshot in
+                let integrations = try loadIntegrations(main, schema: schema, selection: selection)
+                try checkSelection(main, schema: schema, selection: selection, found: integrations)
 
-            let index = IntegrationIndex(ids: integrations.map(\.id))
-            let (series, messages, rows) = try copyChecks(
-                target: target, schema: schema, snapshot: snapshot, selection: selection, window: window, index: index)
-            logger.debug("copied \(rows) checks of \(integrations.count) integrations at \(elapsed())")
-            var inputs = zip(integrations, series).map { IntegrationInput(info: $0.0, series: $0.1) }
-            let gaps = parallelMap(inputs.count) { [inputs] in PeriodCalculator.maxGapMs(maxGap, times: inputs[$0].series.times) }
-            for position in inputs.indices { inputs[position].maxGapMs = gaps[position] }
-            let lookbackMs = gaps.max() ?? 0
-            let carryIns = try loadCarryIns(main, schema: schema, selection: selection, window: window, lookbackMs: lookbackMs)
-            logger.debug("read \(carryIns.count) carry-in checks (looking back \(lookbackMs / 1000) s) at \(elapsed())")
-            for position in inputs.indices {
-                inputs[position].carryIn = carryIns[inputs[position].info.id]
+                let index = IntegrationIndex(ids: integrations.map(\.id))
+                let (series, messages, rows) = try copyChecks(
+                    target: target, schema: schema, snapshot: snapshot, selection: selection, window: window, index: index)
+                logger.debug("copied \(rows) checks of \(integrations.count) integrations at \(elapsed())")
+                var inputs = zip(integrations, series).map { IntegrationInput(info: $0.0, series: $0.1) }
+                let gaps = parallelMap(inputs.count) { [inputs] in PeriodCalculator.maxGapMs(maxGap, times: inputs[$0].series.times) }
+                for position in inputs.indices { inputs[position].maxGapMs = gaps[position] }
+                let lookbackMs = gaps.max() ?? 0
+                let carryIns = try loadCarryIns(main, schema: schema, selection: selection, window: window, lookbackMs: lookbackMs)
+                logger.debug("read \(carryIns.count) carry-in checks (looking back \(lookbackMs / 1000) s) at \(elapsed())")
+                for position in inputs.indices {
+                    inputs[position].carryIn = carryIns[inputs[position].info.id]
+                }
+                return Loaded(inputs: inputs, messages: messages, rows: rows, source: source)
             }
-            return Loaded(inputs: inputs, messages: messages, rows: rows)
         }
     }
 
-    /// Opens the main connection's read-only transaction and exports its snapshot for the copy
-    /// connections. Where exporting is refused (some standbys and poolers), the transaction starts
-    /// over and each connection reads its own snapshot: the time slices do not overlap, so no
-    /// check is counted twice; only checks written meanwhile may differ.
-    private static func beginSharedSnapshot(_ connection: PostgresConnection, logger: Logger) throws -> String? {
-        let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-        try connection.query(begin)
-        let result = Result { () throws(PostgresError) -> QueryResult in try connection.query("SELECT pg_export_snapshot()") }
-        switch result {
-        case let .success(rows):
-            let name = rows.first?.string(0) ?? ""
-            return !name.isEmpty && name.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? name : nil
-        case let .failure(error):
-            try connection.query("ROLLBACK")
-            try connection.query(begin)
+    /// Runs `body` in the main connection's read-only transaction, handing it the exported
+    /// snapshot for the copy connections. Where exporting is refused (some standbys and
+    /// poolers), `body` runs in a new transaction with nil, and each connection reads its own
+    /// snapshot: the time slices do not overlap, so no check is counted twice; only checks
+    /// written meanwhile may differ.
+    private static func withSharedSnapshot<Value>(
+        _ connection: PostgresConnection, logger: Logger, _ body: (String?) throws -> Value
+    ) throws -> Value {
+        var exported = false
+        do {
+            return try connection.transaction(.repeatableReadOnly) {
+                let name = try connection.query("SELECT pg_export_snapshot()").first?.string(0) ?? ""
+                exported = true
+                return try body(!name.isEmpty && name.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? name : nil)
+            }
+        } catch let error as PostgresError where !exported {
             logger.notice("cannot share one snapshot between connections (\(error.message)); reading each time slice in its own")
-            return nil
+            return try connection.transaction(.repeatableReadOnly) { try body(nil) }
         }
     }
 

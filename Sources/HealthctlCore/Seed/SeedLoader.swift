@@ -29,7 +29,7 @@ public enum SeedLoader {
         plan: SeedPlan, target: ConnectionTarget, jobs: Int, stop: StopRequest, progress: ProgressHandler? = nil
     ) throws -> SeedSummary {
         let started = ContinuousClock.now
-        let connection = try target.connect()
+        let connection = try target.connectToPrimary(for: "seed")
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         try checkIdentifierRanges(plan, schema)
         let dataSet = SeedDataSet(plan: plan)

@@ -43,6 +43,18 @@ extension Settings {
 }
 
 extension Settings {
+    /// Where a report reads: `--replica-url`, else `DATABASE_REPLICA_URL`, else
+    /// `database.replica_url`, else the database the writing jobs use (`connectionTarget`).
+    public func readTarget(
+        databaseURL: String?, replicaURL: String?, connectTimeout: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ConnectionTarget {
+        let primary = try connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, environment: environment)
+        let replica = [replicaURL, environment["DATABASE_REPLICA_URL"], database.replicaURL.value].compactMap { $0 }.first { !$0.isEmpty }
+        guard let replica else { return primary }
+        return ConnectionTarget(url: try DatabaseURL(parsing: replica), source: .replica, connectTimeoutSeconds: primary.connectTimeoutSeconds)
+    }
+
     /// What `config show` lists: every key with its effective value and source, `database.url`
     /// as the connection really resolves it, secrets masked.
     public func effectiveSettings(
@@ -54,7 +66,7 @@ extension Settings {
         case .flag: settings.database.url.set(databaseURL, from: .flag)
         case .environment: settings.database.url.set(environment["DATABASE_URL"], from: .env)
         case .dotEnvFile: settings.database.url.set("(from ./.env)", from: .env)
-        case .configFile, .libpqEnvironment: break
+        case .configFile, .libpqEnvironment, .replica: break
         }
         return SettingKeys.effective(settings)
     }

@@ -35,6 +35,7 @@ public struct SettingKey: Sendable {
 public enum SettingKeys {
     public static let all: [SettingKey] = [
         SettingKey("database.url", \.database.url, secret: true, "PostgreSQL URL; DATABASE_URL and --database-url take precedence"),
+        SettingKey("database.replica_url", \.database.replicaURL, secret: true, "a read replica for reports; DATABASE_REPLICA_URL and --replica-url take precedence"),
         SettingKey("database.connect_timeout", \.database.connectTimeoutSeconds, "seconds to wait for the server"),
         SettingKey("log.level", \.log.level, "log level"),
         SettingKey("log.format", \.log.format, "log line format"),

@@ -8,6 +8,7 @@ import TOMLKit
 public struct Settings: Sendable {
     public struct Database: Sendable {
         public var url = Setting<String?>(nil, SettingKind<String>.text.optional())
+        public var replicaURL = Setting<String?>(nil, SettingKind<String>.text.optional())
         public var connectTimeoutSeconds = Setting(10, .positiveInteger)
 
         public init() {}
