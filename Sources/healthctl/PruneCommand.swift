@@ -44,6 +44,9 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Run VACUUM (ANALYZE) on the table afterwards.")
     var vacuum = false
 
+    @Flag(help: "Keep whole partitions detached (as plain tables) after archiving them, instead of dropping them.")
+    var keepDetached = false
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -52,7 +55,7 @@ struct PruneCommand: ParsableCommand {
         var flags = PruneFlags()
         (flags.olderThan, flags.before, flags.archiveDir, flags.noArchive) = (olderThan, before, archiveDir, noArchive)
         (flags.batchSize, flags.jobs, flags.compressionLevel) = (batchSize, jobs, compressionLevel)
-        (flags.dryRun, flags.vacuum, flags.pacing) = (dryRun, vacuum, batch.flags)
+        (flags.dryRun, flags.vacuum, flags.keepDetached, flags.pacing) = (dryRun, vacuum, keepDetached, batch.flags)
         var options = try context.settings.pruneOptions(flags, nowMilliseconds: ISOTime.nowMilliseconds())
         let target = try connection.target(context.settings)
         if dryRun {
@@ -81,6 +84,10 @@ struct PruneCommand: ParsableCommand {
             line = "deleted \(summary.rowsDeleted) rows older than \(summary.cutoff) without archive in \(duration)"
         } else {
             line = "archived \(summary.rowsArchived) rows older than \(summary.cutoff) into \(summary.files) files, \(ByteText.format(summary.compressedBytes)) (compression \(String(format: "%.1f", summary.compressionRatio)):1) in \(duration)"
+        }
+        if summary.partitionsDetached > 0 {
+            let kept = summary.partitionsDetached - summary.partitionsDropped
+            line += "; \(summary.partitionsDetached) whole partitions detached" + (kept > 0 ? " and kept (\(kept))" : " and dropped")
         }
         if let reason = summary.stoppedBy { line += "; stopped early (\(reason)): run again to continue" }
         return line

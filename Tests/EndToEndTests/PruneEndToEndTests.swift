@@ -143,9 +143,18 @@ struct FixtureError: Error { var message: String }
         #expect(output.stdout.contains("\"rowsDeleted\" : 14400"), "\(output.stdout)")
         #expect(output.stdout.contains("\"rowsArchived\" : 14400"))
         #expect(output.stdout.contains("\"files\" : 5"))
-        // Three batches per day; on the hand-made partitioned shape 2026-09-01 and 09-03 are
-        // in the default partition, so no day spans two tables and the count is the same.
-        #expect(output.stdout.contains("\"batches\" : 15"), "three batches per day")
+        switch shape {
+        case .plain:
+            #expect(output.stdout.contains("\"batches\" : 15"), "three batches per day")
+        case .partitioned:
+            // 09-02, -04 and -05 are whole children, detached and archived whole; 09-01 and -03
+            // are in the default partition, three batches each.
+            #expect(output.stdout.contains("\"batches\" : 6"), "\(output.stdout)")
+            #expect(output.stdout.contains("\"partitionsDetached\" : 3"), "\(output.stdout)")
+        case .partman:
+            #expect(output.stdout.contains("\"batches\" : 0"), "every day is a whole child")
+            #expect(output.stdout.contains("\"partitionsDropped\" : 5"), "\(output.stdout)")
+        }
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 0)
         for day in 1...5 {
             let path = fixture.archive.appendingPathComponent("IntegrationHealthLog/2026/09/2026-09-0\(day).csv.gz").path
@@ -173,14 +182,48 @@ struct FixtureError: Error { var message: String }
     @Test(arguments: ["during-copy", "after-member-written", "after-fsync", "after-manifest-pending", "after-commit"], LogTableShape.allCases)
     func killedAtAFaultPointTheNextRunCompletes(point: String, shape: LogTableShape) throws {
         let fixture = try PruneFixture("prune_fault", shape: shape)
-        let killed = try fixture.prune(["--batch-size", "700"], environment: ["HEALTHCTL_FAULT": "\(point)@3"])
+        // A cutoff inside a day, so every shape prunes some of its rows batch by batch.
+        let cutoff = "2026-09-02T18:00:00Z"
+        let killed = try fixture.prune(["--batch-size", "700"], before: cutoff, environment: ["HEALTHCTL_FAULT": "\(point)@3"])
         #expect(killed.status == SIGKILL)
-        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "700", "--format", "json"]) }
+        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "700", "--format", "json"], before: cutoff) }
         #expect(final.status == 0, "\(final.stderr)")
         // Every point after the first bytes reach the file leaves something to repair; with two
         // workers the other day's file may have been caught mid-batch too.
         if point != "during-copy" {
             #expect(final.stdout.contains("\"filesRepaired\" : 1") || final.stdout.contains("\"filesRepaired\" : 2"), "\(final.stdout)")
+        }
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
+    /// The steps of a whole partition: detached, archived and recorded pending, dropped.
+    @Test(arguments: ["after-detach", "after-partition-archived", "after-drop"], [
+        (LogTableShape.partitioned, false), (.partitioned, true), (.partman, false), (.partman, true),
+    ])
+    func killedWhileTakingOutAWholePartitionTheNextRunFinishes(point: String, variant: (shape: LogTableShape, keepDetached: Bool)) throws {
+        let (shape, keepDetached) = variant
+        let fixture = try PruneFixture("prune_partition_fault", rows: 12000, shape: shape)
+        let keep = keepDetached ? ["--keep-detached"] : []
+        let cutoff = "2026-09-05T00:00:00Z"
+        let killed = try fixture.prune(keep, before: cutoff, environment: ["HEALTHCTL_FAULT": "\(point)@2"])
+        #expect(killed.status == SIGKILL, "\(killed.stderr)")
+        let final = try runUntilNotLocked { try fixture.prune(keep + ["--format", "json"], before: cutoff) }
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-05'") == 0)
+        // Nothing is left half done: no table marked as being archived, no pending detach.
+        #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE obj_description(oid, 'pg_class') LIKE 'healthctl prune: detached%'") == 0)
+        #expect(try fixture.count("SELECT count(*) FROM pg_inherits WHERE inhdetachpending") == 0)
+        if keepDetached {
+            // The kept tables hold exactly what their members hold; the archive is complete on its own.
+            let kept = try fixture.count("SELECT count(*) FROM pg_class WHERE obj_description(oid, 'pg_class') LIKE 'healthctl prune: archived%'")
+            #expect(kept == (shape == .partman ? 4 : 2), "\(final.stdout)")
+            try fixture.connection.execute(script: """
+                DO $$ DECLARE t regclass; BEGIN
+                    FOR t IN SELECT oid FROM pg_class WHERE obj_description(oid, 'pg_class') LIKE 'healthctl prune: archived%' LOOP
+                        EXECUTE 'DROP TABLE ' || t;
+                    END LOOP;
+                END $$;
+                """)
         }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
@@ -213,6 +256,17 @@ struct FixtureError: Error { var message: String }
         #expect(output.stderr.contains("No space left on device"))
         let left = try fixture.count("SELECT count(*) FROM \(PruneFixture.log)")
         #expect(left > 0 && left < 20000)
+        if shape == .plain {
+            // Batches that did not fit were rolled back: the archive is complete as it is.
+            let verify = try fixture.runOffline(["archive", "verify", fixture.archive.path])
+            #expect(verify.status == 0, "\(verify.stdout)")
+        }
+        // Once there is room again, the next run finishes: a partition whose last manifest write
+        // failed after its DROP is settled, a partition put back is archived again.
+        #expect(try shell("mount -o remount,size=64m '\(fixture.archive.path)'") == 0)
+        let again = try fixture.prune(["--batch-size", "1000"], before: "2026-09-08T00:00:00Z")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-08'") == 0)
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 

@@ -24,10 +24,13 @@ public struct ArchiveManifest: Codable, Sendable, Equatable {
         public var minId: String?
         public var maxId: String?
         public var state: MemberState
+        /// For a member that holds a whole detached partition's rows of this day: that table
+        /// (`"schema"."name"`). Its delete is the table's DROP, which recovery looks for.
+        public var partition: String?
 
         public var end: Int64 { offset + compressedBytes }
 
-        public init(gzip: GzipMember, statistics: RowStatistics, state: MemberState) {
+        public init(gzip: GzipMember, statistics: RowStatistics, state: MemberState, partition: String? = nil) {
             offset = gzip.offset
             compressedBytes = gzip.compressedBytes
             uncompressedBytes = gzip.uncompressedBytes
@@ -38,6 +41,7 @@ public struct ArchiveManifest: Codable, Sendable, Equatable {
             minId = statistics.minId
             maxId = statistics.maxId
             self.state = state
+            self.partition = partition
         }
     }
 

@@ -57,7 +57,8 @@ final class ArchiveDayFile {
     }
 
     /// Syncs the finished member and records it as pending in the manifest (durably).
-    func recordPending(_ result: MemberCompressor.Result) throws {
+    /// `partition` names the detached table whose rows it holds (see `ArchiveManifest.Member`).
+    func recordPending(_ result: MemberCompressor.Result, partition: String? = nil) throws {
         guard fsync(descriptor) == 0 else { throw ArchiveError.cannotWrite(path: dataPath, operation: "syncing", errno: errno) }
         faultHook?(.afterFsync)
         var nextHasher = hasher
@@ -65,7 +66,7 @@ final class ArchiveDayFile {
             nextHasher.update(bufferPointer: $0)
         }
         var next = manifest
-        next.members.append(ArchiveManifest.Member(gzip: result.member, statistics: result.statistics, state: .pending))
+        next.members.append(ArchiveManifest.Member(gzip: result.member, statistics: result.statistics, state: .pending, partition: partition))
         next.updateTotals()
         next.sha256 = ArchiveFiles.hex(nextHasher)
         next.tool = "healthctl \(healthctlVersion)"

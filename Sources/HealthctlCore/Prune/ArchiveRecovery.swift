@@ -49,8 +49,13 @@ enum ArchiveRecovery {
             var remains: [Int: Bool] = [:]
             for (index, member) in manifest.members.enumerated() where member.state == .pending {
                 // A member not wholly on disk was never synced, so its delete never committed.
-                remains[index] = member.end > fileSize
-                    ? true : try rowsRemain(of: member, in: dataPath, connection: connection, schema: schema)
+                if member.end > fileSize {
+                    remains[index] = true
+                } else if let partition = member.partition {
+                    remains[index] = try DetachMarker(logTable: schema.logTable).rowsRemain(in: partition, connection)
+                } else {
+                    remains[index] = try rowsRemain(of: member, in: dataPath, connection: connection, schema: schema)
+                }
             }
             let decision = try RecoveryDecision.resolve(manifest: manifest, fileSize: fileSize, rowsStillInDatabase: remains, path: dataPath)
             try apply(decision, dataPath: dataPath, manifestPath: manifestPath, fileSize: fileSize)

@@ -12,6 +12,12 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case afterManifestPending = "after-manifest-pending"
     /// The delete is committed; the manifest still says pending.
     case afterCommit = "after-commit"
+    /// A whole partition is detached from the log table; nothing of it is archived yet.
+    case afterDetach = "after-detach"
+    /// A detached partition's rows are in members recorded pending; the table is not dropped.
+    case afterPartitionArchived = "after-partition-archived"
+    /// The detached partition is dropped; its members still say pending.
+    case afterDrop = "after-drop"
 }
 
 /// Called by every prune worker at each `FaultPoint` it reaches.

@@ -13,6 +13,8 @@ public struct PruneOptions: Sendable {
     public var jobs: Int
     /// `VACUUM (ANALYZE)` the table afterwards.
     public var vacuum = false
+    /// Keep whole partitions detached after archiving them, instead of dropping them.
+    public var keepDetached = false
     /// Called at each `FaultPoint`, for crash tests.
     public var faultHook: FaultHook?
 
@@ -35,6 +37,7 @@ public struct PruneFlags: Sendable {
     public var noArchive = false
     public var dryRun = false
     public var vacuum = false
+    public var keepDetached = false
     public var batchSize: String?
     public var jobs: String?
     public var compressionLevel: String?
@@ -73,6 +76,7 @@ extension Settings {
         var options = PruneOptions(cutoffMilliseconds: cutoff, archiveDirectory: archiveDirectory, settings: prune)
         options.pacing = try prune.pacing.applying(flags.pacing)
         options.vacuum = flags.vacuum
+        options.keepDetached = flags.keepDetached
         return options
     }
 }
@@ -92,6 +96,9 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     /// Why the run stopped before the end (`SIGTERM`, `--max-runtime reached`), nil when complete.
     public var stoppedBy: String?
     public var recovery = RecoverySummary()
+    /// Whole partitions detached and archived; how many of them were dropped.
+    public var partitionsDetached = 0
+    public var partitionsDropped = 0
 
     /// Uncompressed bytes per compressed byte, to two decimals.
     public var compressionRatio = 0.0

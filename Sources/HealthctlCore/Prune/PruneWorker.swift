@@ -70,13 +70,13 @@ struct PruneWorker {
         }
     }
 
-    /// The UTC days that hold rows before the cutoff, oldest first, each with the storage tables
-    /// holding its rows: one index probe per day and table.
-    func daysWithRows(in tables: [LogStorageTable]) throws -> [PruneDay] {
+    /// The UTC days that hold rows before `upper` (the cutoff by default), oldest first, each
+    /// with the storage tables holding its rows: one index probe per day and table.
+    func daysWithRows(in tables: [LogStorageTable], before upper: Int64? = nil) throws -> [PruneDay] {
         var tablesByDay: [Int64: [LogStorageTable]] = [:]
         for table in tables {
             var lower = Int64.min
-            while let next = try nextCheckedAt(in: table, from: lower) {
+            while let next = try nextCheckedAt(in: table, from: lower, before: upper ?? options.cutoffMilliseconds) {
                 let dayStart = CalendarDay.start(containing: next)
                 tablesByDay[dayStart, default: []].append(table)
                 lower = dayStart + CalendarDay.dayMs
@@ -85,14 +85,15 @@ struct PruneWorker {
         return tablesByDay.keys.sorted().map { PruneDay(start: $0, tables: tablesByDay[$0] ?? []) }
     }
 
-    /// The oldest `checkedAt` in one storage table at or after `lower` and before the cutoff.
-    private func nextCheckedAt(in table: LogStorageTable, from lower: Int64) throws -> Int64? {
+    /// The oldest `checkedAt` in one storage table at or after `lower` and before `upper`.
+    private func nextCheckedAt(in table: LogStorageTable, from lower: Int64, before upper: Int64) throws -> Int64? {
         let lowerCondition = lower == Int64.min ? "" : "\(checkedAt) >= \(timestampLiteral(lower)) AND "
+        let upperCondition = upper == Int64.max ? "TRUE" : "\(checkedAt) < \(timestampLiteral(upper))"
         return try databaseStep("finding the next rows to prune") {
             try connection.query(
                 """
                 SELECT \(HealthSchema.epochMillisecondsSQL(checkedAt)) FROM ONLY \(table.qualified)
-                WHERE \(lowerCondition)\(checkedAt) < \(timestampLiteral(options.cutoffMilliseconds))
+                WHERE \(lowerCondition)\(upperCondition)
                 ORDER BY \(checkedAt) LIMIT 1
                 """
             ).first?.int64(0)
@@ -157,6 +158,37 @@ struct PruneWorker {
         options.faultHook?(.afterCommit)
         file.markLastCommitted()
         return result
+    }
+
+    /// Every row of one UTC day of a detached table, copied (not deleted) into a new member of
+    /// the day's file; the member is complete on disk, not yet recorded.
+    func copyDay(of table: LogStorageTable, from dayStart: Int64, into file: ArchiveDayFile) throws -> MemberCompressor.Result {
+        let compressor = try file.startMember(level: options.compressionLevel)
+        let range = "\(checkedAt) >= \(timestampLiteral(dayStart)) AND \(checkedAt) < \(timestampLiteral(dayStart + CalendarDay.dayMs))"
+        let sql = """
+            COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM ONLY \(table.qualified) WHERE \(range)
+            ORDER BY \(checkedAt), \(quoteIdentifier("id"))) TO STDOUT WITH (FORMAT csv)
+            """
+        do {
+            let rows = try databaseStep("archiving \(table.qualified)") {
+                try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle) {
+                    try connection.copyOut(sql) { chunk in
+                        guard compressor.submit(chunk) else { throw CompressorStopped() }
+                    }
+                }
+            }
+            let result = try compressor.finish()
+            guard rows == result.statistics.rows else {
+                throw ArchiveError.damaged(path: file.dataPath, member: file.manifest.members.count, problem: "the server sent \(rows) rows but \(result.statistics.rows) were archived")
+            }
+            return result
+        } catch {
+            let compressed = Result { try compressor.finish() }
+            file.discardUnrecorded()
+            // A stopped compressor's own error says why (a full disk).
+            if error is CompressorStopped, case let .failure(reason) = compressed { throw reason }
+            throw error
+        }
     }
 
     /// One batch without archive (`--no-archive`).

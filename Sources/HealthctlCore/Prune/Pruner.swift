@@ -26,6 +26,18 @@ public struct Pruner {
         self.logger = logger
     }
 
+    /// After a failure, settles members left pending now that nothing writes: a worker whose
+    /// manifest write failed (say another filled the disk) left a committed member pending, and
+    /// a failed partition archive left members whose table is back in the log table.
+    private func settleAfterFailure(_ connection: PostgresConnection, _ schema: HealthSchema) {
+        guard let root = options.archiveDirectory else { return }
+        do {
+            _ = try ArchiveRecovery.run(root: root, connection: connection, schema: schema)
+        } catch {
+            logger.warning("could not settle the archive after the failure (\(error)); the next prune does")
+        }
+    }
+
     public func run() throws -> PruneSummary {
         let run = BatchRun(pacing: options.pacing, stop: stop)
         let connection = try target.connectToPrimary(for: "prune")
@@ -40,15 +52,28 @@ public struct Pruner {
                 logger.notice("recovered an interrupted prune: \(summary.recovery.membersCommitted) pending members committed, \(summary.recovery.membersDropped) rolled back, \(summary.recovery.bytesCutOff) bytes cut off")
             }
         }
+        if let partman = try PartitionCatalog.partman(connection, schema: schema), partman.dropsChildren {
+            throw PartmanRetentionError(table: schema.logTable, retention: partman.retention ?? "", extensionSchema: partman.extensionSchema)
+        }
+        let partitions: PartitionPruner.Outcome
+        do {
+            partitions = try PartmanLocks.holding(on: connection, when: options.archiveDirectory != nil) {
+                try PartitionPruner(connection: connection, schema: schema, options: options, batches: run, logger: logger).prune()
+            }
+        } catch {
+            settleAfterFailure(connection, schema)
+            throw error
+        }
+        summary.partitionsDetached = partitions.partitionsDetached
+        summary.partitionsDropped = partitions.partitionsDropped
         let mainWorker = PruneWorker(connection: connection, schema: schema, options: options, run: run)
         let total = options.countFirst ? try mainWorker.countRows() : nil
         progress?(JobProgress(done: 0, total: total, unit: "rows"))
         let tables = try LogStorage.tables(connection, schema: schema)
         let queue = PruneWorkQueue(days: try mainWorker.daysWithRows(in: tables), run: run, total: total, progress: progress)
 
-        let (target, options) = (target, options)
         let workers = max(1, options.jobs)
-        _ = BlockingWorkers.run(workers, onThisThread: { mainWorker.work(queue) }) { _ in
+        _ = BlockingWorkers.run(workers, onThisThread: { mainWorker.work(queue) }) { [target, options] _ in
             do {
                 PruneWorker(connection: try target.connect(), schema: schema, options: options, run: run).work(queue)
             } catch {
@@ -57,19 +82,15 @@ public struct Pruner {
         }
 
         let result = queue.result
-        summary.rowsDeleted = result.rowsDeleted
-        summary.rowsArchived = result.rowsArchived
+        summary.rowsDeleted = result.rowsDeleted + partitions.rows
+        summary.rowsArchived = result.rowsArchived + partitions.rows
         summary.batches = result.batches
-        summary.compressedBytes = result.compressedBytes
-        summary.uncompressedBytes = result.uncompressedBytes
-        summary.files = result.daysTouched.count
+        summary.compressedBytes = result.compressedBytes + partitions.compressedBytes
+        summary.uncompressedBytes = result.uncompressedBytes + partitions.uncompressedBytes
+        summary.files = result.daysTouched.union(partitions.days).count
         summary.stoppedBy = result.stoppedBy
         if let error = result.error {
-            if let root = options.archiveDirectory, workers > 1 {
-                // A worker whose manifest write failed (say the other filled the disk) left a
-                // committed member marked pending; settle it now that no worker writes.
-                _ = try? ArchiveRecovery.run(root: root, connection: connection, schema: schema)
-            }
+            settleAfterFailure(connection, schema)
             logger.notice("prune stopped by an error after deleting \(summary.rowsDeleted) rows in \(summary.batches) batches")
             throw error
         }
