@@ -440,3 +440,57 @@ struct FixtureError: Error { var message: String }
         return process.terminationStatus
     }
 }
+
+/// What doctor and prune say about partitions and pg_partman.
+@Suite(.serialized, .requiresDatabase) struct PartitionedTableEndToEndTests {
+    @Test func doctorShowsThePartitionsAndWarnsOfRowsInTheDefaultPartition() throws {
+        let fixture = try PruneFixture("partition_doctor", rows: 6000, shape: .partitioned)
+        let output = try fixture.run(["doctor"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("[ok]   partitions: partitioned by range of \"checkedAt\": 5 children from 2026-09-02T00:00:00Z to 2026-09-14T00:00:00Z, 0 premade for the future"), "\(output.stdout)")
+        // 2026-09-01 (2880 rows) and the first 240 rows of 09-03 have no child of their own.
+        #expect(output.stdout.contains("[warn] default partition: 3120 rows in \"public\".\"IntegrationHealthLog_default\""), "\(output.stdout)")
+        let plain = try PruneFixture("partition_doctor_plain", rows: 10)
+        #expect(!(try plain.run(["doctor"]).stdout.contains("partitions:")))
+    }
+
+    @Test func pruneRefusesWhilePgPartmanDropsChildrenItselfAndDoctorSaysWhy() throws {
+        let fixture = try PruneFixture("partition_partman_retention", rows: 6000, shape: .partman)
+        try fixture.connection.execute(script: "UPDATE partman.part_config SET retention = '30 days', retention_keep_table = false")
+        let doctor = try fixture.run(["doctor"])
+        #expect(doctor.stdout.contains("[warn] pg_partman: pg_partman manages it: interval 1 day, premake 4, retention 30 days: it drops children healthctl has not archived"), "\(doctor.stdout)")
+        let prune = try fixture.prune()
+        #expect(prune.status == 78, "\(prune.stderr)")
+        #expect(prune.stderr.contains("pg_partman drops partitions of \"public\".\"IntegrationHealthLog\" older than 30 days itself, without an archive"), "\(prune.stderr)")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 6000, "nothing was pruned")
+        #expect(!FileManager.default.fileExists(atPath: fixture.archive.path))
+
+        try fixture.connection.execute(script: "UPDATE partman.part_config SET retention = NULL")
+        #expect(try fixture.prune().status == 0)
+    }
+
+    @Test func pgPartmanMaintenanceWaitsWhilePruneDetaches() throws {
+        let fixture = try PruneFixture("partition_partman_lock", rows: 6000, shape: .partman)
+        // A session holding pg_partman's maintenance lock makes prune wait, then go on once it is free.
+        let database = fixture.database
+        let locked = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            guard let connection = try? database.connect() else {
+                locked.signal()
+                return
+            }
+            _ = try? connection.query("SELECT pg_advisory_lock(hashtext('pg_partman run_maintenance'))")
+            locked.signal()
+            usleep(1_500_000)
+            _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('pg_partman run_maintenance'))")
+        }
+        holder.start()
+        locked.wait()
+        let started = Date()
+        let output = try fixture.prune(["--format", "json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 1.4, "prune waited for the maintenance lock")
+        #expect(output.stdout.contains("\"partitionsDropped\" : 2"), "\(output.stdout)")
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+}

@@ -54,8 +54,64 @@ public enum Doctor {
             return DoctorReport(connection: info, checks: checks, statistics: nil, advice: [], problem: error.description)
         }
         checks += objectChecks(schema)
+        checks += try serverChecks(schema, connection)
         let statistics = try gatherStatistics(schema, connection)
         return DoctorReport(connection: info, checks: checks, statistics: statistics, advice: advice(schema, statistics), problem: nil)
+    }
+
+    /// The server's role, and the partitions of the log table with pg_partman's configuration.
+    static func serverChecks(_ schema: HealthSchema, _ connection: PostgresConnection) throws -> [DoctorReport.Check] {
+        var checks: [DoctorReport.Check] = []
+        let role = try ServerRole.of(connection)
+        if role.isStandby {
+            let asOf = role.replayedUntilMs.map { "replayed until \(ISOTime.format(epochMilliseconds: $0))" } ?? "nothing replayed yet"
+            checks.append(.init(
+                name: "server role", outcome: .warning,
+                detail: "a read-only standby (\(asOf)): report works here; prune, backfill, archive restore and seed need the primary"))
+        }
+        guard try PartitionCatalog.isPartitioned(connection, schema: schema) else { return checks }
+        let children = try PartitionCatalog.children(connection, schema: schema)
+        let ranged = children.filter { !$0.isDefault }
+        let now = ISOTime.nowMilliseconds()
+        let premade = ranged.filter { ($0.lowerMs ?? .min) > now }.count
+        let first = ranged.compactMap(\.lowerMs).min().map { ISOTime.format(epochMilliseconds: $0) } ?? "-"
+        let last = ranged.compactMap(\.upperMs).max().map { ISOTime.format(epochMilliseconds: $0) } ?? "-"
+        checks.append(.init(
+            name: "partitions", outcome: .ok,
+            detail: "partitioned by range of \"checkedAt\": \(ranged.count) children from \(first) to \(last), \(premade) premade for the future"))
+        if let pending = children.first(where: \.detachPending) {
+            checks.append(.init(
+                name: "partition \(pending.table.qualified)", outcome: .warning,
+                detail: "an interrupted DETACH ... CONCURRENTLY: the next prune finishes it (or ALTER TABLE ... DETACH PARTITION ... FINALIZE)"))
+        }
+        if let fallback = children.first(where: \.isDefault) {
+            let rows = try databaseStep("counting rows in the default partition") {
+                try connection.query("SELECT count(*) FROM ONLY \(fallback.table.qualified)").first?.int(0) ?? 0
+            }
+            checks.append(rows == 0
+                ? .init(name: "default partition", outcome: .ok, detail: "\(fallback.table.qualified) is empty")
+                : .init(
+                    name: "default partition", outcome: .warning,
+                    detail: "\(rows) rows in \(fallback.table.qualified): no child covers their time; prune deletes them batch by batch, and DETACH CONCURRENTLY is not possible beside it"))
+        } else {
+            checks.append(.init(name: "default partition", outcome: .ok, detail: "none: a row with no child for its time is refused by the server"))
+        }
+        if let partman = try PartitionCatalog.partman(connection, schema: schema) {
+            let retention = partman.retention.map { "retention \($0)\(partman.retentionKeepTable ? ", keeping detached tables" : "")" } ?? "no retention"
+            let detail = "pg_partman manages it: interval \(partman.partitionInterval), premake \(partman.premake), \(retention)"
+            if partman.dropsChildren {
+                checks.append(.init(
+                    name: "pg_partman", outcome: .warning,
+                    detail: detail + ": it drops children healthctl has not archived, so prune refuses to run; set retention to NULL and let prune archive them"))
+            } else if partman.retention != nil {
+                checks.append(.init(
+                    name: "pg_partman", outcome: .warning,
+                    detail: detail + ": it detaches old children itself, which takes their rows out of the log table without an archive"))
+            } else {
+                checks.append(.init(name: "pg_partman", outcome: .ok, detail: detail))
+            }
+        }
+        return checks
     }
 
     static func objectChecks(_ schema: HealthSchema) -> [DoctorReport.Check] {
