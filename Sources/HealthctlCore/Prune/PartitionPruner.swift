@@ -28,10 +28,7 @@ struct PartitionPruner {
     struct Outcome {
         var partitionsDetached = 0
         var partitionsDropped = 0
-        var rows = 0
-        var compressedBytes: Int64 = 0
-        var uncompressedBytes: Int64 = 0
-        var days = Set<String>()
+        var archived = ArchiveTotals()
     }
 
     /// Detaches and archives every whole child before the cutoff, and finishes what an earlier
@@ -142,7 +139,7 @@ struct PartitionPruner {
             try connection.query("SELECT count(*) FROM ONLY \(table.qualified)").first?.int(0) ?? 0
         }
         var files: [ArchiveDayFile] = []
-        var archived = 0
+        var archived = ArchiveTotals()
         do {
             for day in try worker.daysWithRows(in: [table], before: .max) {
                 let name = ArchiveFormat.dayName(epochMilliseconds: day.start)
@@ -150,15 +147,12 @@ struct PartitionPruner {
                 files.append(file)
                 let result = try worker.copyDay(of: table, from: day.start, into: file)
                 try file.recordPending(result, partition: table.qualified)
-                archived += result.statistics.rows
-                outcome.compressedBytes += result.member.compressedBytes
-                outcome.uncompressedBytes += result.member.uncompressedBytes
-                outcome.days.insert(name)
+                archived.add(result, day: name)
             }
-            guard archived == expected else {
+            guard archived.rows == expected else {
                 throw ArchiveError.damaged(
                     path: files.first?.dataPath ?? root, member: nil,
-                    problem: "\(table.qualified) holds \(expected) rows but \(archived) were archived")
+                    problem: "\(table.qualified) holds \(expected) rows but \(archived.rows) were archived")
             }
             options.faultHook?(.afterPartitionArchived)
             _ = try databaseStep(options.keepDetached ? "marking \(table.qualified) archived" : "dropping \(table.qualified)") {
@@ -175,9 +169,9 @@ struct PartitionPruner {
             file.markLastCommitted()
             try file.finish()
         }
-        outcome.rows += archived
+        outcome.archived.add(archived)
         if !options.keepDetached { outcome.partitionsDropped += 1 }
-        logger.info("archived \(archived) rows of \(table.qualified) into \(files.count) day files")
+        logger.info("archived \(archived.rows) rows of \(table.qualified) into \(files.count) day files")
     }
 
     /// Tries with this lock timeout, this many times, before leaving a child to the batches.

@@ -1,6 +1,28 @@
 import Gzip
 import Synchronization
 
+/// What went into the archive: rows, bytes and the day files written to.
+struct ArchiveTotals {
+    var rows = 0
+    var compressedBytes: Int64 = 0
+    var uncompressedBytes: Int64 = 0
+    var days = Set<String>()
+
+    mutating func add(_ result: MemberCompressor.Result, day: String) {
+        rows += result.statistics.rows
+        compressedBytes += result.member.compressedBytes
+        uncompressedBytes += result.member.uncompressedBytes
+        days.insert(day)
+    }
+
+    mutating func add(_ other: ArchiveTotals) {
+        rows += other.rows
+        compressedBytes += other.compressedBytes
+        uncompressedBytes += other.uncompressedBytes
+        days.formUnion(other.days)
+    }
+}
+
 /// One UTC day with rows before the cutoff, and the storage tables (see `LogStorage`) that hold them.
 struct PruneDay: Equatable {
     var start: Int64
@@ -13,11 +35,8 @@ final class PruneWorkQueue: Sendable {
     struct State {
         var nextDay = 0
         var rowsDeleted = 0
-        var rowsArchived = 0
         var batches = 0
-        var compressedBytes: Int64 = 0
-        var uncompressedBytes: Int64 = 0
-        var daysTouched = Set<String>()
+        var archived = ArchiveTotals()
         var stoppedBy: String?
         var error: (any Error)?
     }
@@ -64,12 +83,7 @@ final class PruneWorkQueue: Sendable {
         state.withLock { state in
             state.rowsDeleted += rows
             if rows > 0 { state.batches += 1 }
-            if let result {
-                state.daysTouched.insert(day)
-                state.rowsArchived += result.statistics.rows
-                state.compressedBytes += result.member.compressedBytes
-                state.uncompressedBytes += result.member.uncompressedBytes
-            }
+            if let result { state.archived.add(result, day: day) }
             // Reported under the lock so the handler sees one caller at a time and rising totals.
             progress?(JobProgress(done: state.rowsDeleted, total: total, unit: "rows"))
         }

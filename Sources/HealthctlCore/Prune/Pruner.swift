@@ -82,12 +82,14 @@ public struct Pruner {
         }
 
         let result = queue.result
-        summary.rowsDeleted = result.rowsDeleted + partitions.rows
-        summary.rowsArchived = result.rowsArchived + partitions.rows
+        var archived = result.archived
+        archived.add(partitions.archived)
+        summary.rowsDeleted = result.rowsDeleted + partitions.archived.rows
+        summary.rowsArchived = archived.rows
         summary.batches = result.batches
-        summary.compressedBytes = result.compressedBytes + partitions.compressedBytes
-        summary.uncompressedBytes = result.uncompressedBytes + partitions.uncompressedBytes
-        summary.files = result.daysTouched.union(partitions.days).count
+        summary.compressedBytes = archived.compressedBytes
+        summary.uncompressedBytes = archived.uncompressedBytes
+        summary.files = archived.days.count
         summary.stoppedBy = result.stoppedBy
         if let error = result.error {
             settleAfterFailure(connection, schema)
