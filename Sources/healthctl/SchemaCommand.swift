@@ -2,6 +2,8 @@ import ArgumentParser
 import HealthctlCore
 import Logging
 
+extension PartitionInterval: ExpressibleByArgument {}
+
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
@@ -38,10 +40,18 @@ struct SchemaCommand: ParsableCommand {
         @Flag(help: "Apply the rollback instead: drop the log table, the two columns and the enum.")
         var rollback = false
 
+        @Flag(help: "Create the log table partitioned by range of checkedAt (primary key (id, checkedAt)), from 180 days ago to 30 days ahead, with a default partition.")
+        var partitioned = false
+
+        @Option(help: "The length of each partition with --partitioned: day, week or month (default day).")
+        var partitionInterval: PartitionInterval?
+
         func run() throws {
             let context = try global.start(label: "healthctl.schema")
             var options = SchemaApplier.Options()
             (options.withBaseTable, options.rollback) = (withBaseTable, rollback)
+            if partitionInterval != nil && !partitioned { throw UsageError("--partition-interval goes with --partitioned") }
+            options.partitionInterval = partitioned ? partitionInterval ?? .day : nil
             let done = try SchemaApplier.run(target: connection.target(context.settings), options: options)
             context.logger.notice("\(done)")
         }

@@ -494,3 +494,50 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 }
+
+/// `schema apply --partitioned` makes a partitioned log table every job works on.
+@Suite(.serialized, .requiresDatabase) struct PartitionedSchemaEndToEndTests {
+    @Test(arguments: ["day", "week", "month"])
+    func aPartitionedDatabaseIsSeededReportedAndPruned(interval: String) throws {
+        let database = try TestDatabase("partitioned_\(interval)")
+        let url = database.url
+        let applied = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--partitioned", "--partition-interval", interval, "--database-url", url])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let connection = try database.connect()
+        #expect(try connection.query("SELECT relkind::text FROM pg_class WHERE relname = 'IntegrationHealthLog'").first?.string(0) == "p")
+        #expect(try connection.query("SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_index i JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n) ON true JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att WHERE i.indrelid = '\"IntegrationHealthLog\"'::regclass AND i.indisprimary").first?.string(0) == "id,checkedAt")
+        // Applying again changes nothing; the indexes and the foreign key of migration 005 are on it.
+        #expect(try HealthctlProcess.run(["schema", "apply", "--partitioned", "--database-url", url]).status == 0)
+        let doctor = try HealthctlProcess.run(["doctor", "--database-url", url])
+        #expect(!doctor.stdout.contains("[warn] index"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("[ok]   foreign key"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("[ok]   partitions: partitioned by range of \"checkedAt\""), "\(doctor.stdout)")
+
+        let seeded = try HealthctlProcess.run(["seed", "--integrations", "5", "--days", "10", "--database-url", url])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        #expect(try connection.query("SELECT count(*) FROM ONLY \"IntegrationHealthLog_default\"").first?.int(0) == 0, "every seeded row has a child")
+        let report = try HealthctlProcess.run(["report", "--period", "last-7d", "--format", "json", "--database-url", url])
+        #expect(report.status == 0, "\(report.stderr)")
+        let archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-partitioned-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: archive) }
+        let total = try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) ?? 0
+        let prune = try HealthctlProcess.run(["prune", "--older-than", "4d", "--archive-dir", archive.path, "--format", "json", "--database-url", url])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        let left = try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) ?? 0
+        #expect(left > 0 && left < total)
+        #expect(try HealthctlProcess.run(["archive", "verify", archive.path]).status == 0)
+        let restored = try HealthctlProcess.run(["archive", "restore", archive.path, "--database-url", url])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) == total)
+    }
+
+    @Test func anExistingPlainLogTableIsNotPartitionedBehindTheUsersBack() throws {
+        let database = try TestDatabase("partitioned_refuse")
+        #expect(try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url]).status == 0)
+        let again = try HealthctlProcess.run(["schema", "apply", "--partitioned", "--database-url", database.url])
+        #expect(again.status == 78)
+        #expect(again.stderr.contains("exists already and is not partitioned"), "\(again.stderr)")
+        let usage = try HealthctlProcess.run(["schema", "apply", "--partition-interval", "week", "--database-url", database.url])
+        #expect(usage.status == 64)
+    }
+}

@@ -111,3 +111,19 @@ import Testing
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: conflict.underlying) == 500, "bare or wrapped")
     }
 }
+
+@Suite struct PartitionIntervalTests {
+    @Test func childrenStartOnDaysMondaysAndFirstsOfMonths() throws {
+        let from = try #require(ISOTime.parseEpochMilliseconds("2026-11-18T13:00:00Z"))
+        let until = try #require(ISOTime.parseEpochMilliseconds("2027-01-02T00:00:00Z"))
+        let weeks = PartitionedLogTable.children(interval: .week, from: from, until: until)
+        #expect(weeks.first.map { ($0.0.text, $0.1.text) }! == ("2026-11-16", "2026-11-23"), "2026-11-18 is a Wednesday")
+        #expect(weeks.last.map { ($0.0.text, $0.1.text) }! == ("2026-12-28", "2027-01-04"))
+        let months = PartitionedLogTable.children(interval: .month, from: from, until: until).map { "\($0.0.text)..\($0.1.text)" }
+        #expect(months == ["2026-11-01..2026-12-01", "2026-12-01..2027-01-01", "2027-01-01..2027-02-01"])
+        #expect(PartitionedLogTable.children(interval: .day, from: from, until: from).map(\.0.text) == ["2026-11-18"])
+        let sql = PartitionedLogTable.sql(interval: .month, from: from, until: until)
+        #expect(sql.contains("CREATE TABLE \"IntegrationHealthLog_p20261201\" PARTITION OF \"IntegrationHealthLog\" FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');"))
+        #expect(sql.contains("PRIMARY KEY (\"id\", \"checkedAt\")"))
+    }
+}

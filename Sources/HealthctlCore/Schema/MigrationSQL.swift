@@ -19,10 +19,11 @@ public enum MigrationSQL {
     /// Applies scripts in one transaction inside `schema` (creating the schema when missing,
     /// unless there is only the rollback to run). Every script is idempotent, so applying twice
     /// changes nothing.
+    /// `first` is SQL run before the scripts, in the same transaction.
     public static func apply(
-        _ scripts: [Script], schema: String, on connection: PostgresConnection
+        _ scripts: [Script], schema: String, on connection: PostgresConnection, first: [String] = []
     ) throws {
-        let texts = try scripts.map { try text($0) }
+        let texts = try first + scripts.map { try text($0) }
         try databaseStep("applying migration 005") {
             try connection.transaction {
                 // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when

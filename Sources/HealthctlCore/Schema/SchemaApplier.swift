@@ -6,6 +6,9 @@ public enum SchemaApplier {
         /// Create a minimal `"Integration"` table first when it does not exist.
         public var withBaseTable = false
         public var rollback = false
+        /// Create the log table partitioned by range of `"checkedAt"`, children of this length
+        /// from 180 days before today to 30 days after it, and a default partition.
+        public var partitionInterval: PartitionInterval?
 
         public init() {}
     }
@@ -26,8 +29,23 @@ public enum SchemaApplier {
             }
             guard exists else { throw SchemaError.tableNotFound(table: HealthSchema.integrationTableName, schema: target.schema) }
         }
-        try MigrationSQL.apply(options.withBaseTable ? [.baseIntegrationTable, .migration] : [.migration], schema: target.schema, on: connection)
-        _ = try SchemaInspector.inspect(connection, schema: target.schema)
-        return "migration 005 applied in schema \(target.schema)"
+        var first: [String] = []
+        if let interval = options.partitionInterval {
+            let exists = try databaseStep("looking for the log table") {
+                try connection.query("SELECT to_regclass($1) IS NOT NULL", [qualifiedName(schema: target.schema, HealthSchema.logTableName)]).first?.bool(0) ?? false
+            }
+            if !exists {
+                let now = ISOTime.nowMilliseconds()
+                first.append(PartitionedLogTable.sql(interval: interval, from: now - 180 * CalendarDay.dayMs, until: now + 30 * CalendarDay.dayMs))
+            }
+        }
+        // The base table comes first: the log table's foreign key refers to it.
+        let scripts: [MigrationSQL.Script] = options.withBaseTable ? [.baseIntegrationTable, .migration] : [.migration]
+        try MigrationSQL.apply(scripts, schema: target.schema, on: connection, first: first)
+        let schema = try SchemaInspector.inspect(connection, schema: target.schema)
+        if options.partitionInterval != nil, !(try PartitionCatalog.isPartitioned(connection, schema: schema)) {
+            throw SchemaError.notPartitioned(table: schema.logTable)
+        }
+        return "migration 005 applied in schema \(target.schema)" + (options.partitionInterval.map { ", the log table partitioned by \($0.rawValue)" } ?? "")
     }
 }

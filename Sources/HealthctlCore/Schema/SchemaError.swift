@@ -5,6 +5,7 @@ public enum SchemaError: CategorizedError, Equatable, Sendable {
     case columnNotFound(table: String, column: String)
     case enumNotFound(name: String, schema: String)
     case unsupportedType(table: String, column: String, found: String, expected: String)
+    case notPartitioned(table: String)
     case missingResource(String)
 
     public var category: FailureCategory {
@@ -26,6 +27,8 @@ public enum SchemaError: CategorizedError, Equatable, Sendable {
             return "enum type \"\(name)\" not found in schema \"\(schema)\": migration 005 has not been applied"
         case let .unsupportedType(table, column, found, expected):
             return "column \"\(table)\".\"\(column)\" has type \(found), expected \(expected)"
+        case let .notPartitioned(table):
+            return "\(table) exists already and is not partitioned: --partitioned creates a new log table; convert an existing one by hand (its primary key must become (\"id\", \"checkedAt\"))"
         case let .missingResource(name):
             return "resource \(name) is missing from the healthctl build"
         }
