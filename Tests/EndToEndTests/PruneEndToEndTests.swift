@@ -518,6 +518,9 @@ struct FixtureError: Error { var message: String }
         #expect(try connection.query("SELECT count(*) FROM ONLY \"IntegrationHealthLog_default\"").first?.int(0) == 0, "every seeded row has a child")
         let report = try HealthctlProcess.run(["report", "--period", "last-7d", "--format", "json", "--database-url", url])
         #expect(report.status == 0, "\(report.stderr)")
+        let backfill = try HealthctlProcess.run(["backfill", "--database-url", url])
+        #expect(backfill.status == 0, "\(backfill.stderr)")
+        #expect(try connection.query("SELECT count(*) FROM \"Integration\" WHERE \"healthStatus\" = 'UNKNOWN'").first?.int(0) == 0, "the latest check of each integration is found through the partitions")
         let archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-partitioned-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: archive) }
         let total = try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) ?? 0
