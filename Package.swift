@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "HealthctlCoreTests", dependencies: ["HealthctlCore", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "EndToEndTests", dependencies: ["healthctl", "TestSupport"], swiftSettings: upcomingFeatures),
-        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport", swiftSettings: upcomingFeatures),
+        .target(name: "TestSupport", dependencies: ["PostgresClient", "HealthctlCore"], path: "Tests/TestSupport", swiftSettings: upcomingFeatures),
     ],
     swiftLanguageModes: [.v6]
 )

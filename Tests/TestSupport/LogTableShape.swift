@@ -1,3 +1,4 @@
+import HealthctlCore
 import PostgresClient
 
 /// The shapes a real `"IntegrationHealthLog"` takes, for tests that must hold whatever the shape.
@@ -14,31 +15,15 @@ public enum LogTableShape: String, CaseIterable, Sendable, CustomStringConvertib
 
     public var description: String { rawValue }
 
-    /// Replaces the empty log table migration 005 created with one of this shape, keeping its
-    /// columns, indexes and foreign key (the primary key gains `"checkedAt"`, as partitioning requires).
+    /// Replaces the empty log table migration 005 created with one of this shape: the parent
+    /// `schema apply --partitioned` makes, migration 005 again for its indexes and foreign key,
+    /// then the children.
     public func apply(to connection: PostgresConnection) throws {
         guard let children = childrenSQL else { return }
-        try connection.execute(script: Self.partitionedParentSQL + children)
+        try connection.execute(script: "DROP TABLE \"IntegrationHealthLog\";\n" + PartitionedLogTable.parentSQL)
+        try MigrationSQL.apply([.migration], schema: "public", on: connection)
+        try connection.execute(script: children)
     }
-
-    private static let partitionedParentSQL = """
-            DROP TABLE "IntegrationHealthLog";
-            CREATE TABLE "IntegrationHealthLog" (
-                "id" TEXT NOT NULL,
-                "integrationId" TEXT NOT NULL,
-                "status" "IntegrationHealthStatus" NOT NULL,
-                "errorMessage" TEXT,
-                "responseTime" INTEGER,
-                "checkedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                CONSTRAINT "IntegrationHealthLog_pkey" PRIMARY KEY ("id", "checkedAt")
-            ) PARTITION BY RANGE ("checkedAt");
-            CREATE INDEX "IntegrationHealthLog_integrationId_idx" ON "IntegrationHealthLog"("integrationId");
-            CREATE INDEX "IntegrationHealthLog_checkedAt_idx" ON "IntegrationHealthLog"("checkedAt");
-            CREATE INDEX "IntegrationHealthLog_status_idx" ON "IntegrationHealthLog"("status");
-            ALTER TABLE "IntegrationHealthLog" ADD CONSTRAINT "IntegrationHealthLog_integrationId_fkey"
-                FOREIGN KEY ("integrationId") REFERENCES "Integration"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
-            """
 
     private var childrenSQL: String? {
         switch self {

@@ -28,7 +28,19 @@ public enum PartitionInterval: String, Sendable, CaseIterable {
 public enum PartitionedLogTable {
     /// Children from the one holding `from` to the one holding `until`, and a default partition.
     public static func sql(interval: PartitionInterval, from: Int64, until: Int64) -> String {
-        var statements = [
+        var statements = [parentSQL]
+        for (lower, upper) in children(interval: interval, from: from, until: until) {
+            let name = quoteIdentifier("IntegrationHealthLog_p" + lower.text.replacingOccurrences(of: "-", with: ""))
+            statements.append(
+                "CREATE TABLE \(name) PARTITION OF \"IntegrationHealthLog\" FOR VALUES FROM ('\(lower.text)') TO ('\(upper.text)');")
+        }
+        statements.append("CREATE TABLE \"IntegrationHealthLog_default\" PARTITION OF \"IntegrationHealthLog\" DEFAULT;")
+        return statements.joined(separator: "\n")
+    }
+
+    /// The partitioned parent without children (and the enum it needs); migration 005 run after
+    /// it adds the indexes and the foreign key.
+    public static let parentSQL = [
             // The enum first, as migration 005 makes it, since the table needs it.
             """
             DO $$ BEGIN
@@ -48,15 +60,7 @@ public enum PartitionedLogTable {
                 CONSTRAINT "IntegrationHealthLog_pkey" PRIMARY KEY ("id", "checkedAt")
             ) PARTITION BY RANGE ("checkedAt");
             """,
-        ]
-        for (lower, upper) in children(interval: interval, from: from, until: until) {
-            let name = quoteIdentifier("IntegrationHealthLog_p" + lower.text.replacingOccurrences(of: "-", with: ""))
-            statements.append(
-                "CREATE TABLE \(name) PARTITION OF \"IntegrationHealthLog\" FOR VALUES FROM ('\(lower.text)') TO ('\(upper.text)');")
-        }
-        statements.append("CREATE TABLE \"IntegrationHealthLog_default\" PARTITION OF \"IntegrationHealthLog\" DEFAULT;")
-        return statements.joined(separator: "\n")
-    }
+    ].joined(separator: "\n")
 
     /// The `[lower, upper)` days of each child covering `from` to `until`.
     public static func children(interval: PartitionInterval, from: Int64, until: Int64) -> [(CalendarDay, CalendarDay)] {
