@@ -109,6 +109,8 @@ import Testing
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: lockTimeout) == nil)
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: UsageError("x")) == nil)
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: conflict.underlying) == 500, "bare or wrapped")
+        let closed = PostgresError(kind: .connectionLost, message: "server closed the connection unexpectedly")
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: closed) == 500, "a conflict that ended the session")
     }
 }
 

@@ -67,9 +67,11 @@ public struct RecoveryConflictRetry: Sendable, Equatable {
         return delaysMilliseconds[attempt - 1]
     }
 
+    /// A recovery conflict cancels the statement (40001), or ends the session, which the client
+    /// may see only as a closed connection; a report's read is safe to start over after either.
     static func isRecoveryConflict(_ error: any Error) -> Bool {
-        let postgres = (error as? DatabaseError)?.underlying ?? (error as? PostgresError)
-        return postgres?.sqlState == "40001"
+        guard let postgres = (error as? DatabaseError)?.underlying ?? (error as? PostgresError) else { return false }
+        return postgres.sqlState == "40001" || postgres.kind == .connectionLost
     }
 
     /// Runs `body`, again after each recovery conflict while the policy allows.
