@@ -138,6 +138,8 @@ public final class PostgresConnection {
         case readWrite = "BEGIN"
         /// One snapshot for the whole transaction, no writes: what a report reads with.
         case repeatableReadOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        /// One snapshot for reading, with writes: a job that writes what it computed from what it read.
+        case repeatableReadWrite = "BEGIN ISOLATION LEVEL REPEATABLE READ"
     }
 
     /// Runs `body` inside a transaction: `COMMIT` after it (or `ROLLBACK` when `commit` is false,

@@ -9,6 +9,7 @@ struct Healthctl: ParsableCommand {
         version: HealthctlVersion.current,
         subcommands: [
             ReportCommand.self,
+            RollupCommand.self,
             PruneCommand.self,
             ArchiveCommand.self,
             BackfillCommand.self,

@@ -8,8 +8,10 @@ struct PruneCommand: ParsableCommand {
         abstract: "Archive old health log rows into verified gzip files, then delete them.",
         discussion: """
             Every row deleted is first written to DIR/IntegrationHealthLog/YYYY/MM/YYYY-MM-DD.csv.gz and synced to disk. \
-            A run killed at any moment is completed by the next one. Exits 73 when the archive cannot be written \
-            (nothing unarchived is deleted), 75 when another prune or restore holds the lock or a lock wait timed out.
+            A run killed at any moment is completed by the next one. Refuses (exit 78) to delete a day that no current \
+            rollup holds (run healthctl rollup first, as the crontab does), unless --without-rollups is given. \
+            Exits 73 when the archive cannot be written (nothing unarchived is deleted), 75 when another prune or \
+            restore holds the lock or a lock wait timed out.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -47,6 +49,9 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Keep whole partitions detached (as plain tables) after archiving them, instead of dropping them.")
     var keepDetached = false
 
+    @Flag(help: "Prune days that no current rollup holds; reports then show them as no data.")
+    var withoutRollups = false
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -56,6 +61,7 @@ struct PruneCommand: ParsableCommand {
         (flags.olderThan, flags.before, flags.archiveDir, flags.noArchive) = (olderThan, before, archiveDir, noArchive)
         (flags.batchSize, flags.jobs, flags.compressionLevel) = (batchSize, jobs, compressionLevel)
         (flags.dryRun, flags.vacuum, flags.keepDetached, flags.pacing) = (dryRun, vacuum, keepDetached, batch.flags)
+        flags.withoutRollups = withoutRollups
         var options = try context.settings.pruneOptions(flags, nowMilliseconds: ISOTime.nowMilliseconds())
         let target = try connection.target(context.settings)
         if dryRun {

@@ -14,10 +14,6 @@ struct ReportCommand: ParsableCommand {
               healthctl report --since 2026-11-01 --until 2026-11-08 --integration int_123 --format json
             """)
 
-    enum Rows: String, ExpressibleByArgument, CaseIterable {
-        case integration, day
-    }
-
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var global: GlobalOptions
 
@@ -27,7 +23,7 @@ struct ReportCommand: ParsableCommand {
     var replicaURL: String?
 
     @Option(help: ArgumentHelp(
-        "last-24h, last-7d, last-30d, last-90d, today, yesterday, this-week, last-week, this-month, last-month, 2026-W47, 2026-11 or 2026-11-28.",
+        "last-24h, last-7d, last-30d, last-90d, last-365d, today, yesterday, this-week, last-week, this-month, last-month, this-quarter, last-quarter, this-year, last-year, 2026-W47, 2026-11, 2026-11-28, 2026-Q3 or 2026.",
         discussion: "Default last-7d (or report.period in the settings file). ISO weeks start Monday 00:00 UTC."))
     var period: String?
 
@@ -46,8 +42,13 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output format: json, csv or markdown (default markdown).")
     var format: ReportFormat?
 
-    @Option(help: "CSV rows: one per integration, or one per integration and UTC day.")
-    var by: Rows = .integration
+    @Option(help: "CSV rows: one per integration, or one per integration and UTC day, ISO week or month.")
+    var by: ReportRows = .integration
+
+    @Option(help: ArgumentHelp(
+        "Where days come from: auto (a day's rollup when its log rows were pruned or match it, else the rows) or raw (log rows only).",
+        discussion: "Default auto. The report's source.days says which each day used."))
+    var source: ReportSource.DaySources = .auto
 
     @Option(help: "Write to this file (atomically) instead of stdout.")
     var output: String?
@@ -58,7 +59,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "SLO target in percent (default 99.9; per provider and integration in the settings file).")
     var slo: String?
 
-    @Option(help: "Longest time a check's status holds: auto (twice the median interval, at least 1m) or a duration such as 10m.")
+    @Option(help: "Longest time a check's status holds: auto (per UTC day, twice the median interval between checks, 1m to 7d) or a duration such as 10m.")
     var maxGap: String?
 
     @Option(help: "Count WARNING as up or down (default up).")
@@ -76,7 +77,7 @@ struct ReportCommand: ParsableCommand {
         var flags = ReportFlags()
         (flags.period, flags.since, flags.until) = (period, since, until)
         (flags.slo, flags.maxGap, flags.staleAfter, flags.warningAs, flags.latencyOf) = (slo, maxGap, staleAfter, warningAs, latencyOf)
-        (flags.format, flags.output, flags.outputDir, flags.byDay) = (format, output, outputDir, by == .day)
+        (flags.format, flags.output, flags.outputDir, flags.rows, flags.sources) = (format, output, outputDir, by, source)
         let now = ISOTime.nowMilliseconds()
         let request = try context.settings.reportRequest(flags, nowMs: now)
         let window = request.window
@@ -85,23 +86,17 @@ struct ReportCommand: ParsableCommand {
         }
         let selection = ReportSelection(integrationIds: integrations, providers: providers)
         let started = ContinuousClock.now
-        // The checks are released once the report is computed; only the report is rendered.
-        let report = try {
-            let loaded = try ReportSource.load(
-                target: context.settings.readTarget(
-                    databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
-                selection: selection, window: window, maxGap: request.settings.maxGap, logger: logger)
-            logger.info("report \(window.label): \(loaded.inputs.count) integrations, \(loaded.rows) checks read")
-            var report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window, settings: request.settings, nowMs: now)
-            report.source = loaded.source
-            return report
-        }()
-        logger.debug("computed in \(ContinuousClock.now - started)")
+        let loaded = try ReportSource.report(
+            target: context.settings.readTarget(databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
+            request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
+        let report = loaded.report
+        logger.info("report \(window.label): \(report.integrations.count) integrations, \(loaded.rows) checks read in \(ContinuousClock.now - started)")
+        for day in report.days where day.note != nil { logger.notice("\(day.date.text): \(day.note ?? "")") }
 
         var text: String
         switch request.format {
         case .json: text = ReportJSON.render(report)
-        case .csv: text = ReportCSV.render(report, byDay: request.byDay)
+        case .csv: text = ReportCSV.render(report, rows: request.rows)
         case .markdown: text = ReportMarkdown.render(report)
         }
         switch request.destination {
@@ -119,3 +114,5 @@ struct ReportCommand: ParsableCommand {
 extension ReportSettings.WarningAs: ExpressibleByArgument {}
 extension ReportSettings.LatencyOf: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
+extension ReportRows: ExpressibleByArgument {}
+extension ReportSource.DaySources: ExpressibleByArgument {}

@@ -28,8 +28,8 @@ struct SchemaCommand: ParsableCommand {
 
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply migration 005 to the connected database; applying twice changes nothing.",
-            discussion: "For test and demo databases. Production databases get migration 005 from the application's own migrations.")
+            abstract: "Apply migration 005 to the connected database, and create the rollup tables; applying twice changes nothing.",
+            discussion: "For test and demo databases. Production databases get migration 005 from the application's own migrations; healthctl rollup creates its tables itself.")
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var global: GlobalOptions
@@ -52,6 +52,7 @@ struct SchemaCommand: ParsableCommand {
             (options.withBaseTable, options.rollback) = (withBaseTable, rollback)
             if partitionInterval != nil && !partitioned { throw UsageError("--partition-interval goes with --partitioned") }
             options.partitionInterval = partitioned ? partitionInterval ?? .day : nil
+            options.rollupSchema = context.settings.rollup.schema.value
             let done = try SchemaApplier.run(target: connection.target(context.settings), options: options)
             context.logger.notice("\(done)")
         }

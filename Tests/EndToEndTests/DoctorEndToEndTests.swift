@@ -259,7 +259,7 @@ extension SchemaEndToEndTests {
         let line = try #require(json.stderr.split(separator: "\n").first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(object["level"] == "notice")
-        #expect(object["message"] == "migration 005 applied in schema public")
+        #expect(object["message"] == "migration 005 applied in schema public; rollup tables in schema healthctl")
         #expect(object["logger"] == "healthctl.schema")
     }
 

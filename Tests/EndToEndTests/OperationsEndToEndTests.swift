@@ -31,6 +31,7 @@ import PostgresClient
 
     @Test func everyDocumentedExitCodeIsReachable() throws {
         let archive = scratch.appendingPathComponent("archive").path
+        try expectSuccess(["rollup"])
         try expectSuccess(["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive])
         let dayFile = archive + "/IntegrationHealthLog/2026/11/2026-11-20.csv.gz"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: dayFile))
@@ -88,7 +89,7 @@ import PostgresClient
             ["doctor"], ["backfill", "--dry-run"], ["backfill"],
             ["report", "--period", "2026-W47", "--format", "json"], ["report", "--period", "2026-W47", "--format", "markdown"],
             ["report", "--period", "2026-W47", "--format", "csv", "--by", "day"],
-            ["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive], ["archive", "verify", archive],
+            ["rollup"], ["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive], ["archive", "verify", archive],
             ["archive", "restore", archive, "--dry-run"],
         ]
         var logLines = 0

@@ -53,7 +53,8 @@ final class PruneFixture: @unchecked Sendable {
     func runOffline(_ arguments: [String]) throws -> HealthctlProcess.Output { try HealthctlProcess.run(arguments) }
 
     func prune(_ extra: [String] = [], before: String = "2026-09-03T00:00:00Z", environment: [String: String?] = [:]) throws -> HealthctlProcess.Output {
-        try run(["prune", "--before", before, "--archive-dir", archive.path] + extra, environment: environment)
+        // These tests are about the archive; the rollup guard has tests of its own.
+        try run(["prune", "--before", before, "--archive-dir", archive.path, "--without-rollups"] + extra, environment: environment)
     }
 
     func count(_ sql: String) throws -> Int { try connection.query(sql).first?.int(0) ?? -1 }
@@ -121,7 +122,7 @@ struct FixtureError: Error { var message: String }
         try fixture.connection.execute(script: "CREATE TABLE kept AS SELECT * FROM original WHERE \"checkedAt\" >= '2026-09-05 18:00'")
         let kept = try fixture.hash("kept")
         let before = try fixture.count("SELECT count(*) FROM original WHERE \"checkedAt\" < '2026-09-05 18:00'")
-        let common = ["prune", "--before", cutoff, "--batch-size", "700", "--format", "json"] + flags
+        let common = ["prune", "--before", cutoff, "--batch-size", "700", "--format", "json", "--without-rollups"] + flags
         let output = try fixture.run(common + (flags.contains("--no-archive") ? [] : ["--archive-dir", fixture.archive.path]))
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("\"rowsDeleted\" : \(before)"), "\(output.stdout)")
@@ -233,7 +234,7 @@ struct FixtureError: Error { var message: String }
         let fixture = try PruneFixture("prune_kill", rows: 12000, shape: shape)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<10 {
-            let process = try start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--database-url", fixture.database.url])
+            let process = try start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups", "--database-url", fixture.database.url])
             usleep(UInt32.random(in: 30_000...400_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -275,7 +276,7 @@ struct FixtureError: Error { var message: String }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-file-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try fixture.run(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", file.path + "/archive"])
+        let output = try fixture.run(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", file.path + "/archive", "--without-rollups"])
         #expect(output.status == 73)
         #expect(output.stderr.contains("Not a directory"))
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log)") == 100)
@@ -286,7 +287,7 @@ struct FixtureError: Error { var message: String }
         let output = try fixture.run(["prune", "--older-than", "1d"])
         #expect(output.status == 64)
         #expect(output.stderr.contains("--archive-dir"))
-        let deleted = try fixture.run(["prune", "--older-than", "1d", "--no-archive", "--format", "json"])
+        let deleted = try fixture.run(["prune", "--older-than", "1d", "--no-archive", "--format", "json", "--without-rollups"])
         #expect(deleted.stdout.contains("\"rowsDeleted\" : 10"))
     }
 
@@ -339,7 +340,7 @@ struct FixtureError: Error { var message: String }
 
     @Test func sigtermFinishesTheBatchAndReportsWhatWasDone() throws {
         let fixture = try PruneFixture("prune_sigterm")
-        let process = try start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--database-url", fixture.database.url], output: true)
+        let process = try start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--without-rollups", "--database-url", fixture.database.url], output: true)
         usleep(1_200_000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
@@ -516,7 +517,11 @@ struct FixtureError: Error { var message: String }
         let seeded = try HealthctlProcess.run(["seed", "--integrations", "5", "--days", "10", "--database-url", url])
         #expect(seeded.status == 0, "\(seeded.stderr)")
         #expect(try connection.query("SELECT count(*) FROM ONLY \"IntegrationHealthLog_default\"").first?.int(0) == 0, "every seeded row has a child")
-        let report = try HealthctlProcess.run(["report", "--period", "last-7d", "--format", "json", "--database-url", url])
+        // Whole UTC days, so the window is the same before and after the prune.
+        let today = Int64(Date().timeIntervalSince1970 / 86_400) * 86_400
+        func day(_ offset: Int64) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(today + offset * 86_400))) }
+        let window = ["--since", day(-7), "--until", day(0)]
+        let report = try HealthctlProcess.run(["report", "--format", "json", "--database-url", url] + window)
         #expect(report.status == 0, "\(report.stderr)")
         let backfill = try HealthctlProcess.run(["backfill", "--database-url", url])
         #expect(backfill.status == 0, "\(backfill.stderr)")
@@ -524,8 +529,18 @@ struct FixtureError: Error { var message: String }
         let archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-partitioned-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: archive) }
         let total = try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) ?? 0
+        let refused = try HealthctlProcess.run(["prune", "--older-than", "4d", "--archive-dir", archive.path, "--database-url", url])
+        #expect(refused.status == 78 && refused.stderr.contains("run healthctl rollup --until"), "\(refused.stderr)")
+        // Backfill changed the current statuses the report shows: compare with a report taken after it.
+        let before = try HealthctlProcess.run(["report", "--format", "json", "--database-url", url] + window)
+        let rollup = try HealthctlProcess.run(["rollup", "--database-url", url])
+        #expect(rollup.status == 0, "\(rollup.stderr)")
         let prune = try HealthctlProcess.run(["prune", "--older-than", "4d", "--archive-dir", archive.path, "--format", "json", "--database-url", url])
         #expect(prune.status == 0, "\(prune.stderr)")
+        // The pruned days now come from their rollups: the report's numbers do not change.
+        let after = try HealthctlProcess.run(["report", "--format", "json", "--database-url", url] + window)
+        #expect(ReportJSONComparison.daySources(after.stdout).contains("rollup"), "\(after.stdout.prefix(2000))")
+        #expect(ReportJSONComparison.withoutVolatileFields(after.stdout) == ReportJSONComparison.withoutVolatileFields(before.stdout))
         let left = try connection.query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0) ?? 0
         #expect(left > 0 && left < total)
         #expect(try HealthctlProcess.run(["archive", "verify", archive.path]).status == 0)

@@ -31,7 +31,7 @@ import PostgresClient
         let output = try report(["--period", "2026-W47", "--format", "json"])
         #expect(output.status == 0, "\(output.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
-        #expect(object["schemaVersion"] as? Int == 1)
+        #expect(object["schemaVersion"] as? Int == 2)
         let integrations = try #require(object["integrations"] as? [[String: Any]])
         #expect(integrations.map { $0["id"] as? String } == ["int_a", "int_b", "int_c"])
         let b = try #require(integrations[1]["availability"] as? [String: Any])

@@ -40,6 +40,15 @@ import Testing
 
     func window(_ since: Int64, _ until: Int64) -> ReportWindow { ReportWindow(sinceMs: since, untilMs: until, label: "t") }
 
+    func report(
+        _ window: ReportWindow, selection: ReportSelection = ReportSelection(), settings: ReportSettings = ReportSettings(),
+        target: ConnectionTarget? = nil
+    ) throws -> ReportSource.Loaded {
+        try ReportSource.report(
+            target: try target ?? self.target, request: ReportSource.Request(selection: selection, window: window, settings: settings),
+            nowMs: window.untilMs)
+    }
+
     @Test func percentilesEqualPercentileDisc() throws {
         try connection.execute(script: """
             INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "responseTime", "checkedAt")
@@ -53,8 +62,7 @@ import Testing
         let until = F.t0 + 17 * F.hour
         for latencyOf in ReportSettings.LatencyOf.allCases {
             let settings = ReportSettings(latencyOf: latencyOf)
-            let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), maxGap: settings.maxGap)
-            let report = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window(since, until), settings: settings, nowMs: until)
+            let report = try self.report(window(since, until), settings: settings).report
             let statusFilter = latencyOf == .healthy ? "AND status IN ('HEALTHY', 'WARNING')" : ""
             let sql = """
                 SELECT "integrationId", count(*),
@@ -78,42 +86,41 @@ import Testing
         }
     }
 
-    @Test func readsTheWindowAcrossTimeSlicesWithCarryIn() throws {
+    @Test func readsTheWindowDayByDayWithCarryIn() throws {
         let m = F.minute
-        let since = F.t0 + F.hour
-        let until = F.t0 + 3 * F.hour
-        // The window is copied in two time slices split at 02:00; an outage runs across the split.
-        let checks = F.every(5 * m, from: F.t0, to: F.t0 + 4 * F.hour) { time in
-            (F.t0 + 110 * m..<F.t0 + 130 * m).contains(time) ? .error : .healthy
+        let since = F.t0 + 22 * F.hour
+        let until = F.t0 + 26 * F.hour
+        // An outage runs across midnight, where the window's first day piece meets the second.
+        let checks = F.every(5 * m, from: F.t0 + 20 * F.hour, to: F.t0 + 28 * F.hour) { time in
+            (F.t0 + 23 * F.hour + 50 * m..<F.t0 + 24 * F.hour + 10 * m).contains(time) ? .error : .healthy
         }
         var withMessages = checks
-        withMessages[23] = Check(withMessages[23].timeMs, .error, responseTimeMs: 80, errorMessage: "timeout")
-        // The last check before the window (00:55) is an ERROR that carries in until the first check at 01:05.
-        withMessages[11] = Check(checks[11].timeMs, .error, responseTimeMs: nil, errorMessage: "token=abc123 expired")
-        withMessages.remove(at: 12)
+        let outageStart = withMessages.firstIndex { $0.status == .error }!
+        withMessages[outageStart] = Check(withMessages[outageStart].timeMs, .error, responseTimeMs: 80, errorMessage: "timeout")
+        // The last check before the window (21:55) is an ERROR that carries in until the first check at 22:05.
+        let carry = withMessages.firstIndex { $0.timeMs == since - 5 * m }!
+        withMessages[carry] = Check(since - 5 * m, .error, responseTimeMs: nil, errorMessage: "token=abc123 expired")
+        withMessages.remove(at: carry + 1)
         try insert("int_a", withMessages)
         try insert("int_b", [Check(since - 2 * m, .error, errorMessage: "Bearer sekrit"), Check(since + 7 * m, .healthy), Check(since + 17 * m, .healthy)])
 
         let settings = ReportSettings()
-        let loaded = try ReportSource.load(target: target, selection: ReportSelection(), window: window(since, until), maxGap: settings.maxGap)
-        #expect(loaded.inputs.map(\.info.id) == ["int_a", "int_b", "int_c", "int_d"])
-        #expect(loaded.rows == 23 + 2)
-        let a = loaded.inputs[0]
-        #expect(a.series.times == withMessages.map(\.timeMs).filter { $0 >= since && $0 < until })
-        #expect(a.carryIn == CarryIn(timeMs: F.t0 + 55 * m, status: .error, errorMessage: "token=abc123 expired"))
-        #expect(loaded.inputs[1].carryIn?.status == .error)
-        #expect(loaded.inputs[2].carryIn == nil && loaded.inputs[2].series.count == 0)
+        let loaded = try report(window(since, until), settings: settings)
+        let fromDatabase = loaded.report
+        #expect(fromDatabase.integrations.map(\.info.id) == ["int_a", "int_b", "int_c", "int_d"])
+        #expect(fromDatabase.days.map(\.date.text) == ["2026-11-16", "2026-11-17"] && fromDatabase.days.allSatisfy { $0.source == .raw })
+        let a = fromDatabase.integrations[0]
+        #expect(a.stats.checks.total == withMessages.filter { $0.timeMs >= since && $0.timeMs < until }.count)
         #expect(a.info.provider == "google" && a.info.healthStatus == .healthy && a.info.lastHealthCheckMs == F.t0 + 24 * F.hour - 5 * m)
 
         // The report from the database equals the report from the same checks built by hand.
-        let fromDatabase = ReportBuilder.build(inputs: loaded.inputs, messages: loaded.messages, window: window(since, until), settings: settings, nowMs: until)
         let byHand = F.report([("int_a", withMessages, nil)], since: since, until: until, settings: settings)
-        let item = fromDatabase.integrations[0]
-        #expect(item.stats.availability == byHand.integrations[0].stats.availability)
-        #expect(item.stats.incidents == byHand.integrations[0].stats.incidents)
-        #expect(item.stats.incidents.items.map(\.durationMs) == [5 * m, 20 * m])
-        #expect(item.stats.incidents.items.first?.firstError == "token=[REDACTED] expired")
-        #expect(item.stats.incidents.items.last?.firstError == "timeout")
+        #expect(a.stats == byHand.integrations[0].stats)
+        #expect(a.daily == byHand.integrations[0].daily)
+        #expect(a.stats.incidents.items.map(\.durationMs) == [5 * m, 20 * m])
+        #expect(a.stats.incidents.items.first?.firstError == "token=[REDACTED] expired")
+        #expect(a.stats.incidents.items.last?.firstError == "timeout")
+        #expect(a.daily.map(\.stats.incidents.count) == [2, 1])
         let b = fromDatabase.integrations[1]
         #expect(b.stats.availability.downMs == 7 * m)
         #expect(b.stats.incidents.items.first?.firstError == "Bearer [REDACTED]")
@@ -121,21 +128,34 @@ import Testing
         #expect(fromDatabase.fleet.noData == 2)
     }
 
+    @Test func carryInFromADayWithoutChecksBefore() throws {
+        // Checked every 20 hours: the max gap is 40 hours, so a check two days before the window
+        // still holds into it, and a single check on a day takes its gap from the one before.
+        let times = [F.t0 - 2 * F.day + F.hour, F.t0 - 2 * F.day + 21 * F.hour, F.t0 + 17 * F.hour]
+        try insert("int_a", times.map { Check($0, .error, errorMessage: "down") })
+        let since = F.t0
+        let loaded = try report(window(since, since + F.day))
+        let byHand = F.report([("int_a", times.map { Check($0, .error, errorMessage: "down") }, nil)], since: since, until: since + F.day)
+        let a = loaded.report.integrations[0]
+        #expect(a.stats == byHand.integrations[0].stats)
+        // 21:00 two days before holds 40 h, to 13:00 on the window's day.
+        #expect(a.stats.incidents.items.first?.startMs == since && a.stats.incidents.items.first?.endMs == since + 13 * F.hour)
+    }
+
     @Test func selectionFiltersAndUnknownIds() throws {
         try insert("int_a", [Check(F.t0 + F.minute, .healthy)])
         try insert("int_c", [Check(F.t0 + F.minute, .error)])
         let window = window(F.t0, F.t0 + F.hour)
-        let google = try ReportSource.load(target: target, selection: ReportSelection(providers: ["google"]), window: window, maxGap: .auto)
-        #expect(google.inputs.map(\.info.id) == ["int_a", "int_c"])
+        let google = try report(window, selection: ReportSelection(providers: ["google"]))
+        #expect(google.report.integrations.map(\.info.id) == ["int_a", "int_c"])
         #expect(google.rows == 2)
-        let one = try ReportSource.load(
-            target: target, selection: ReportSelection(integrationIds: ["int_c"], providers: ["google"]), window: window, maxGap: .auto)
-        #expect(one.inputs.map(\.info.id) == ["int_c"] && one.inputs[0].series.statuses == [.error])
+        let one = try report(window, selection: ReportSelection(integrationIds: ["int_c"], providers: ["google"]))
+        #expect(one.report.integrations.map(\.info.id) == ["int_c"] && one.report.integrations[0].stats.checks == CheckCounts(error: 1))
         #expect(throws: ReportSelectionError.unknownIntegration(id: "int_x", suggestions: ["int_a", "int_b", "int_c"])) {
-            try ReportSource.load(target: target, selection: ReportSelection(integrationIds: ["int_a", "int_x"]), window: window, maxGap: .auto)
+            try report(window, selection: ReportSelection(integrationIds: ["int_a", "int_x"]))
         }
         #expect(throws: ReportSelectionError.unknownProvider(name: "gogle", suggestions: ["google"])) {
-            try ReportSource.load(target: target, selection: ReportSelection(providers: ["gogle"]), window: window, maxGap: .auto)
+            try report(window, selection: ReportSelection(providers: ["gogle"]))
         }
     }
 
@@ -152,18 +172,17 @@ import Testing
               ('10000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000001', 'ERROR', 'boom', NULL, '2026-11-16 00:10:00.250+00'),
               ('10000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'HEALTHY', NULL, 90, '2026-11-16 00:20:00+00');
             """)
-        let loaded = try ReportSource.load(
-            target: try ConnectionTarget.resolve(flag: other.url), selection: ReportSelection(), window: window(F.t0, F.t0 + F.hour),
-            maxGap: .fixed(milliseconds: 15 * F.minute))
-        let input = try #require(loaded.inputs.first)
-        #expect(input.info.id == "00000000-0000-0000-0000-000000000001" && input.info.provider == nil)
-        #expect(input.series.times == [F.t0, F.t0 + 10 * F.minute + 250, F.t0 + 20 * F.minute])
-        #expect(input.series.statuses == [.healthy, .error, .healthy])
-        #expect(input.series.responseTimes == [120, CheckSeries.noResponseTime, 90])
+        let otherTarget = try ConnectionTarget.resolve(flag: other.url)
+        let loaded = try report(window(F.t0, F.t0 + F.hour), settings: ReportSettings(maxGap: .fixed(milliseconds: 15 * F.minute)), target: otherTarget)
+        let item = try #require(loaded.report.integrations.first)
+        #expect(item.info.id == "00000000-0000-0000-0000-000000000001" && item.info.provider == nil)
+        #expect(item.stats.checks == CheckCounts(healthy: 2, error: 1))
+        // 00:00 healthy until 00:10:00.250, error until 00:20, healthy for 15 minutes.
+        #expect(item.stats.availability.downMs == 10 * F.minute - 250)
+        #expect(item.stats.availability.upMs == 10 * F.minute + 250 + 15 * F.minute)
+        #expect(item.stats.latency.count == 2 && item.stats.latency.max == 120)
         #expect(throws: ReportSelectionError.noProviderColumn) {
-            try ReportSource.load(
-                target: try ConnectionTarget.resolve(flag: other.url), selection: ReportSelection(providers: ["x"]), window: window(F.t0, F.t0 + F.hour),
-                maxGap: .auto)
+            try report(window(F.t0, F.t0 + F.hour), selection: ReportSelection(providers: ["x"]), target: otherTarget)
         }
     }
 }

@@ -28,7 +28,7 @@ import Testing
 
     @Test func secretsNeverReachAnyFormat() {
         let report = Self.report()
-        for text in [ReportJSON.render(report), ReportCSV.render(report), ReportCSV.render(report, byDay: true), ReportMarkdown.render(report)] {
+        for text in [ReportJSON.render(report), ReportCSV.render(report), ReportCSV.render(report, rows: .day), ReportMarkdown.render(report)] {
             for secret in Self.secrets {
                 #expect(!text.contains(secret))
             }
@@ -44,7 +44,7 @@ import Testing
     @Test func jsonDecodesWithTheDocumentedFields() throws {
         let report = Self.report()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(ReportJSON.render(report).utf8)) as? [String: Any])
-        #expect(object["schemaVersion"] as? Int == 1)
+        #expect(object["schemaVersion"] as? Int == 2)
         let window = try #require(object["window"] as? [String: Any])
         #expect(window["since"] as? String == "2026-11-16T00:00:00Z")
         #expect(window["until"] as? String == "2026-11-18T00:00:00Z")
@@ -94,7 +94,7 @@ import Testing
         #expect(Double(rows[1][8]) == report.integrations[0].stats.availability.timeWeighted)
         // No data: empty fields, not zeros or 100 %.
         #expect(rows[2][0] == "int_b" && rows[2][2] == "0" && rows[2][7] == "" && rows[2][8] == "" && rows[2][22] == "")
-        let byDay = try Self.parseCSV(ReportCSV.render(report, byDay: true))
+        let byDay = try Self.parseCSV(ReportCSV.render(report, rows: .day))
         #expect(byDay[0][1] == "date")
         #expect(byDay.count == 1 + 2 * 2)
         #expect(byDay[1][0] == "int_a" && byDay[1][1] == "2026-11-16" && byDay[1][19] == "900")

@@ -15,6 +15,10 @@ public struct PruneOptions: Sendable {
     public var vacuum = false
     /// Keep whole partitions detached after archiving them, instead of dropping them.
     public var keepDetached = false
+    /// Prune days even when no current rollup holds them (`--without-rollups`).
+    public var withoutRollups = false
+    /// `rollup.schema`; nil: derived from the application's schema.
+    public var rollupSchema: String?
     /// Called at each `FaultPoint`, for crash tests.
     public var faultHook: FaultHook?
 
@@ -38,6 +42,7 @@ public struct PruneFlags: Sendable {
     public var dryRun = false
     public var vacuum = false
     public var keepDetached = false
+    public var withoutRollups = false
     public var batchSize: String?
     public var jobs: String?
     public var compressionLevel: String?
@@ -77,6 +82,8 @@ extension Settings {
         options.pacing = try prune.pacing.applying(flags.pacing)
         options.vacuum = flags.vacuum
         options.keepDetached = flags.keepDetached
+        options.withoutRollups = flags.withoutRollups
+        options.rollupSchema = rollup.schema.value
         return options
     }
 }

@@ -55,6 +55,11 @@ public struct Pruner {
         if let partman = try PartitionCatalog.partman(connection, schema: schema), partman.dropsChildren {
             throw PartmanRetentionError(table: schema.logTable, retention: partman.retention ?? "", extensionSchema: partman.extensionSchema)
         }
+        if !options.withoutRollups {
+            let store = RollupStore(setting: options.rollupSchema, applicationSchema: target.schema)
+            let missing = try store.daysNotRolledUp(on: connection, schema: schema, before: options.cutoffMilliseconds)
+            if !missing.isEmpty { throw RollupError.notRolledUp(days: missing, schema: store.schema, storeExists: try store.exists(on: connection)) }
+        }
         let partitions: PartitionPruner.Outcome
         do {
             partitions = try PartmanLocks.holding(on: connection, when: options.archiveDirectory != nil) {

@@ -9,12 +9,7 @@ struct CheckCopyDecoder {
     private(set) var series: [CheckSeries]
     private(set) var messages = MessageTable()
     private(set) var rows = 0
-    private var pending: [UInt8] = []
-    private var headerRead = false
-
-    /// Milliseconds from 1970-01-01 to 2000-01-01, PostgreSQL's timestamp epoch.
-    private static let postgresEpochMs: Int64 = 946_684_800_000
-    private static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+    private var parser = BinaryCopyParser(columns: 5)
 
     init(index: IntegrationIndex) {
         self.index = index
@@ -29,95 +24,38 @@ struct CheckCopyDecoder {
 
     /// Takes the next chunk of COPY data; a row may span chunks.
     mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        if pending.isEmpty {
-            let used = try decode(chunk)
-            if used < chunk.count { pending.append(contentsOf: chunk[used...]) }
-        } else {
-            pending.append(contentsOf: chunk)
-            let data = pending
-            let used = try data.withUnsafeBytes { try decode($0) }
-            pending = Array(data[used...])
-        }
+        var parser = self.parser
+        defer { self.parser = parser }
+        try parser.consume(chunk) { row in try add(row) }
     }
 
-    /// Decodes every complete row in `bytes`; returns how many bytes they took.
-    private mutating func decode(_ bytes: UnsafeRawBufferPointer) throws -> Int {
-        var position = 0
-        if !headerRead {
-            guard bytes.count >= 19 else { return 0 }
-            guard bytes.prefix(11).elementsEqual(Self.signature) else { throw CheckCopyError.malformed("bad COPY signature") }
-            let extensionLength = Int(int32(bytes, 15))
-            guard bytes.count >= 19 + extensionLength else { return 0 }
-            position = 19 + extensionLength
-            headerRead = true
+    private mutating func add(_ row: BinaryCopyRow) throws {
+        guard let id = row.field(0), let integration = index.lookup(id) else { return }
+        guard let timeMs = row.timestampMilliseconds(2) else { throw CheckCopyError.malformed("checkedAt is NULL or not a timestamp") }
+        let responseTime: Int32
+        if row.length(3) < 0 {
+            responseTime = CheckSeries.noResponseTime
+        } else if let value = row.integer(3) {
+            responseTime = Int32(clamping: value)
+        } else {
+            throw CheckCopyError.malformed("responseTime is not an integer")
         }
-        while true {
-            let rowStart = position
-            guard position + 2 <= bytes.count else { return rowStart }
-            let fieldCount = Int16(bitPattern: UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt16.self)))
-            if fieldCount == -1 { return position + 2 }
-            guard fieldCount == 5 else { throw CheckCopyError.malformed("expected 5 columns, got \(fieldCount)") }
-            position += 2
-            var offsets: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
-            var lengths: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
-            for field in 0..<5 {
-                guard position + 4 <= bytes.count else { return rowStart }
-                let length = Int(int32(bytes, position))
-                position += 4
-                let size = max(length, 0)
-                guard position + size <= bytes.count else { return rowStart }
-                switch field {
-                case 0: offsets.0 = position; lengths.0 = length
-                case 1: offsets.1 = position; lengths.1 = length
-                case 2: offsets.2 = position; lengths.2 = length
-                case 3: offsets.3 = position; lengths.3 = length
-                default: offsets.4 = position; lengths.4 = length
-                }
-                position += size
-            }
-            guard lengths.0 >= 0, let integration = index.lookup(UnsafeRawBufferPointer(rebasing: bytes[offsets.0..<(offsets.0 + lengths.0)]))
-            else { continue }
-            guard lengths.2 == 8 else { throw CheckCopyError.malformed("checkedAt is NULL or not a timestamp") }
-            let micros = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: offsets.2, as: Int64.self))
-            let timeMs = floorDivMod(micros, 1000).quotient + Self.postgresEpochMs
-            let status = Self.status(bytes, offset: offsets.1, length: lengths.1)
-            let responseTime: Int32
-            switch lengths.3 {
-            case -1: responseTime = CheckSeries.noResponseTime
-            case 2: responseTime = Int32(Int16(bigEndian: bytes.loadUnaligned(fromByteOffset: offsets.3, as: Int16.self)))
-            case 4: responseTime = Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offsets.3, as: Int32.self))
-            case 8: responseTime = Int32(clamping: Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: offsets.3, as: Int64.self)))
-            default: throw CheckCopyError.malformed("responseTime is not an integer")
-            }
-            var message: Int32?
-            if lengths.4 >= 0 {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offsets.4..<(offsets.4 + lengths.4)]), as: UTF8.self)
-                message = messages.intern(text)
-            }
-            series[integration].append(timeMs: timeMs, status: status, responseTime: responseTime, message: message)
-            rows += 1
-        }
+        let message = row.field(4).map { messages.intern(String(decoding: $0, as: UTF8.self)) }
+        series[integration].append(timeMs: timeMs, status: Self.status(row.field(1)), responseTime: responseTime, message: message)
+        rows += 1
     }
 
     /// The status label; anything that is not one of the four labels counts as UNKNOWN.
-    private static func status(_ bytes: UnsafeRawBufferPointer, offset: Int, length: Int) -> HealthStatus {
-        guard length > 0 else { return .unknown }
+    private static func status(_ bytes: UnsafeRawBufferPointer?) -> HealthStatus {
+        guard let bytes, let first = bytes.first else { return .unknown }
         let candidate: HealthStatus
-        switch bytes[offset] {
+        switch first {
         case UInt8(ascii: "H"): candidate = .healthy
         case UInt8(ascii: "E"): candidate = .error
         case UInt8(ascii: "W"): candidate = .warning
         default: return .unknown
         }
-        let label = candidate.rawValue.utf8
-        guard length == label.count, UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]).elementsEqual(label) else {
-            return .unknown
-        }
-        return candidate
-    }
-
-    private func int32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Int32 {
-        Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+        return bytes.elementsEqual(candidate.rawValue.utf8) ? candidate : .unknown
     }
 }
 

@@ -1,8 +1,8 @@
-/// The checks of one integration, as compact parallel arrays sorted by time.
+/// The checks of one integration, as compact parallel arrays sorted by time (13 bytes a check).
 ///
-/// Kept small on purpose (13 bytes a check): a report over ten million checks holds all of them.
-/// Error messages are sparse (only failing checks carry one) and kept apart, raw: they are
-/// redacted when grouped or printed.
+/// A report holds checks only a day at a time, while it turns them into day pieces. Error
+/// messages are sparse (only failing checks carry one) and kept apart, raw: they are redacted
+/// when a piece is built.
 public struct CheckSeries: Sendable, Equatable {
     /// `checkedAt`, milliseconds since the epoch, ascending.
     public internal(set) var times: [Int64] = []
@@ -42,11 +42,12 @@ public struct CheckSeries: Sendable, Equatable {
         }
     }
 
-    /// Sorts by time when rows arrived out of order (ties keep arrival order). Rows usually come
-    /// in physical order, which is time order, so this is normally a single pass.
+    /// Sorts by time when rows arrived out of order; checks at the same millisecond are ordered
+    /// by severity, so the worst of them holds, whatever order they were read in. Rows usually
+    /// come in physical order, which is time order, so this is normally a single pass.
     mutating func sortByTime() {
-        if !isSorted(times) {
-            let order = times.indices.sorted { times[$0] < times[$1] || (times[$0] == times[$1] && $0 < $1) }
+        if !isInCheckOrder() {
+            let order = times.indices.sorted { times[$0] != times[$1] ? times[$0] < times[$1] : statuses[$0] < statuses[$1] }
             times = order.map { times[$0] }
             statuses = order.map { statuses[$0] }
             responseTimes = order.map { responseTimes[$0] }
@@ -54,6 +55,37 @@ public struct CheckSeries: Sendable, Equatable {
         if !isSorted(messages.map(\.timeMs)) {
             messages = messages.enumerated().sorted { ($0.element.timeMs, $0.offset) < ($1.element.timeMs, $1.offset) }.map(\.element)
         }
+    }
+
+    /// The series cut into UTC days, in time order.
+    func splitByDay() -> [(day: CalendarDay, series: CheckSeries)] {
+        var result: [(CalendarDay, CheckSeries)] = []
+        var lower = 0
+        var messageLower = 0
+        while lower < times.count {
+            let day = CalendarDay(containing: times[lower])
+            let end = day.startMs + CalendarDay.dayMs
+            let upper = times.partitioningIndex { $0 >= end }
+            let messageUpper = messages.partitioningIndex { $0.timeMs >= end }
+            var part = CheckSeries()
+            part.times = Array(times[lower..<upper])
+            part.statuses = Array(statuses[lower..<upper])
+            part.responseTimes = Array(responseTimes[lower..<upper])
+            part.messages = Array(messages[messageLower..<messageUpper])
+            result.append((day, part))
+            lower = upper
+            messageLower = messageUpper
+        }
+        return result
+    }
+
+    private func isInCheckOrder() -> Bool {
+        var index = 1
+        while index < times.count {
+            if times[index] < times[index - 1] || (times[index] == times[index - 1] && statuses[index] < statuses[index - 1]) { return false }
+            index += 1
+        }
+        return true
     }
 
     private func isSorted(_ values: [Int64]) -> Bool {
@@ -78,10 +110,14 @@ public struct CarryIn: Sendable, Equatable {
     /// Raw message; redacted before use.
     public var errorMessage: String?
 
-    public init(timeMs: Int64, status: HealthStatus, errorMessage: String? = nil) {
+    /// The max gap of the carry-in's own day, when known.
+    public var maxGapMs: Int64?
+
+    public init(timeMs: Int64, status: HealthStatus, errorMessage: String? = nil, maxGapMs: Int64? = nil) {
         self.timeMs = timeMs
         self.status = status
         self.errorMessage = errorMessage
+        self.maxGapMs = maxGapMs
     }
 }
 
@@ -90,14 +126,11 @@ public struct IntegrationInput: Sendable {
     public var info: IntegrationInfo
     public var series: CheckSeries
     public var carryIn: CarryIn?
-    /// The max gap that holds for this integration, when the reader has worked it out already.
-    public var maxGapMs: Int64?
 
-    public init(info: IntegrationInfo, series: CheckSeries = CheckSeries(), carryIn: CarryIn? = nil, maxGapMs: Int64? = nil) {
+    public init(info: IntegrationInfo, series: CheckSeries = CheckSeries(), carryIn: CarryIn? = nil) {
         self.info = info
         self.series = series
         self.carryIn = carryIn
-        self.maxGapMs = maxGapMs
     }
 }
 

@@ -1,27 +1,79 @@
 import Dispatch
 import Synchronization
 
-/// Computes a `Report` from plain values: the integrations, their checks and the raw messages.
-public enum ReportBuilder {
+/// Builds a `Report` from day pieces, day after day in time order: every number comes from the
+/// integrations' merged state timelines and histograms (`IntegrationAccumulator`).
+public struct ReportBuilder: Sendable {
     public static let topErrorsPerIntegration = 5
     public static let topErrorsInFleet = 10
     public static let worstInFleet = 5
 
-    /// - Parameters:
-    ///   - inputs: one per integration; a series may also hold checks outside the window (only
-    ///     those in `[since, until)` count, and the last one before `since` carries in when no
-    ///     `carryIn` is given).
-    ///   - messages: the raw messages the series refer to; they are redacted here, before grouping.
-    public static func build(
-        inputs: [IntegrationInput], messages: MessageTable, window: ReportWindow, settings: ReportSettings, nowMs: Int64
-    ) -> Report {
-        let redacted = RedactedMessages(messages)
-        let computed = parallelMap(inputs.count) { index in
-            integrationReport(inputs[index], redacted: redacted, window: window, settings: settings, nowMs: nowMs)
+    public let window: ReportWindow
+    public let settings: ReportSettings
+    private var accumulators: [IntegrationAccumulator]
+    /// The window's days, in order, as they were added.
+    public private(set) var days: [ReportDay] = []
+
+    /// - Parameter bucketing: also compute the numbers of each ISO week or month of the window.
+    public init(integrations: [IntegrationInfo], window: ReportWindow, settings: ReportSettings, bucketing: ReportBucketing? = nil) {
+        self.window = window
+        self.settings = settings
+        accumulators = integrations.map { IntegrationAccumulator(info: $0, window: window, bucketing: bucketing) }
+    }
+
+    /// The UTC days a window touches, each with the part of it inside the window.
+    public static func days(of window: ReportWindow) -> [(day: CalendarDay, range: Range<Int64>)] {
+        var result: [(CalendarDay, Range<Int64>)] = []
+        var day = CalendarDay(containing: window.sinceMs)
+        while day.startMs < window.untilMs {
+            result.append((day, max(day.startMs, window.sinceMs)..<min(day.startMs + CalendarDay.dayMs, window.untilMs)))
+            day = day.adding(days: 1)
         }
-        let integrations = computed.map(\.report).sorted { $0.info.id < $1.info.id }
-        let fleet = fleetSummary(computed, redacted: redacted, window: window, settings: settings)
-        return Report(generatedAtMs: nowMs, window: window, settings: settings, fleet: fleet, integrations: integrations)
+        return result
+    }
+
+    /// A check before every piece, for the integration at `position`.
+    public mutating func carryIn(position: Int, check: TimelineCheck, gapMs: Int64) {
+        accumulators[position].carryIn(check, gapMs: gapMs)
+    }
+
+    /// Pieces of a day before the window (by integration position), which only settle carry-ins.
+    /// Days must come in time order, all of them before the window's first.
+    public mutating func addBeforeWindow(_ pieces: [Int: DayPiece]) {
+        for (position, piece) in pieces { accumulators[position].addBeforeWindow(piece) }
+    }
+
+    /// The next day of the window: `pieces[position]` for each integration with checks that day.
+    public mutating func add(_ day: ReportDay, pieces: [DayPiece?]) {
+        let range = max(day.date.startMs, window.sinceMs)..<min(day.date.startMs + CalendarDay.dayMs, window.untilMs)
+        let latencyOf = settings.latencyOf
+        accumulators.withUnsafeMutableBufferPointer { buffer in
+            let base = UncheckedBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: Self.chunks(buffer.count)) { chunk in
+                for position in Self.chunkRange(chunk, of: base.buffer.count) {
+                    base.buffer[position].add(day: day.date, range: range, piece: pieces[position], latencyOf: latencyOf)
+                }
+            }
+        }
+        days.append(day)
+    }
+
+    /// The report, once every day of the window was added.
+    public mutating func finish(nowMs: Int64, source: ServerRole = .primary) -> Report {
+        let window = self.window
+        let settings = self.settings
+        let finished = accumulators.withUnsafeMutableBufferPointer { buffer in
+            let base = UncheckedBuffer(buffer)
+            return parallelMap(buffer.count) { base.buffer[$0].finish(window: window, settings: settings, nowMs: nowMs) }
+        }
+        let integrations = finished.map(\.0)
+        let fleet = Self.fleetSummary(
+            integrations, latency: LatencyHistogram.merging(finished.map(\.1)), latencyInvalid: finished.reduce(0) { $0 + $1.2 },
+            errors: accumulators.map(\.errors), window: window, settings: settings)
+        var report = Report(generatedAtMs: nowMs, window: window, settings: settings, fleet: fleet, integrations: integrations)
+        report.source = source
+        report.days = days
+        return report
     }
 
     /// Worst first: lowest time-weighted availability, then most downtime, then id; integrations
@@ -64,81 +116,9 @@ public enum ReportBuilder {
         return status
     }
 
-    private struct Computed: Sendable {
-        var report: IntegrationReport
-        /// Sorted valid response times, one array per day with any.
-        var sortedLatencies: [[Int32]]
-        var latencyInvalid: Int
-        var latencySum: Int64
-        /// Redacted message group -> count.
-        var errorCounts: [Int32: Int]
-    }
-
-    private static func integrationReport(
-        _ input: IntegrationInput, redacted: RedactedMessages, window: ReportWindow, settings: ReportSettings, nowMs: Int64
-    ) -> Computed {
-        let series = input.series
-        let times = series.times
-        let range = times.partitioningIndex { $0 >= window.sinceMs }..<times.partitioningIndex { $0 >= window.untilMs }
-        var holder: PeriodCalculator.Holder?
-        if let carry = input.carryIn, carry.timeMs < window.sinceMs {
-            holder = .carryIn(carry)
-        } else if range.lowerBound > 0 {
-            holder = .check(range.lowerBound - 1)
-        }
-        let maxGapMs = input.maxGapMs ?? PeriodCalculator.maxGapMs(settings.maxGap, times: Array(times[range]))
-        let messageText: (PeriodCalculator.MessageRef) -> String = { reference in
-            switch reference {
-            case let .text(text): return Redactor.redact(text)
-            case let .stored(index): return redacted.text(ofRaw: index)
-            }
-        }
-        let sloTarget = settings.sloTarget(for: input.info)
-        var daily: [DayStats] = []
-        var dailyLatencies: [[Int32]] = []
-        var latencySum: Int64 = 0
-        var day = CalendarDay(containing: window.sinceMs)
-        var lower = range.lowerBound
-        var dayHolder = holder
-        while day.startMs < window.untilMs {
-            let dayStart = max(day.startMs, window.sinceMs)
-            let dayEnd = min(day.startMs + CalendarDay.dayMs, window.untilMs)
-            var upper = lower
-            while upper < range.upperBound, times[upper] < dayEnd { upper += 1 }
-            let (dayStats, sorted) = PeriodCalculator.stats(
-                series: series, range: lower..<upper, holder: dayHolder, sinceMs: dayStart, untilMs: dayEnd, maxGapMs: maxGapMs,
-                settings: settings, messageText: messageText, listIncidents: false)
-            daily.append(DayStats(date: day, stats: dayStats, slo: slo(dayStats.availability, target: sloTarget)))
-            if !sorted.isEmpty { dailyLatencies.append(sorted) }
-            latencySum += sorted.reduce(0) { $0 + Int64($1) }
-            if upper > lower { dayHolder = .check(upper - 1) }
-            lower = upper
-            day = day.adding(days: 1)
-        }
-        // The window's percentiles come from the days' sorted response times, without sorting again.
-        let latency = PeriodCalculator.summary(
-            sortedParts: dailyLatencies, invalid: daily.reduce(0) { $0 + $1.stats.latency.invalid }, sum: latencySum)
-        let (stats, _) = PeriodCalculator.stats(
-            series: series, range: range, holder: holder, sinceMs: window.sinceMs, untilMs: window.untilMs, maxGapMs: maxGapMs,
-            settings: settings, messageText: messageText, listIncidents: true, latency: latency)
-
-        var errorCounts: [Int32: Int] = [:]
-        for entry in series.messages where entry.timeMs >= window.sinceMs && entry.timeMs < window.untilMs {
-            errorCounts[redacted.group(ofRaw: entry.message), default: 0] += 1
-        }
-        let topErrors = ranked(errorCounts.map { (group: $0.key, count: $0.value, integrations: 1) }, redacted: redacted, limit: topErrorsPerIntegration)
-
-        let lastCheck = input.info.lastHealthCheckMs
-        let report = IntegrationReport(
-            info: input.info, stale: lastCheck.map { $0 < nowMs - settings.staleAfterMs } ?? true, maxGapMs: maxGapMs,
-            stats: stats, slo: slo(stats.availability, target: sloTarget), daily: daily, topErrors: topErrors)
-        return Computed(
-            report: report, sortedLatencies: dailyLatencies, latencyInvalid: stats.latency.invalid, latencySum: latencySum,
-            errorCounts: errorCounts)
-    }
-
     private static func fleetSummary(
-        _ computed: [Computed], redacted: RedactedMessages, window: ReportWindow, settings: ReportSettings
+        _ integrations: [IntegrationReport], latency: LatencyHistogram, latencyInvalid: Int, errors: [[String: Int]],
+        window: ReportWindow, settings: ReportSettings
     ) -> FleetSummary {
         var checks = CheckCounts()
         var upMs: Int64 = 0
@@ -146,68 +126,49 @@ public enum ReportBuilder {
         var incidents = 0
         var breaching = 0
         var withData = 0
-        var latencySum: Int64 = 0
-        var latencyInvalid = 0
-        var errorTotals: [Int32: (count: Int, integrations: Int)] = [:]
-        for item in computed {
-            let stats = item.report.stats
+        for item in integrations {
+            let stats = item.stats
             checks = checks + stats.checks
             upMs += stats.availability.upMs
             downMs += stats.availability.downMs
             incidents += stats.incidents.count
-            if item.report.slo.met == false { breaching += 1 }
-            if item.report.hasData { withData += 1 }
-            latencySum += item.latencySum
-            latencyInvalid += item.latencyInvalid
-            for (group, count) in item.errorCounts {
-                let previous = errorTotals[group] ?? (0, 0)
-                errorTotals[group] = (previous.count + count, previous.integrations + 1)
+            if item.slo.met == false { breaching += 1 }
+            if item.hasData { withData += 1 }
+        }
+        var errorTotals: [String: (count: Int, integrations: Int)] = [:]
+        for counts in errors {
+            for (message, count) in counts {
+                let previous = errorTotals[message] ?? (0, 0)
+                errorTotals[message] = (previous.count + count, previous.integrations + 1)
             }
         }
         let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
-        let latency = PeriodCalculator.summary(sortedParts: computed.flatMap(\.sortedLatencies), invalid: latencyInvalid, sum: latencySum)
-        let worst = computed.map(\.report).filter { $0.hasData && $0.stats.availability.timeWeighted != nil }
+        let worst = integrations.filter { $0.hasData && $0.stats.availability.timeWeighted != nil }
             .sorted(by: worstFirst).prefix(worstInFleet).map(\.info.id)
         return FleetSummary(
-            integrations: computed.count, withData: withData, noData: computed.count - withData, breachingSLO: breaching,
+            integrations: integrations.count, withData: withData, noData: integrations.count - withData, breachingSLO: breaching,
             checks: checks,
             availability: Availability(
-                upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: window.lengthMs * Int64(computed.count)),
-            latency: latency, incidents: incidents, downtimeMs: downMs, worst: Array(worst),
-            topErrors: ranked(errorTotals.map { ($0.key, $0.value.count, $0.value.integrations) }, redacted: redacted, limit: topErrorsInFleet))
+                upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: window.lengthMs * Int64(integrations.count)),
+            latency: latency.summary(invalid: latencyInvalid), incidents: incidents, downtimeMs: downMs, worst: Array(worst),
+            topErrors: ranked(errorTotals.map { ($0.key, $0.value.count, $0.value.integrations) }, limit: topErrorsInFleet))
     }
 
-    private static func ranked(_ entries: [(group: Int32, count: Int, integrations: Int)], redacted: RedactedMessages, limit: Int) -> [ErrorCount] {
-        entries.map { ErrorCount(message: redacted.groups[Int($0.group)], count: $0.count, integrations: $0.integrations) }
+    static func ranked(_ entries: [(message: String, count: Int, integrations: Int)], limit: Int) -> [ErrorCount] {
+        entries.map { ErrorCount(message: $0.message, count: $0.count, integrations: $0.integrations) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
             .prefix(limit).map { $0 }
     }
+
+    /// Work for `concurrentPerform` in chunks of a few hundred integrations.
+    private static func chunks(_ count: Int) -> Int { max(1, (count + 255) / 256) }
+    private static func chunkRange(_ chunk: Int, of count: Int) -> Range<Int> { (chunk * 256)..<min(count, chunk * 256 + 256) }
 }
 
-/// Raw messages redacted once each and grouped by their redacted text.
-struct RedactedMessages: Sendable {
-    /// Distinct redacted texts.
-    let groups: [String]
-    /// Raw message index -> group index.
-    let groupOfRaw: [Int32]
-
-    init(_ table: MessageTable) {
-        let raw = table.messages
-        let texts = parallelMap(raw.count) { Redactor.redact(raw[$0]) }
-        var groups: [String] = []
-        var indexOf: [String: Int32] = [:]
-        groupOfRaw = texts.map { text in
-            if let index = indexOf[text] { return index }
-            let index = Int32(groups.count)
-            groups.append(text)
-            indexOf[text] = index
-            return index
-        }
-        self.groups = groups
-    }
-
-    func group(ofRaw index: Int32) -> Int32 { groupOfRaw[Int(index)] }
-    func text(ofRaw index: Int32) -> String { groups[Int(groupOfRaw[Int(index)])] }
+/// A buffer whose disjoint elements are mutated from several threads at once.
+private struct UncheckedBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
 
 /// Maps `0..<count` on all cores, keeping the order.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The CSV rendering (RFC 4180: CRLF line ends, quoted fields when needed, null as an empty field):
-/// one row per integration, or per integration and UTC day with `byDay`.
+/// one row per integration, or per integration and UTC day, ISO week or month (`--by`).
 public enum ReportCSV {
     public static let columns = [
         "integration_id", "provider", "checks_total", "healthy", "warning", "error", "unknown", "availability_count",
@@ -10,19 +10,30 @@ public enum ReportCSV {
         "error_budget_remaining",
     ]
 
-    public static func render(_ report: Report, byDay: Bool = false) -> String {
+    public static func render(_ report: Report, rows: ReportRows = .integration) -> String {
         var header = columns
-        if byDay { header.insert("date", at: 1) }
+        switch rows {
+        case .integration: break
+        case .day: header.insert("date", at: 1)
+        case .week, .month: header.insert("period", at: 1)
+        }
         var lines = [line(header)]
         for item in report.integrations {
-            if byDay {
+            switch rows {
+            case .integration:
+                lines.append(line(row(item.info, item.stats, item.slo)))
+            case .day:
                 for day in item.daily {
                     var fields = row(item.info, day.stats, day.slo)
                     fields.insert(day.date.text, at: 1)
                     lines.append(line(fields))
                 }
-            } else {
-                lines.append(line(row(item.info, item.stats, item.slo)))
+            case .week, .month:
+                for period in item.periods {
+                    var fields = row(item.info, period.stats, period.slo)
+                    fields.insert(period.label, at: 1)
+                    lines.append(line(fields))
+                }
             }
         }
         return lines.joined()

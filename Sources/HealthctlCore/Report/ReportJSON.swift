@@ -1,4 +1,4 @@
-/// The JSON rendering of a report (schema version 1, documented in docs/report-json-schema.md).
+/// The JSON rendering of a report (schema version 2, documented in docs/report-json-schema.md).
 /// Keys keep the documented order; nulls are written out, never left out.
 public enum ReportJSON {
     public static func render(_ report: Report) -> String {
@@ -35,6 +35,13 @@ public enum ReportJSON {
             ("source", .object([
                 ("standby", .bool(report.source.isStandby)),
                 ("dataAsOf", report.source.replayedUntilMs.map(time) ?? .null),
+                ("days", .array(report.days.map { day in
+                    .object([
+                        ("date", .string(day.date.text)),
+                        ("from", .string(day.source.rawValue)),
+                        ("note", day.note.map(JSONValue.string) ?? .null),
+                    ])
+                })),
             ])),
             ("fleet", fleet(report.fleet)),
             ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0]) }),
@@ -87,6 +94,7 @@ public enum ReportJSON {
             ("daily", .array(item.daily.map { day in
                 .object([
                     ("date", .string(day.date.text)),
+                    ("maxGapSeconds", day.maxGapMs.map(seconds) ?? .null),
                     ("checks", checks(day.stats.checks)),
                     ("availability", availability(day.stats.availability)),
                     ("latencyMs", latency(day.stats.latency)),

@@ -27,6 +27,11 @@ public enum ReportMarkdown {
         }
         out.append(summary(report, target: target))
         out.append("")
+        let sources = sourceNotes(report.days)
+        if !sources.isEmpty {
+            out.append(contentsOf: sources)
+            out.append("")
+        }
 
         let breaches = report.integrations.filter { $0.slo.met == false }.sorted(by: ReportBuilder.worstFirst)
         out.append("## SLO breaches")
@@ -84,6 +89,28 @@ public enum ReportMarkdown {
         sentence += ", \(fleet.incidents) incident\(fleet.incidents == 1 ? "" : "s") with \(duration(fleet.downtimeMs)) of downtime."
         if !fleet.worst.isEmpty { sentence += " Worst: \(fleet.worst.map { escape($0) }.joined(separator: ", "))." }
         return sentence
+    }
+
+    /// Which days came from rollups, as runs of days, and the days with a note.
+    static func sourceNotes(_ days: [ReportDay]) -> [String] {
+        var runs: [(first: CalendarDay, last: CalendarDay)] = []
+        for day in days where day.source == .rollup {
+            if let last = runs.last, last.last.adding(days: 1) == day.date {
+                runs[runs.count - 1].last = day.date
+            } else {
+                runs.append((day.date, day.date))
+            }
+        }
+        var lines: [String] = []
+        if !runs.isEmpty {
+            let text = runs.map { $0.first == $0.last ? $0.first.text : "\($0.first.text) to \($0.last.text)" }.joined(separator: ", ")
+            lines.append("Read from daily rollups (the log rows were pruned, or match the rollup): \(text).")
+        }
+        for day in days {
+            guard let note = day.note else { continue }
+            lines.append("- \(day.date.text): \(note)")
+        }
+        return lines
     }
 
     private static func incidentSection(_ report: Report) -> [String] {

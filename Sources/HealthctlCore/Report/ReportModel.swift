@@ -8,8 +8,31 @@ public struct Report: Sendable {
     public var integrations: [IntegrationReport]
     /// The server the checks were read from: the primary, or a standby and how current it was.
     public var source = ServerRole.primary
+    /// The window's days and where each was read from.
+    public var days: [ReportDay] = []
 
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
+}
+
+/// One UTC day of a report's window and where its numbers came from.
+public struct ReportDay: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// The log rows of the day.
+        case raw
+        /// The day's rollup (`healthctl rollup`), because its rows were pruned or match it.
+        case rollup
+    }
+
+    public var date: CalendarDay
+    public var source: Source
+    /// Why the day reads as it does, when a reader should know (a stale or partial rollup).
+    public var note: String?
+
+    public init(date: CalendarDay, source: Source, note: String? = nil) {
+        self.date = date
+        self.source = source
+        self.note = note
+    }
 }
 
 public struct CheckCounts: Sendable, Equatable {
@@ -143,17 +166,28 @@ public struct DayStats: Sendable, Equatable {
     public var date: CalendarDay
     public var stats: PeriodStats
     public var slo: SLOStatus
+    /// The max gap the day's checks held with; nil without checks.
+    public var maxGapMs: Int64?
+}
+
+public struct BucketStats: Sendable, Equatable {
+    /// `2026-W47` or `2026-11`.
+    public var label: String
+    public var stats: PeriodStats
+    public var slo: SLOStatus
 }
 
 public struct IntegrationReport: Sendable {
     public var info: IntegrationInfo
     /// `lastHealthCheck` is null or older than `--stale-after` at generation time.
     public var stale: Bool
-    /// The max-gap used for this integration (auto resolves per integration).
+    /// The max gap: the fixed one, or under `auto` the largest of the days' (each day has its own).
     public var maxGapMs: Int64
     public var stats: PeriodStats
     public var slo: SLOStatus
     public var daily: [DayStats]
+    /// Each ISO week or month of the window, when the report was asked for them (CSV `--by`).
+    public var periods: [BucketStats] = []
     public var topErrors: [ErrorCount]
 
     /// False when no check has `checkedAt` in the window: shown as "no data", never as 100 %.

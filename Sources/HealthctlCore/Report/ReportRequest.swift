@@ -11,10 +11,26 @@ public struct ReportFlags: Sendable {
     public var format: ReportFormat?
     public var output: String?
     public var outputDir: String?
-    /// CSV rows per integration and UTC day (`--by day`).
-    public var byDay = false
+    /// CSV rows per integration, or per integration and day, ISO week or month (`--by`).
+    public var rows = ReportRows.integration
+    /// `--source`: rollups where they serve, or log rows only.
+    public var sources = ReportSource.DaySources.auto
 
     public init() {}
+}
+
+/// What one CSV row stands for.
+public enum ReportRows: String, Sendable, CaseIterable {
+    case integration, day, week, month
+
+    /// The periods the rows split the window into; nil for one row per integration.
+    var bucketing: ReportBucketing? {
+        switch self {
+        case .integration, .day: return nil
+        case .week: return .week
+        case .month: return .month
+        }
+    }
 }
 
 /// Where a report is written.
@@ -30,7 +46,10 @@ public struct ReportRequest: Sendable {
     public var window: ReportWindow
     public var settings: ReportSettings
     public var format: ReportFormat
-    public var byDay: Bool
+    public var rows: ReportRows
+    public var sources: ReportSource.DaySources
+    /// `rollup.schema`.
+    public var rollupSchema: String?
     public var destination: ReportDestination
 
     /// The file a `.directory` destination writes: `DIR/2026-W47.md`.
@@ -50,8 +69,8 @@ extension Settings {
         report.format.apply(flag: flags.format)
         if flags.output != nil && flags.outputDir != nil { throw UsageError("--output and --output-dir cannot be used together") }
         try report.outputDir.apply(flag: flags.outputDir, "--output-dir")
-        if flags.byDay && report.format.value != .csv {
-            throw UsageError("--by day is for --format csv (JSON and Markdown always have the daily series)")
+        if flags.rows != .integration && report.format.value != .csv {
+            throw UsageError("--by \(flags.rows.rawValue) is for --format csv (JSON and Markdown always have the daily series)")
         }
         var settings = ReportSettings(
             slo: report.slo.value, maxGap: report.maxGap.value, warningAs: report.warningAs.value, latencyOf: report.latencyOf.value,
@@ -68,6 +87,17 @@ extension Settings {
         } else {
             destination = .standardOutput
         }
-        return ReportRequest(window: window, settings: settings, format: report.format.value, byDay: flags.byDay, destination: destination)
+        return ReportRequest(
+            window: window, settings: settings, format: report.format.value, rows: flags.rows, sources: flags.sources,
+            rollupSchema: rollup.schema.value, destination: destination)
+    }
+}
+
+extension ReportRequest {
+    /// What the database reader needs for this request.
+    public func sourceRequest(selection: ReportSelection) -> ReportSource.Request {
+        ReportSource.Request(
+            selection: selection, window: window, settings: settings, sources: sources, rollupSchema: rollupSchema,
+            bucketing: rows.bucketing)
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// The choices that change a report's numbers; echoed in its `settings`.
 public struct ReportSettings: Sendable, Equatable {
     public enum MaxGap: Sendable, Equatable {
-        /// Twice the integration's median interval between checks in the window, at least one minute.
+        /// Per integration and UTC day: twice the median interval between the day's consecutive
+        /// checks; on a day with one check, twice the interval since the check before. Within
+        /// `autoGapBounds`.
         case auto
         case fixed(milliseconds: Int64)
     }
@@ -22,6 +24,19 @@ public struct ReportSettings: Sendable, Equatable {
     public var staleAfterMs: Int64
 
     public static let minimumAutoGapMs: Int64 = 60_000
+    /// A check never holds longer than this under `auto`, so a report looks back at most this far
+    /// for the check that carries into its window.
+    public static let maximumAutoGapMs: Int64 = 7 * 86_400_000
+
+    static func clampAutoGap(_ ms: Int64) -> Int64 { min(max(ms, minimumAutoGapMs), maximumAutoGapMs) }
+
+    /// How far before a day a check can still hold into it.
+    var lookbackMs: Int64 {
+        switch maxGap {
+        case .auto: return Self.maximumAutoGapMs
+        case let .fixed(ms): return ms
+        }
+    }
     public static let percentileMethod = "nearest-rank (PostgreSQL percentile_disc)"
 
     /// Each choice left out is the built-in setting (`Settings.Report`).

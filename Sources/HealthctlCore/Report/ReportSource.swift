@@ -15,43 +15,71 @@ public struct ReportSelection: Sendable, Equatable {
     var isFiltered: Bool { !integrationIds.isEmpty || !providers.isEmpty }
 }
 
-/// Reads what a report needs from the database, in one consistent snapshot: the integrations,
-/// their checks in the window, and the last check before it.
+/// Reads a report from the database in one consistent snapshot and builds it day by day: each
+/// UTC day of the window is read (its log rows, or its rollup) into day pieces and merged, in
+/// order, so memory holds a few days of checks at most, whatever the window's length.
 ///
-/// The window's checks are read by two connections in parallel, each copying half the window by
-/// time in PostgreSQL's binary COPY format, decoded straight from the bytes.
+/// Days are read by two connections at once, sharing the main connection's exported snapshot;
+/// log rows come in PostgreSQL's binary COPY format, decoded straight from the bytes.
 public enum ReportSource {
-    public struct Loaded: Sendable {
-        public var inputs: [IntegrationInput]
-        public var messages: MessageTable
-        public var rows: Int
-        /// The server read from; on a standby, how current its data was when the read began.
-        public var source: ServerRole
+    /// Where the days of a report may come from.
+    public enum DaySources: String, Sendable, CaseIterable {
+        /// Rollups for days that match their log rows or whose rows were pruned; log rows otherwise.
+        case auto
+        /// Log rows only: pruned days have no data.
+        case raw
     }
 
-    /// Connections copying the window's checks, each a slice of the window by time.
+    public struct Request: Sendable {
+        public var selection: ReportSelection
+        public var window: ReportWindow
+        public var settings: ReportSettings
+        public var sources: DaySources
+        /// `rollup.schema`; nil: derived from the application's schema.
+        public var rollupSchema: String?
+        /// Also compute each week's or month's numbers.
+        public var bucketing: ReportBucketing?
+
+        public init(
+            selection: ReportSelection = ReportSelection(), window: ReportWindow, settings: ReportSettings = ReportSettings(),
+            sources: DaySources = .auto, rollupSchema: String? = nil, bucketing: ReportBucketing? = nil
+        ) {
+            self.selection = selection
+            self.window = window
+            self.settings = settings
+            self.sources = sources
+            self.rollupSchema = rollupSchema
+            self.bucketing = bucketing
+        }
+    }
+
+    public struct Loaded: Sendable {
+        public var report: Report
+        /// Log rows read.
+        public var rows: Int
+    }
+
+    /// Connections reading days at the same time.
     static let copyConnections = 2
 
-    public static func load(
-        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, maxGap: ReportSettings.MaxGap,
-        logger: Logger = Logger(label: "healthctl.report"), retry: RecoveryConflictRetry = .standard
+    public static func report(
+        target: ConnectionTarget, request: Request, nowMs: Int64, logger: Logger = Logger(label: "healthctl.report"),
+        retry: RecoveryConflictRetry = .standard
     ) throws -> Loaded {
         // On a standby, replaying the primary's changes can cancel a read (or end the session):
         // the whole read starts over on new connections, with a new snapshot.
         try retry.run(logger: logger) {
-            try loadOnce(target: target, selection: selection, window: window, maxGap: maxGap, logger: logger)
+            try loadOnce(target: target, request: request, nowMs: nowMs, logger: logger)
         }
     }
 
-    private static func loadOnce(
-        target: ConnectionTarget, selection: ReportSelection, window: ReportWindow, maxGap: ReportSettings.MaxGap, logger: Logger
-    ) throws -> Loaded {
+    private static func loadOnce(target: ConnectionTarget, request: Request, nowMs: Int64, logger: Logger) throws -> Loaded {
         let started = ContinuousClock.now
-        func elapsed() -> Duration { ContinuousClock.now - started }
         let main = try target.connect()
         let schema = try SchemaInspector.inspect(main, schema: target.schema)
         let source = try ServerRole.of(main)
         if source.isStandby { logger.info("reading from a standby, replayed until \(source.replayedUntilMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "nothing yet")") }
+        let selection = request.selection
         if !selection.providers.isEmpty, !schema.hasProvider {
             throw ReportSelectionError.noProviderColumn
         }
@@ -59,30 +87,40 @@ public enum ReportSource {
             try withSharedSnapshot(main, logger: logger) { snapshot in
                 let integrations = try loadIntegrations(main, schema: schema, selection: selection)
                 try checkSelection(main, schema: schema, selection: selection, found: integrations)
-
-                let index = IntegrationIndex(ids: integrations.map(\.id))
-                let (series, messages, rows) = try copyChecks(
-                    target: target, schema: schema, snapshot: snapshot, selection: selection, window: window, index: index)
-                logger.debug("copied \(rows) checks of \(integrations.count) integrations at \(elapsed())")
-                var inputs = zip(integrations, series).map { IntegrationInput(info: $0.0, series: $0.1) }
-                let gaps = parallelMap(inputs.count) { [inputs] in PeriodCalculator.maxGapMs(maxGap, times: inputs[$0].series.times) }
-                for position in inputs.indices { inputs[position].maxGapMs = gaps[position] }
-                let lookbackMs = gaps.max() ?? 0
-                let carryIns = try loadCarryIns(main, schema: schema, selection: selection, window: window, lookbackMs: lookbackMs)
-                logger.debug("read \(carryIns.count) carry-in checks (looking back \(lookbackMs / 1000) s) at \(elapsed())")
-                for position in inputs.indices {
-                    inputs[position].carryIn = carryIns[inputs[position].info.id]
-                }
-                return Loaded(inputs: inputs, messages: messages, rows: rows, source: source)
+                let reading = DayReading(
+                    schema: schema, integrations: integrations, request: request,
+                    store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema))
+                let plan = try reading.plan(on: main)
+                var builder = ReportBuilder(integrations: integrations, window: request.window, settings: request.settings, bucketing: request.bucketing)
+                var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
+                logger.debug("read the carry-ins at \(ContinuousClock.now - started)")
+                let days = plan.windowDays
+                try BlockingWorkers.inOrder(
+                    count: days.count, workers: copyConnections, lookahead: copyConnections + 1,
+                    makeWorker: { () throws -> PostgresConnection in
+                        let connection = try target.connect()
+                        try connection.query(PostgresConnection.TransactionMode.repeatableReadOnly.rawValue)
+                        if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
+                        return connection
+                    },
+                    produce: { connection, item in
+                        try reading.pieces(on: connection, day: days[item].date, counted: days[item].counted, plan: plan)
+                    },
+                    consume: { item, read in
+                        builder.add(days[item].source, pieces: read.pieces)
+                        rows += read.rows
+                    })
+                logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")
+                return Loaded(report: builder.finish(nowMs: nowMs, source: source), rows: rows)
             }
         }
     }
 
     /// Runs `body` in the main connection's read-only transaction, handing it the exported
-    /// snapshot for the copy connections. Where exporting is refused (some standbys and
+    /// snapshot for the other connections. Where exporting is refused (some standbys and
     /// poolers), `body` runs in a new transaction with nil, and each connection reads its own
-    /// snapshot: the time slices do not overlap, so no check is counted twice; only checks
-    /// written meanwhile may differ.
+    /// snapshot: the days do not overlap, so no check is counted twice; only checks written
+    /// meanwhile may differ.
     private static func withSharedSnapshot<Value>(
         _ connection: PostgresConnection, logger: Logger, _ body: (String?) throws -> Value
     ) throws -> Value {
@@ -94,7 +132,7 @@ public enum ReportSource {
                 return try body(!name.isEmpty && name.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? name : nil)
             }
         } catch let error as PostgresError where !exported {
-            logger.notice("cannot share one snapshot between connections (\(error.message)); reading each time slice in its own")
+            logger.notice("cannot share one snapshot between connections (\(error.message)); reading each day in its own")
             return try connection.transaction(.repeatableReadOnly) { try body(nil) }
         }
     }
@@ -150,50 +188,6 @@ public enum ReportSource {
     }
 
     // MARK: Checks
-
-    private static func copyChecks(
-        target: ConnectionTarget, schema: HealthSchema, snapshot: String?, selection: ReportSelection, window: ReportWindow,
-        index: IntegrationIndex
-    ) throws -> ([CheckSeries], MessageTable, Int) {
-        let sql = copySQL(schema: schema, selection: selection)
-        let ids = jsonArray(selection.integrationIds)
-        let providers = jsonArray(selection.providers)
-        let slices = timeSlices(window, count: copyConnections)
-        var decoders = try BlockingWorkers.run(slices.count) { slice -> Result<CheckCopyDecoder, any Error> in
-            Result {
-                let connection = try target.connect()
-                return try connection.transaction(.repeatableReadOnly) {
-                    if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
-                    try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slices[slice].lowerBound), local: true)
-                    try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slices[slice].upperBound), local: true)
-                    try connection.set("healthctl.report_ids", ids, local: true)
-                    try connection.set("healthctl.report_providers", providers, local: true)
-                    var decoder = CheckCopyDecoder(index: index)
-                    try connection.copyOut(sql) { try decoder.consume($0) }
-                    return decoder
-                }
-            }
-        }.map { try $0.get() }
-        var messages = MessageTable()
-        let offsets = decoders.map { messages.append($0.messages) }
-        // Stitch the slices integration by integration into exactly sized arrays, freeing each
-        // slice's arrays as soon as they are copied, so the peak stays near one copy of the checks.
-        let series = (0..<index.count).map { position in
-            let parts = decoders.indices.map { decoders[$0].takeSeries(at: position) }
-            var merged = CheckSeries(concatenating: parts, messageOffsets: offsets)
-            merged.sortByTime()
-            return merged
-        }
-        return (series, messages, decoders.reduce(0) { $0 + $1.rows })
-    }
-
-    /// `[since, until)` cut into `count` consecutive slices of equal length.
-    static func timeSlices(_ window: ReportWindow, count: Int) -> [Range<Int64>] {
-        let step = max(window.lengthMs / Int64(count), 1)
-        var bounds = (0..<count).map { window.sinceMs + Int64($0) * step }.filter { $0 < window.untilMs }
-        bounds.append(window.untilMs)
-        return zip(bounds, bounds.dropFirst()).map { $0..<$1 }
-    }
 
     /// COPY takes no parameters, so the bounds and filters come from transaction-local settings,
     /// read once each through scalar subqueries.
@@ -252,37 +246,7 @@ public enum ReportSource {
             """
     }
 
-    // MARK: Carry-in
-
-    /// The last check before the window per integration, looking back `lookbackMs` (a check
-    /// further back cannot reach into the window).
-    private static func loadCarryIns(
-        _ connection: PostgresConnection, schema: HealthSchema, selection: ReportSelection, window: ReportWindow, lookbackMs: Int64
-    ) throws -> [String: CarryIn] {
-        guard lookbackMs > 0 else { return [:] }
-        let result = try connection.query(
-            """
-            SELECT DISTINCT ON ("integrationId") "integrationId"::text, "status"::text,
-                   \(HealthSchema.epochMillisecondsSQL("\"checkedAt\"")), "errorMessage"::text
-            FROM \(schema.logTable)
-            WHERE "checkedAt" >= \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))
-              AND "checkedAt" < \(HealthSchema.timestampParameterSQL("$2", schema.checkedAtType))
-              AND \(selectionCondition(schema: schema, ids: "$3", providers: "$4"))
-            ORDER BY "integrationId", "checkedAt" DESC
-            """,
-            [
-                PostgresTimestamp.format(epochMilliseconds: window.sinceMs - lookbackMs), PostgresTimestamp.format(epochMilliseconds: window.sinceMs),
-                jsonArray(selection.integrationIds), jsonArray(selection.providers),
-            ])
-        var carryIns: [String: CarryIn] = [:]
-        for row in result.rows {
-            guard let id = row[0], let timeMs = row.int64(2) else { continue }
-            carryIns[id] = CarryIn(timeMs: timeMs, status: HealthStatus(rawValue: row[1] ?? "") ?? .unknown, errorMessage: row[3])
-        }
-        return carryIns
-    }
-
-    private static func jsonArray(_ values: [String]) -> String {
+    static func jsonArray(_ values: [String]) -> String {
         var out = "["
         for (position, value) in values.enumerated() {
             if position > 0 { out += "," }

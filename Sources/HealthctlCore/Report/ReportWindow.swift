@@ -155,7 +155,7 @@ public enum ReportWindowError: CategorizedError, Equatable, Sendable {
 }
 
 /// A UTC calendar day.
-public struct CalendarDay: Sendable, Equatable, Hashable {
+public struct CalendarDay: Sendable, Equatable, Hashable, Comparable {
     public static let dayMs = PostgresTimestamp.millisecondsPerDay
 
     /// Midnight UTC starting the day that holds the instant.
@@ -170,6 +170,19 @@ public struct CalendarDay: Sendable, Equatable, Hashable {
         self.month = month
         self.day = day
     }
+
+    /// `2026-11-28`; nil for anything else or a day that does not exist.
+    public init?(text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month), day >= 1,
+            day <= CalendarDay(year: year, month: month, day: 1).daysInMonth
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool { lhs.startMs < rhs.startMs }
 
     public init(containing ms: Int64) {
         let (year, month, day) = PostgresTimestamp.civilFromDays(floorDivMod(ms, Self.dayMs).quotient)
@@ -212,6 +225,19 @@ public struct CalendarDay: Sendable, Equatable, Hashable {
 
     /// 52 or 53: a year has 53 ISO weeks when December 28 falls in week 53.
     public static func isoWeeks(in year: Int) -> Int { CalendarDay(year: year, month: 12, day: 28).isoWeek.week }
+}
+
+/// Calendar periods that group a window's days (CSV `--by week|month`).
+public enum ReportBucketing: Sendable, Equatable {
+    case week, month
+
+    /// `2026-W47` or `2026-11`: the period holding the day.
+    func label(of day: CalendarDay) -> String {
+        switch self {
+        case .week: return day.isoWeek.text
+        case .month: return String(day.text.prefix(7))
+        }
+    }
 }
 
 /// An ISO 8601 week: Monday 00:00 UTC to the next Monday.

@@ -9,6 +9,8 @@ public enum SchemaApplier {
         /// Create the log table partitioned by range of `"checkedAt"`, children of this length
         /// from 180 days before today to 30 days after it, and a default partition.
         public var partitionInterval: PartitionInterval?
+        /// `rollup.schema`; nil: derived from the application's schema.
+        public var rollupSchema: String?
 
         public init() {}
     }
@@ -46,6 +48,9 @@ public enum SchemaApplier {
         if options.partitionInterval != nil, !(try PartitionCatalog.isPartitioned(connection, schema: schema)) {
             throw SchemaError.notPartitioned(table: schema.logTable)
         }
+        let rollups = RollupStore(setting: options.rollupSchema, applicationSchema: target.schema)
+        try rollups.create(on: connection)
         return "migration 005 applied in schema \(target.schema)" + (options.partitionInterval.map { ", the log table partitioned by \($0.rawValue)" } ?? "")
+            + "; rollup tables in schema \(rollups.schema)"
     }
 }

@@ -65,6 +65,8 @@ public enum SettingKeys {
         SettingKey("backfill.statement_timeout", \.backfill.pacing.statementTimeout, "statement_timeout of each batch transaction"),
         SettingKey("backfill.max_age", \.backfill.maxAge, "ignore evidence older than this"),
         SettingKey("backfill.token_rules", \.backfill.tokenRules, "derive ERROR from expired tokens without a refresh token"),
+        SettingKey("rollup.schema", \.rollup.schema, "schema of the rollup tables (default healthctl, or healthctl_<schema> beside another schema than public)"),
+        SettingKey("rollup.jobs", \.rollup.jobs, "UTC days rolled up at the same time, each on its own connection"),
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

@@ -72,6 +72,14 @@ public struct Settings: Sendable {
         public init() {}
     }
 
+    public struct Rollup: Sendable {
+        /// The schema of the rollup tables; nil: `healthctl`, or `healthctl_<schema>` beside another schema than `public`.
+        public var schema = Setting<String?>(nil, SettingKind<String>.text.optional())
+        public var jobs = Setting(2, .positiveInteger)
+
+        public init() {}
+    }
+
     public struct Backfill: Sendable {
         public var batchSize = Setting(1000, .positiveInteger)
         public var maxAge = Setting<TimeSpan?>(nil, SettingKind<TimeSpan>.positiveDuration.optional())
@@ -88,6 +96,7 @@ public struct Settings: Sendable {
     public var report = Report()
     public var prune = Prune()
     public var backfill = Backfill()
+    public var rollup = Rollup()
 
     public init() {}
 }

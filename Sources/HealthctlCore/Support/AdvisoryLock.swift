@@ -9,6 +9,7 @@ public enum AdvisoryLock {
         /// `prune` and `archive restore`.
         case retention
         case backfill
+        case rollup
 
         /// The key passed to `pg_try_advisory_lock`, derived from a fixed name.
         var keySQL: String { "hashtext('healthctl:\(rawValue)')" }

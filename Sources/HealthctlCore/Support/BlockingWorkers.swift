@@ -49,3 +49,89 @@ enum BlockingWorkers {
         }
     }
 }
+
+extension BlockingWorkers {
+    /// Produces items `0..<count` on `workers` threads of their own and hands each to `consume`
+    /// on the calling thread, in order. At most `lookahead` items are produced ahead of the one
+    /// being consumed, which bounds what is held. Each thread makes its `Worker` (a connection)
+    /// once, on first use. The first error, from either side, stops the others and is thrown.
+    static func inOrder<Worker, Value: Sendable>(
+        count: Int, workers: Int, lookahead: Int, makeWorker: @escaping @Sendable () throws -> Worker,
+        produce: @escaping @Sendable (inout Worker, Int) throws -> Value, consume: (Int, Value) throws -> Void
+    ) throws {
+        guard count > 0 else { return }
+        let threads = max(1, min(workers, count))
+        let shared = OrderedHandoff<Value>(count: count, lookahead: max(lookahead, threads))
+        let started = (0..<threads).map { _ in
+            start {
+                var worker: Worker?
+                while let item = shared.take() {
+                    let result = Result { () throws -> Value in
+                        if worker == nil { worker = try makeWorker() }
+                        return try produce(&worker!, item)
+                    }
+                    shared.put(item, result)
+                }
+                return true
+            }
+        }
+        defer {
+            shared.cancel(threads: threads)
+            for thread in started { _ = thread.wait() }
+        }
+        for item in 0..<count {
+            try consume(item, try shared.result(item).get())
+        }
+    }
+}
+
+/// The shared state of `BlockingWorkers.inOrder`.
+private final class OrderedHandoff<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Result<Value, any Error>?]>
+    private let ready: [DispatchSemaphore]
+    private let credits: DispatchSemaphore
+    private let next = Mutex(0)
+    private let cancelled = Mutex(false)
+    private let count: Int
+
+    init(count: Int, lookahead: Int) {
+        self.count = count
+        slots = Mutex(Array(repeating: nil, count: count))
+        ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        credits = DispatchSemaphore(value: lookahead)
+    }
+
+    /// The next item to produce, once fewer than `lookahead` wait for the consumer; nil at the end.
+    func take() -> Int? {
+        credits.wait()
+        let item: Int? = next.withLock { next in
+            guard !cancelled.withLock({ $0 }), next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+        // Pass the wake-up on, so every other thread also sees the end.
+        if item == nil { credits.signal() }
+        return item
+    }
+
+    func put(_ item: Int, _ result: Result<Value, any Error>) {
+        slots.withLock { $0[item] = result }
+        ready[item].signal()
+    }
+
+    /// Waits for an item and frees its slot and credit.
+    func result(_ item: Int) -> Result<Value, any Error> {
+        ready[item].wait()
+        credits.signal()
+        return slots.withLock { slots in
+            defer { slots[item] = nil }
+            guard let result = slots[item] else { preconditionFailure("signalled before the result was stored") }
+            return result
+        }
+    }
+
+    func cancel(threads: Int) {
+        cancelled.withLock { $0 = true }
+        credits.signal()
+    }
+}

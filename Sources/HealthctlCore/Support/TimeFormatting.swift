@@ -97,3 +97,11 @@ public enum DurationText {
         return parts.joined(separator: " ")
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}

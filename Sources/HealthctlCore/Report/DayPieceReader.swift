@@ -1,0 +1,34 @@
+import PostgresClient
+
+/// Reads one UTC day of log rows and turns it into day pieces, one per integration with checks.
+/// The checks of that day are the only ones held, and only until their pieces are built.
+struct DayPieceReader: Sendable {
+    let schema: HealthSchema
+    let index: IntegrationIndex
+    let selection: ReportSelection
+    let maxGap: ReportSettings.MaxGap
+
+    /// The pieces of `day` by integration position, counting the checks in `counted`; runs in the
+    /// caller's transaction.
+    func pieces(on connection: PostgresConnection, day: CalendarDay, counted: Range<Int64>) throws -> (pieces: [DayPiece?], rows: Int) {
+        let end = day.startMs + CalendarDay.dayMs
+        try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: day.startMs), local: true)
+        try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: end), local: true)
+        try connection.set("healthctl.report_ids", ReportSource.jsonArray(selection.integrationIds), local: true)
+        try connection.set("healthctl.report_providers", ReportSource.jsonArray(selection.providers), local: true)
+        var decoder = CheckCopyDecoder(index: index)
+        try connection.copyOut(ReportSource.copySQL(schema: schema, selection: selection)) { try decoder.consume($0) }
+        let redacted = RedactedMessages(decoder.messages)
+        let series = (0..<index.count).map { position in
+            var checks = decoder.takeSeries(at: position)
+            checks.sortByTime()
+            return checks
+        }
+        let maxGap = self.maxGap
+        let pieces = parallelMap(series.count) { position -> DayPiece? in
+            guard series[position].count > 0 else { return nil }
+            return DayPiece(day: day, series: series[position], counted: counted, maxGap: maxGap, messageText: redacted.text(ofRaw:))
+        }
+        return (pieces, decoder.rows)
+    }
+}

@@ -1,0 +1,117 @@
+/// One integration's report, built from its day pieces as they arrive in time order. It holds
+/// the merged timeline and histograms, never checks.
+struct IntegrationAccumulator: Sendable {
+    let info: IntegrationInfo
+    private var timeline: WindowTimeline
+    private var days: [DayTally] = []
+    private var latency = LatencyHistogram()
+    private var latencyInvalid = 0
+    private(set) var errors: [String: Int] = [:]
+    private let bucketing: ReportBucketing?
+    private var buckets: [BucketTally] = []
+    /// The histogram of the last bucket, while its days come in.
+    private var bucketLatency = LatencyHistogram()
+    private var bucketInvalid = 0
+
+    /// What a day adds up to before the timeline around it is settled.
+    private struct DayTally: Sendable {
+        var date: CalendarDay
+        var range: Range<Int64>
+        var checks: CheckCounts
+        var latency: LatencySummary
+        var maxGapMs: Int64?
+    }
+
+    /// The same for a week or month.
+    private struct BucketTally: Sendable {
+        var label: String
+        var range: Range<Int64>
+        var checks: CheckCounts
+        var latency: LatencySummary
+    }
+
+    init(info: IntegrationInfo, window: ReportWindow, bucketing: ReportBucketing? = nil) {
+        self.info = info
+        self.bucketing = bucketing
+        timeline = WindowTimeline(window: window.sinceMs..<window.untilMs)
+    }
+
+    /// A check before the first piece whose status may carry into the window.
+    mutating func carryIn(_ check: TimelineCheck, gapMs: Int64) {
+        timeline.carryIn(check, gapMs: gapMs)
+    }
+
+    /// Adds a piece before the window: it settles the carry-in and counts nothing.
+    mutating func addBeforeWindow(_ piece: DayPiece) {
+        timeline.add(piece)
+    }
+
+    /// Adds the next day of the window (`piece` nil: no checks that day).
+    mutating func add(day: CalendarDay, range: Range<Int64>, piece: DayPiece?, latencyOf: ReportSettings.LatencyOf) {
+        var tally = DayTally(date: day, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
+        if let piece {
+            tally.maxGapMs = timeline.add(piece)
+            tally.checks = piece.checks
+            let (histogram, invalid) = piece.latency(of: latencyOf)
+            tally.latency = histogram.summary(invalid: invalid)
+            latency = latency + histogram
+            latencyInvalid += invalid
+            for (message, count) in piece.errors { errors[message, default: 0] += count }
+        }
+        days.append(tally)
+        if let bucketing { addToBucket(tally, label: bucketing.label(of: day), piece: piece, latencyOf: latencyOf) }
+    }
+
+    private mutating func addToBucket(_ tally: DayTally, label: String, piece: DayPiece?, latencyOf: ReportSettings.LatencyOf) {
+        if buckets.last?.label != label {
+            bucketLatency = LatencyHistogram()
+            bucketInvalid = 0
+            buckets.append(BucketTally(label: label, range: tally.range, checks: CheckCounts(), latency: bucketLatency.summary(invalid: 0)))
+        }
+        let last = buckets.count - 1
+        buckets[last].range = buckets[last].range.lowerBound..<tally.range.upperBound
+        buckets[last].checks = buckets[last].checks + tally.checks
+        if let piece {
+            let (histogram, invalid) = piece.latency(of: latencyOf)
+            bucketLatency = bucketLatency + histogram
+            bucketInvalid += invalid
+            buckets[last].latency = bucketLatency.summary(invalid: bucketInvalid)
+        }
+    }
+
+    /// The integration's report; also hands back its latency histogram for the fleet's numbers.
+    mutating func finish(window: ReportWindow, settings: ReportSettings, nowMs: Int64) -> (IntegrationReport, LatencyHistogram, Int) {
+        timeline.finish()
+        let target = settings.sloTarget(for: info)
+        func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary) -> PeriodStats {
+            let (upMs, downMs, incidents) = timeline.stats(in: range, warningAs: settings.warningAs)
+            let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
+            return PeriodStats(
+                sinceMs: range.lowerBound, untilMs: range.upperBound, checks: checks,
+                availability: Availability(
+                    upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: range.upperBound - range.lowerBound),
+                latency: latency, incidents: IncidentSummary(items: incidents, upMs: upMs))
+        }
+        let daily = days.map { tally in
+            let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
+            return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)
+        }
+        let periods = buckets.map { tally in
+            let bucketStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
+            return BucketStats(label: tally.label, stats: bucketStats, slo: ReportBuilder.slo(bucketStats.availability, target: target))
+        }
+        let total = days.reduce(CheckCounts()) { $0 + $1.checks }
+        let windowStats = stats(window.sinceMs..<window.untilMs, checks: total, latency: latency.summary(invalid: latencyInvalid))
+        let gaps = days.compactMap(\.maxGapMs)
+        let maxGapMs: Int64
+        switch settings.maxGap {
+        case let .fixed(ms): maxGapMs = ms
+        case .auto: maxGapMs = gaps.max() ?? ReportSettings.minimumAutoGapMs
+        }
+        let report = IntegrationReport(
+            info: info, stale: info.lastHealthCheckMs.map { $0 < nowMs - settings.staleAfterMs } ?? true, maxGapMs: maxGapMs,
+            stats: windowStats, slo: ReportBuilder.slo(windowStats.availability, target: target), daily: daily, periods: periods,
+            topErrors: ReportBuilder.ranked(errors.map { ($0.key, $0.value, 1) }, limit: ReportBuilder.topErrorsPerIntegration))
+        return (report, latency, latencyInvalid)
+    }
+}

@@ -1,0 +1,215 @@
+/// The bytes of a day piece in a rollup row: a version byte, then variable-length integers
+/// (LEB128), times as offsets from the day's start or the previous time, texts once each.
+enum DayPieceCodec {
+    static let version: UInt8 = 1
+
+    static func encode(_ piece: DayPiece) -> [UInt8] {
+        var out = ByteWriter()
+        out.byte(version)
+        var texts: [String] = []
+        var textIndex: [String: Int] = [:]
+        func text(_ value: String?) -> Int {
+            guard let value else { return 0 }
+            if let index = textIndex[value] { return index + 1 }
+            texts.append(value)
+            textIndex[value] = texts.count - 1
+            return texts.count
+        }
+        var body = ByteWriter()
+        let dayStart = piece.day.startMs
+        for count in [piece.checks.healthy, piece.checks.warning, piece.checks.error, piece.checks.unknown, piece.invalidHealthy, piece.invalidFailing] {
+            body.unsigned(UInt64(count))
+        }
+        body.histogram(piece.latencyHealthy)
+        body.histogram(piece.latencyFailing)
+        body.unsigned(piece.maxGapMs.map { UInt64($0) + 1 } ?? 0)
+        body.unsigned(piece.firstCheckMs.map { UInt64($0 - dayStart) + 1 } ?? 0)
+        body.unsigned(UInt64(piece.segments.count))
+        var previousEnd = dayStart
+        for segment in piece.segments {
+            body.unsigned(UInt64(segment.startMs - previousEnd))
+            body.unsigned(UInt64(segment.durationMs))
+            body.byte(statusCode(segment.status))
+            body.unsigned(UInt64(text(segment.firstError)))
+            previousEnd = segment.endMs
+        }
+        if let last = piece.last {
+            body.byte(1)
+            body.unsigned(UInt64(last.timeMs - dayStart))
+            body.byte(statusCode(last.status))
+            body.unsigned(UInt64(text(last.error)))
+        } else {
+            body.byte(0)
+        }
+        let errors = piece.errors.sorted { $0.key < $1.key }
+        body.unsigned(UInt64(errors.count))
+        for (message, count) in errors {
+            body.unsigned(UInt64(text(message)))
+            body.unsigned(UInt64(count))
+        }
+        out.unsigned(UInt64(texts.count))
+        for value in texts {
+            let bytes = Array(value.utf8)
+            out.unsigned(UInt64(bytes.count))
+            out.bytes.append(contentsOf: bytes)
+        }
+        out.bytes.append(contentsOf: body.bytes)
+        return out.bytes
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, day: CalendarDay) throws(RollupError) -> DayPiece {
+        do {
+            return try decodeUnlabelled(bytes, day: day)
+        } catch let .unreadablePiece(_, reason) {
+            throw .unreadablePiece(day: day.text, reason: reason)
+        }
+    }
+
+    private static func decodeUnlabelled(_ bytes: UnsafeRawBufferPointer, day: CalendarDay) throws(RollupError) -> DayPiece {
+        var input = ByteReader(bytes: bytes)
+        guard try input.byte() == version else { throw .unreadablePiece(day: "", reason: "unknown format version") }
+        let textCount = try input.count()
+        var texts: [String] = []
+        texts.reserveCapacity(textCount)
+        for _ in 0..<textCount {
+            let length = try input.count()
+            texts.append(try input.string(length: length))
+        }
+        func text(_ index: Int) throws(RollupError) -> String? {
+            guard index > 0 else { return nil }
+            guard index <= texts.count else { throw .unreadablePiece(day: "", reason: "text index out of range") }
+            return texts[index - 1]
+        }
+        var piece = DayPiece(day: day)
+        let dayStart = day.startMs
+        piece.checks = CheckCounts(healthy: try input.count(), warning: try input.count(), error: try input.count(), unknown: try input.count())
+        piece.invalidHealthy = try input.count()
+        piece.invalidFailing = try input.count()
+        piece.latencyHealthy = try input.histogram()
+        piece.latencyFailing = try input.histogram()
+        let gap = try input.signed64()
+        piece.maxGapMs = gap == 0 ? nil : gap - 1
+        let first = try input.signed64()
+        piece.firstCheckMs = first == 0 ? nil : dayStart + first - 1
+        let segmentCount = try input.count()
+        piece.segments.reserveCapacity(segmentCount)
+        var previousEnd = dayStart
+        for _ in 0..<segmentCount {
+            let start = previousEnd + (try input.signed64())
+            let end = start + (try input.signed64())
+            let status = try status(try input.byte(), day: day)
+            piece.segments.append(TimelineSegment(startMs: start, endMs: end, status: status, firstError: try text(try input.count())))
+            previousEnd = end
+        }
+        if try input.byte() == 1 {
+            let time = dayStart + (try input.signed64())
+            let status = try status(try input.byte(), day: day)
+            piece.last = TimelineCheck(timeMs: time, status: status, error: try text(try input.count()))
+        }
+        let errorCount = try input.count()
+        for _ in 0..<errorCount {
+            guard let message = try text(try input.count()) else { throw .unreadablePiece(day: "", reason: "error without a message") }
+            piece.errors[message] = try input.count()
+        }
+        guard input.isAtEnd else { throw .unreadablePiece(day: "", reason: "trailing bytes") }
+        return piece
+    }
+
+    private static let statuses: [HealthStatus] = [.healthy, .warning, .error, .unknown]
+
+    private static func statusCode(_ status: HealthStatus) -> UInt8 { UInt8(statuses.firstIndex(of: status) ?? 3) }
+
+    private static func status(_ code: UInt8, day: CalendarDay) throws(RollupError) -> HealthStatus {
+        guard Int(code) < statuses.count else { throw .unreadablePiece(day: "", reason: "unknown status") }
+        return statuses[Int(code)]
+    }
+}
+
+private struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func unsigned(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// Values as deltas from the previous one (they ascend), then the counts.
+    mutating func histogram(_ histogram: LatencyHistogram) {
+        unsigned(UInt64(histogram.values.count))
+        var previous: Int64 = 0
+        for value in histogram.values {
+            unsigned(UInt64(Int64(value) - previous))
+            previous = Int64(value)
+        }
+        for count in histogram.counts { unsigned(UInt64(count)) }
+    }
+}
+
+private struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() throws(RollupError) -> UInt8 {
+        guard position < bytes.count else { throw .unreadablePiece(day: "", reason: "truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func unsigned() throws(RollupError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            guard shift < 64 else { throw .unreadablePiece(day: "", reason: "integer too long") }
+            value |= UInt64(next & 0x7F) << shift
+            if next < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    mutating func signed64() throws(RollupError) -> Int64 {
+        let value = try unsigned()
+        guard value <= UInt64(Int64.max) else { throw .unreadablePiece(day: "", reason: "integer out of range") }
+        return Int64(value)
+    }
+
+    mutating func count() throws(RollupError) -> Int {
+        let value = try unsigned()
+        guard value <= UInt64(Int32.max) else { throw .unreadablePiece(day: "", reason: "count out of range") }
+        return Int(value)
+    }
+
+    mutating func string(length: Int) throws(RollupError) -> String {
+        guard length <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "truncated text") }
+        defer { position += length }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
+    }
+
+    mutating func histogram() throws(RollupError) -> LatencyHistogram {
+        let count = try count()
+        var values: [Int32] = []
+        values.reserveCapacity(count)
+        var previous: Int64 = 0
+        for _ in 0..<count {
+            previous += try signed64()
+            guard previous <= Int64(Int32.max) else { throw .unreadablePiece(day: "", reason: "latency out of range") }
+            values.append(Int32(previous))
+        }
+        var counts: [Int32] = []
+        counts.reserveCapacity(count)
+        for _ in 0..<count {
+            let value = try self.count()
+            guard value > 0 else { throw .unreadablePiece(day: "", reason: "empty histogram bucket") }
+            counts.append(Int32(value))
+        }
+        return LatencyHistogram(sortedValues: values, counts: counts)
+    }
+}

@@ -1,0 +1,250 @@
+import PostgresClient
+
+/// The rollup tables, in a schema of their own beside the application's (never the schema Prisma
+/// manages, so `prisma migrate` never sees them):
+///
+/// - `rollup_day`: one row per UTC day rolled up, with how many log rows it had and the max-gap
+///   rule its pieces were computed with;
+/// - `rollup`: one row per integration and day with checks, holding the encoded `DayPiece`.
+public struct RollupStore: Sendable, Equatable {
+    public let schema: String
+
+    public init(schema: String) {
+        self.schema = schema
+    }
+
+    /// The schema for the application's tables in `applicationSchema`: `healthctl` beside
+    /// `public`, `healthctl_<schema>` beside any other (so two applications in one database keep
+    /// their rollups apart), unless the settings name one.
+    public init(setting: String?, applicationSchema: String) {
+        self.init(schema: setting ?? (applicationSchema == "public" ? "healthctl" : "healthctl_\(applicationSchema)"))
+    }
+
+    var dayTable: String { qualifiedName(schema: schema, "rollup_day") }
+    var pieceTable: String { qualifiedName(schema: schema, "rollup") }
+
+    /// Creates the schema and tables when missing (idempotent).
+    public func create(on connection: PostgresConnection) throws {
+        try databaseStep("creating the rollup tables in schema \"\(schema)\"") {
+            try connection.transaction {
+                if try connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).rowCount == 0 {
+                    try connection.execute(script: "CREATE SCHEMA \(quoteIdentifier(schema))")
+                }
+                try connection.execute(script: """
+                    CREATE TABLE IF NOT EXISTS \(dayTable) (
+                      "day" date PRIMARY KEY,
+                      "rows" bigint NOT NULL,
+                      "max_gap" text NOT NULL,
+                      "format" integer NOT NULL,
+                      "rolled_up_at" timestamptz NOT NULL DEFAULT now()
+                    );
+                    CREATE TABLE IF NOT EXISTS \(pieceTable) (
+                      "day" date NOT NULL REFERENCES \(dayTable) ("day") ON DELETE CASCADE,
+                      "integration_id" text NOT NULL,
+                      "checks" integer NOT NULL,
+                      "piece" bytea NOT NULL,
+                      PRIMARY KEY ("day", "integration_id")
+                    );
+                    """)
+            }
+        }
+    }
+
+    /// True when the tables exist.
+    public func exists(on connection: PostgresConnection) throws -> Bool {
+        try databaseStep("looking for the rollup tables") {
+            try connection.query("SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL", [dayTable, pieceTable]).first?.bool(0) ?? false
+        }
+    }
+
+    /// The days rolled up within `range` (all when nil), by day.
+    public func days(on connection: PostgresConnection, in range: Range<CalendarDay>? = nil) throws -> [CalendarDay: RolledUpDay] {
+        try databaseStep("reading which days are rolled up") {
+            var sql = """
+                SELECT to_char("day", 'YYYY-MM-DD'), "rows", "max_gap", "format",
+                       \(HealthSchema.epochMillisecondsSQL("\"rolled_up_at\"")) FROM \(dayTable)
+                """
+            var parameters: [any PostgresParameter] = []
+            if let range {
+                sql += " WHERE \"day\" >= $1::date AND \"day\" < $2::date"
+                parameters = [range.lowerBound.text, range.upperBound.text]
+            }
+            var days: [CalendarDay: RolledUpDay] = [:]
+            for row in try connection.query(sql, parameters).rows {
+                guard let text = row[0], let day = CalendarDay(text: text), let rows = row.int64(1), let rule = row[2] else { continue }
+                days[day] = RolledUpDay(day: day, rows: rows, maxGap: rule, format: row.int(3) ?? 0, rolledUpAtMs: row.int64(4) ?? 0)
+            }
+            return days
+        }
+    }
+
+    /// The pieces of `day`, for the integrations in `ids` (all when nil), keyed by integration id.
+    /// Runs in the caller's transaction (COPY takes no parameters: the filters go through
+    /// transaction-local settings).
+    public func pieces(on connection: PostgresConnection, day: CalendarDay, ids: [String]?) throws -> [String: DayPiece] {
+        try connection.set("healthctl.rollup_day", day.text, local: true)
+        try connection.set("healthctl.rollup_ids", PostgresArray.literal(ids ?? []), local: true)
+        var filter = ""
+        if ids != nil { filter = " AND \"integration_id\" = ANY ((SELECT current_setting('healthctl.rollup_ids'))::text[])" }
+        var parser = BinaryCopyParser(columns: 2)
+        var pieces: [String: DayPiece] = [:]
+        var failure: RollupError?
+        _ = try databaseStep("reading the rollup of \(day.text)") {
+            try connection.copyOut(
+                """
+                COPY (SELECT "integration_id", "piece" FROM \(pieceTable)
+                      WHERE "day" = (SELECT current_setting('healthctl.rollup_day'))::date\(filter))
+                TO STDOUT (FORMAT binary)
+                """
+            ) { chunk in
+                try parser.consume(chunk) { row in
+                    guard failure == nil, let id = row.string(0), let bytes = row.field(1) else { return }
+                    do throws(RollupError) {
+                        pieces[id] = try DayPieceCodec.decode(bytes, day: day)
+                    } catch {
+                        failure = error
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        return pieces
+    }
+
+    /// Replaces the rollup of `day` in the caller's transaction.
+    func replace(
+        on connection: PostgresConnection, day: CalendarDay, rows: Int64, maxGap: ReportSettings.MaxGap, pieces: [(id: String, piece: DayPiece)]
+    ) throws {
+        try connection.query(
+            """
+            INSERT INTO \(dayTable) ("day", "rows", "max_gap", "format", "rolled_up_at") VALUES ($1::date, $2, $3, $4, now())
+            ON CONFLICT ("day") DO UPDATE SET "rows" = EXCLUDED."rows", "max_gap" = EXCLUDED."max_gap",
+              "format" = EXCLUDED."format", "rolled_up_at" = EXCLUDED."rolled_up_at"
+            """, [day.text, rows, Self.ruleText(maxGap), Int(DayPieceCodec.version)])
+        try connection.query("DELETE FROM \(pieceTable) WHERE \"day\" = $1::date", [day.text])
+        guard !pieces.isEmpty else { return }
+        try connection.copyIn("COPY \(pieceTable) (\"day\", \"integration_id\", \"checks\", \"piece\") FROM STDIN") { writer in
+            var line = ""
+            for (id, piece) in pieces {
+                line.removeAll(keepingCapacity: true)
+                line += day.text
+                line += "\t"
+                line += CopyText.escape(id)
+                line += "\t"
+                line += String(piece.checks.total)
+                line += "\t\\\\x"
+                line += Self.hex(DayPieceCodec.encode(piece))
+                line += "\n"
+                try writer.write(line)
+            }
+        }
+    }
+
+    /// How a rollup records the max-gap rule: `auto`, or the fixed gap in milliseconds.
+    static func ruleText(_ maxGap: ReportSettings.MaxGap) -> String {
+        switch maxGap {
+        case .auto: return "auto"
+        case let .fixed(ms): return "\(ms)ms"
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A day in `rollup_day`.
+public struct RolledUpDay: Sendable, Equatable {
+    public var day: CalendarDay
+    /// Log rows the day had when it was rolled up.
+    public var rows: Int64
+    /// `auto` or `<n>ms`: the max-gap rule of its pieces.
+    public var maxGap: String
+    public var format: Int
+    public var rolledUpAtMs: Int64
+
+    /// True when the pieces answer a report asking for `maxGap`.
+    public func serves(_ maxGap: ReportSettings.MaxGap) -> Bool {
+        self.maxGap == RollupStore.ruleText(maxGap) && format == Int(DayPieceCodec.version)
+    }
+}
+
+/// How the raw rows of a day compare with its rollup.
+public enum RollupFreshness: Sendable, Equatable {
+    /// Not rolled up.
+    case missing
+    /// The rollup has as many rows as the table.
+    case current
+    /// The table has fewer rows than the rollup (none at all once pruned): the rollup holds the day.
+    case pruned
+    /// The table has more rows than the rollup: rows arrived (or came back) after the roll-up.
+    case stale
+
+    public init(rawRows: Int64, rollup: RolledUpDay?) {
+        guard let rollup else { self = .missing; return }
+        if rawRows == rollup.rows {
+            self = .current
+        } else if rawRows < rollup.rows {
+            self = .pruned
+        } else {
+            self = .stale
+        }
+    }
+}
+
+extension RollupStore {
+    /// The log rows of each day, counted per day on the `checkedAt` index.
+    static func rawRows(on connection: PostgresConnection, schema: HealthSchema, days: [CalendarDay]) throws -> [CalendarDay: Int64] {
+        guard !days.isEmpty else { return [:] }
+        let start = HealthSchema.timestampParameterSQL("d", schema.checkedAtType)
+        let end = HealthSchema.timestampParameterSQL("(d::timestamp + interval '1 day')::text", schema.checkedAtType)
+        return try databaseStep("counting the log rows per day") {
+            var counts: [CalendarDay: Int64] = [:]
+            let result = try connection.query(
+                """
+                SELECT d, (SELECT count(*) FROM \(schema.logTable) WHERE "checkedAt" >= \(start) AND "checkedAt" < \(end))
+                FROM unnest($1::text[]) AS days(d)
+                """, [days.map(\.text)])
+            for row in result.rows {
+                guard let text = row[0], let day = CalendarDay(text: text) else { continue }
+                counts[day] = row.int64(1) ?? 0
+            }
+            return counts
+        }
+    }
+}
+
+extension RollupStore {
+    /// The days with log rows before `cutoffMs` that no current rollup holds (missing, stale,
+    /// or made with a format this healthctl cannot read): what pruning them would lose.
+    public func daysNotRolledUp(on connection: PostgresConnection, schema: HealthSchema, before cutoffMs: Int64) throws -> [CalendarDay] {
+        let first = try databaseStep("finding the oldest log row") {
+            try connection.query(
+                "SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")) FROM \(schema.logTable) WHERE \"checkedAt\" < \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))",
+                [PostgresTimestamp.format(epochMilliseconds: cutoffMs)]
+            ).first?.int64(0)
+        }
+        guard let first else { return [] }
+        var days: [CalendarDay] = []
+        var day = CalendarDay(containing: first)
+        while day.startMs < cutoffMs {
+            days.append(day)
+            day = day.adding(days: 1)
+        }
+        let raw = try Self.rawRows(on: connection, schema: schema, days: days)
+        let rolled = try exists(on: connection) ? try self.days(on: connection, in: days[0]..<day) : [:]
+        return days.filter { day in
+            guard let rows = raw[day], rows > 0 else { return false }
+            guard let rollup = rolled[day], rollup.format == Int(DayPieceCodec.version) else { return true }
+            return RollupFreshness(rawRows: rows, rollup: rollup) == .stale
+        }
+    }
+}
