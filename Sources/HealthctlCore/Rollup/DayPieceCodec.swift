@@ -30,7 +30,11 @@ enum DayPieceCodec {
             body.unsigned(UInt64(segment.startMs - previousEnd))
             body.unsigned(UInt64(segment.durationMs))
             body.byte(statusCode(segment.status))
-            body.unsigned(UInt64(text(segment.firstError)))
+            body.unsigned(UInt64(segment.messages.count))
+            for change in segment.messages {
+                body.unsigned(UInt64(change.timeMs - segment.startMs))
+                body.unsigned(UInt64(text(change.text)))
+            }
             previousEnd = segment.endMs
         }
         if let last = piece.last {
@@ -98,7 +102,14 @@ enum DayPieceCodec {
             let start = previousEnd + (try input.signed64())
             let end = start + (try input.signed64())
             let status = try status(try input.byte(), day: day)
-            piece.segments.append(TimelineSegment(startMs: start, endMs: end, status: status, firstError: try text(try input.count())))
+            let changeCount = try input.count()
+            var messages: [MessageChange] = []
+            messages.reserveCapacity(changeCount)
+            for _ in 0..<changeCount {
+                let time = start + (try input.signed64())
+                messages.append(MessageChange(timeMs: time, text: try text(try input.count())))
+            }
+            piece.segments.append(TimelineSegment(startMs: start, endMs: end, status: status, messages: messages))
             previousEnd = end
         }
         if try input.byte() == 1 {

@@ -4,17 +4,59 @@ public struct TimelineSegment: Sendable, Equatable {
     public var startMs: Int64
     public var endMs: Int64
     public var status: HealthStatus
-    /// The first error message of the segment's checks, redacted.
-    public var firstError: String?
+    /// The (redacted) error messages of the segment's checks where they change, in time order:
+    /// from a change on, checks carry its text (nil: no message); before the first, none. So
+    /// the message of the check holding at any instant is known, and a clipped segment keeps it.
+    public var messages: [MessageChange]
 
-    public init(startMs: Int64, endMs: Int64, status: HealthStatus, firstError: String? = nil) {
+    public init(startMs: Int64, endMs: Int64, status: HealthStatus, messages: [MessageChange] = []) {
         self.startMs = startMs
         self.endMs = endMs
         self.status = status
-        self.firstError = firstError
+        self.messages = messages
+    }
+
+    /// A segment of one check, carrying `error` (redacted) or none.
+    init(startMs: Int64, endMs: Int64, status: HealthStatus, error: String?) {
+        self.init(startMs: startMs, endMs: endMs, status: status, messages: error.map { [MessageChange(timeMs: startMs, text: $0)] } ?? [])
     }
 
     public var durationMs: Int64 { endMs - startMs }
+
+    /// The message of the check holding at `timeMs`.
+    func message(at timeMs: Int64) -> String? {
+        messages.last { $0.timeMs <= timeMs }?.text
+    }
+
+    /// The first message among the checks holding within `range` (which overlaps the segment).
+    func firstError(in range: Range<Int64>) -> String? {
+        let start = max(startMs, range.lowerBound)
+        let end = min(endMs, range.upperBound)
+        if let held = message(at: start) { return held }
+        return messages.first { $0.timeMs > start && $0.timeMs < end && $0.text != nil }?.text
+    }
+
+    /// The segment cut to `range`, its messages with it.
+    func clipped(to range: Range<Int64>) -> TimelineSegment {
+        let start = max(startMs, range.lowerBound)
+        let end = min(endMs, range.upperBound)
+        guard start != startMs || end != endMs else { return self }
+        var kept: [MessageChange] = []
+        if let held = message(at: start) { kept.append(MessageChange(timeMs: start, text: held)) }
+        kept += messages.filter { $0.timeMs > start && $0.timeMs < end }
+        return TimelineSegment(startMs: start, endMs: end, status: status, messages: kept)
+    }
+}
+
+/// From `timeMs` on, a segment's checks carry `text` (redacted; nil: no message).
+public struct MessageChange: Sendable, Equatable {
+    public var timeMs: Int64
+    public var text: String?
+
+    public init(timeMs: Int64, text: String?) {
+        self.timeMs = timeMs
+        self.text = text
+    }
 }
 
 /// A check whose hold is not settled yet: it lasts until the next check or its max gap,
@@ -138,7 +180,7 @@ extension DayPiece {
             for index in 0..<(times.count - 1) {
                 let end = min(times[index + 1], times[index] + gap)
                 TimelineSegment.append(
-                    TimelineSegment(startMs: times[index], endMs: end, status: statuses[index], firstError: message(at: times[index])),
+                    TimelineSegment(startMs: times[index], endMs: end, status: statuses[index], error: message(at: times[index])),
                     to: &segments)
             }
         }
@@ -190,11 +232,19 @@ extension TimelineSegment {
     /// touch and share a status; empty segments are dropped.
     static func append(_ segment: TimelineSegment, to timeline: inout [TimelineSegment]) {
         guard segment.endMs > segment.startMs else { return }
-        if let previous = timeline.last, previous.endMs == segment.startMs, previous.status == segment.status {
-            timeline[timeline.count - 1].endMs = segment.endMs
-            if previous.firstError == nil { timeline[timeline.count - 1].firstError = segment.firstError }
-        } else {
+        guard let previous = timeline.last, previous.endMs == segment.startMs, previous.status == segment.status else {
             timeline.append(segment)
+            return
         }
+        var joined = previous
+        joined.endMs = segment.endMs
+        var current = previous.messages.last?.text
+        let changes = [MessageChange(timeMs: segment.startMs, text: segment.message(at: segment.startMs))]
+            + segment.messages.filter { $0.timeMs > segment.startMs }
+        for change in changes where change.text != current {
+            joined.messages.append(change)
+            current = change.text
+        }
+        timeline[timeline.count - 1] = joined
     }
 }

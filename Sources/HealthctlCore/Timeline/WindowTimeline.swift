@@ -20,8 +20,8 @@ struct WindowTimeline: Sendable {
     @discardableResult
     mutating func add(_ piece: DayPiece) -> Int64? {
         guard let first = piece.firstCheckMs, let last = piece.last else { return nil }
-        settlePending(nextCheckMs: first)
         let gap = piece.maxGapMs ?? ReportSettings.clampAutoGap(pending.map { 2 * (first - $0.check.timeMs) } ?? 0)
+        settlePending(nextCheckMs: first)
         for segment in piece.segments { emit(segment) }
         pending = (last, gap)
         return gap
@@ -36,15 +36,13 @@ struct WindowTimeline: Sendable {
         guard let (check, gap) = pending else { return }
         var end = check.timeMs + gap
         if let nextCheckMs { end = min(end, nextCheckMs) }
-        emit(TimelineSegment(startMs: check.timeMs, endMs: end, status: check.status, firstError: check.error))
+        emit(TimelineSegment(startMs: check.timeMs, endMs: end, status: check.status, error: check.error))
         pending = nil
     }
 
     private mutating func emit(_ segment: TimelineSegment) {
-        var clipped = segment
-        clipped.startMs = max(segment.startMs, window.lowerBound)
-        clipped.endMs = min(segment.endMs, window.upperBound)
-        TimelineSegment.append(clipped, to: &segments)
+        guard segment.endMs > window.lowerBound, segment.startMs < window.upperBound else { return }
+        TimelineSegment.append(segment.clipped(to: window), to: &segments)
     }
 
     /// Up time, down time and incidents (maximal down runs) within `range`, clipped to it.
@@ -74,11 +72,11 @@ struct WindowTimeline: Sendable {
                 if var current = run, current.endMs == start {
                     current.endMs = end
                     current.open = end == range.upperBound
-                    if current.firstError == nil { current.firstError = segment.firstError }
+                    if current.firstError == nil { current.firstError = segment.firstError(in: range) }
                     run = current
                 } else {
                     closeRun()
-                    run = Incident(startMs: start, endMs: end, open: end == range.upperBound, firstError: segment.firstError)
+                    run = Incident(startMs: start, endMs: end, open: end == range.upperBound, firstError: segment.firstError(in: range))
                 }
             }
         }

@@ -1,0 +1,94 @@
+@testable import HealthctlCore
+import Testing
+
+/// Random check sequences: the day-piece pipeline against the direct computation, and merged
+/// pieces (also through the rollup encoding) against pieces built in one go.
+@Suite struct ReportPropertyTests {
+    typealias F = Fixture
+
+    static let messages = ["timeout", "invalid_grant: refresh_token=1/abcdefabcdefabcdefabcdefabcdef01", "HTTP 503", "rate limited"]
+
+    /// A few days of checks with regular runs, jitter, holes, bursts and status runs.
+    static func randomChecks(_ random: inout SplitMix, from start: Int64, days: Int) -> [Check] {
+        var checks: [Check] = []
+        var time = start + Int64(random.next() % 3_600_000)
+        let end = start + Int64(days) * F.day
+        let step = [60_000, 300_000, 900_000, 3_600_000, 6 * 3_600_000][Int(random.next() % 5)]
+        var status = HealthStatus.healthy
+        while time < end {
+            if random.next() % 12 == 0 { status = [.healthy, .warning, .error, .unknown][Int(random.next() % 4)] }
+            let latency: Int? = random.next() % 15 == 0 ? nil : (random.next() % 40 == 0 ? -1 : Int(random.next() % 3000))
+            let message = status == .error && random.next() % 3 != 0 ? messages[Int(random.next() % UInt64(messages.count))] : nil
+            checks.append(Check(time, status, responseTimeMs: latency, errorMessage: message))
+            var next = Int64(step) + Int64(random.next() % UInt64(step / 5 + 1)) - Int64(step / 10)
+            if random.next() % 25 == 0 { next *= Int64(2 + random.next() % 30) }
+            if random.next() % 30 == 0 { next = Int64(1 + random.next() % 5000) }
+            time += max(next, 1)
+        }
+        return checks
+    }
+
+    static func randomSettings(_ random: inout SplitMix) -> ReportSettings {
+        ReportSettings(
+            maxGap: random.next() % 3 == 0 ? .fixed(milliseconds: Int64(60_000 + random.next() % 7_200_000)) : .auto,
+            warningAs: random.next() % 2 == 0 ? .up : .down, latencyOf: random.next() % 2 == 0 ? .all : .healthy)
+    }
+
+    @Test(arguments: 0..<300)
+    func dayPiecesEqualTheDirectComputation(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        let checks = Self.randomChecks(&random, from: F.t0 - 2 * F.day, days: 6)
+        let settings = Self.randomSettings(&random)
+        // Windows aligned to midnight and not.
+        let since = F.t0 + (random.next() % 2 == 0 ? 0 : Int64(random.next() % UInt64(F.day)))
+        let until = since + F.day + Int64(random.next() % UInt64(2 * F.day))
+        let item = F.single(checks, since: since, until: until, settings: settings)
+        let gaps = ReportOracle.gaps(checks, maxGap: settings.maxGap)
+        let expected = ReportOracle.numbers(checks, range: since..<until, settings: settings, gaps: gaps)
+        var actual = ReportOracle.numbers(of: item.stats)
+        actual.latency = expected.latency
+        #expect(actual == expected, "seed \(seed): \(settings)")
+        #expect(ReportOracle.summary(of: item.stats.latency) == ReportOracle.summary(expected.latency), "seed \(seed)")
+        for day in item.daily {
+            let range = max(day.date.startMs, since)..<min(day.date.startMs + F.day, until)
+            let expectedDay = ReportOracle.numbers(checks, range: range, settings: settings, gaps: gaps)
+            var actualDay = ReportOracle.numbers(of: day.stats)
+            actualDay.latency = expectedDay.latency
+            #expect(actualDay == expectedDay, "seed \(seed), day \(day.date.text)")
+            #expect(ReportOracle.summary(of: day.stats.latency) == ReportOracle.summary(expectedDay.latency), "seed \(seed), day \(day.date.text)")
+            #expect(day.maxGapMs == (day.stats.checks.total > 0 || checks.contains { CalendarDay(containing: $0.timeMs) == day.date } ? gaps[day.date.startMs] : nil))
+        }
+    }
+
+    @Test(arguments: 0..<200)
+    func piecesMergedDayByDayEqualPiecesThroughTheRollupEncoding(seed: UInt64) throws {
+        var random = SplitMix(seed: seed &+ 10_000)
+        let checks = Self.randomChecks(&random, from: F.t0 - F.day, days: 5)
+        let settings = Self.randomSettings(&random)
+        let window = ReportWindow(sinceMs: F.t0, untilMs: F.t0 + 3 * F.day, label: "t")
+        var table = MessageTable()
+        let series = CheckSeries(checks, messages: &table)
+        let texts = table.messages.map(Redactor.redact)
+        let pieces = series.splitByDay().map { day, part in
+            DayPiece(day: day, series: part, maxGap: settings.maxGap, messageText: { texts[Int($0)] })
+        }
+        // Every piece survives the rollup encoding unchanged.
+        for piece in pieces {
+            let bytes = DayPieceCodec.encode(piece)
+            let decoded = try bytes.withUnsafeBytes { try DayPieceCodec.decode($0, day: piece.day) }
+            #expect(decoded == piece, "seed \(seed), day \(piece.day.text)")
+        }
+        // A report from whole-day pieces (as rollups hold them) equals the one built from checks.
+        var builder = ReportBuilder(integrations: [F.info("int_a")], window: window, settings: settings)
+        builder.addBeforeWindow(Dictionary(uniqueKeysWithValues: pieces.filter { $0.day.startMs < F.t0 }.map { (0, $0) }))
+        for entry in ReportBuilder.days(of: window) {
+            builder.add(ReportDay(date: entry.day, source: .rollup), pieces: [pieces.first { $0.day == entry.day }])
+        }
+        let fromPieces = builder.finish(nowMs: window.untilMs).integrations[0]
+        let fromChecks = F.single(checks, since: window.sinceMs, until: window.untilMs, settings: settings)
+        #expect(fromPieces.stats == fromChecks.stats, "seed \(seed)")
+        #expect(fromPieces.daily == fromChecks.daily, "seed \(seed)")
+        #expect(fromPieces.topErrors == fromChecks.topErrors, "seed \(seed)")
+    }
+}
+
