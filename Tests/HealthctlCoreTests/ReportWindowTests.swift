@@ -29,6 +29,25 @@ import Testing
         #expect(CalendarDay(year: 2021, month: 1, day: 3).isoWeek == ISOWeek(year: 2020, week: 53))
     }
 
+    @Test func quartersAndYears() throws {
+        #expect(text(try window("2026-Q3")) == "2026-07-01T00:00:00Z 2026-10-01T00:00:00Z 2026-Q3")
+        #expect(text(try window("2025-Q4")) == "2025-10-01T00:00:00Z 2026-01-01T00:00:00Z 2025-Q4")
+        #expect(text(try window("last-quarter")) == "2026-07-01T00:00:00Z 2026-10-01T00:00:00Z 2026-Q3")
+        #expect(text(try window("this-quarter")) == "2026-10-01T00:00:00Z 2026-11-29T04:13:00Z 2026-Q4")
+        #expect(text(try window("2025")) == "2025-01-01T00:00:00Z 2026-01-01T00:00:00Z 2025")
+        #expect(text(try window("last-year")) == "2025-01-01T00:00:00Z 2026-01-01T00:00:00Z 2025")
+        #expect(text(try window("this-year")) == "2026-01-01T00:00:00Z 2026-11-29T04:13:00Z 2026")
+        #expect(text(try window("last-365d")) == "2025-11-29T04:13:00Z 2026-11-29T04:13:00Z last-365d")
+        for bad in ["2026-Q0", "2026-Q5", "2026-Q", "26", "2026-Q10"] {
+            #expect(throws: ReportWindowError.badPeriod(bad)) { try window(bad) }
+        }
+        // In January, last-quarter is the previous year's fourth.
+        let january = ISOTime.parseEpochMilliseconds("2027-01-15T12:00:00Z")!
+        #expect(try ReportPeriod.window(for: "last-quarter", nowMs: january).label == "2026-Q4")
+        #expect(CalendarDay(text: "2026-02-29") == nil && CalendarDay(text: "2024-02-29") == CalendarDay(year: 2024, month: 2, day: 29))
+        #expect(CalendarDay(text: "2026-1-01") == nil && CalendarDay(text: "x") == nil)
+    }
+
     @Test func windowEndingInTheFutureIsCutAtNow() throws {
         let week = try window("this-week")
         #expect(text(week) == "2026-11-23T00:00:00Z 2026-11-29T04:13:00Z 2026-W48")

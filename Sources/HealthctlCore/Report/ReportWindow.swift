@@ -65,8 +65,9 @@ public struct ReportWindow: Sendable, Equatable {
 /// Named periods for `--period`.
 public enum ReportPeriod {
     public static let names = [
-        "last-24h", "last-7d", "last-30d", "last-90d", "today", "yesterday", "this-week", "last-week",
-        "this-month", "last-month", "YYYY-Www", "YYYY-MM", "YYYY-MM-DD",
+        "last-24h", "last-7d", "last-30d", "last-90d", "last-365d", "today", "yesterday", "this-week", "last-week",
+        "this-month", "last-month", "this-quarter", "last-quarter", "this-year", "last-year", "YYYY-Www", "YYYY-MM",
+        "YYYY-MM-DD", "YYYY-Qn", "YYYY",
     ]
 
     /// The window of a named period. Calendar periods are labelled with what they resolve to
@@ -81,6 +82,7 @@ public enum ReportPeriod {
         case "last-7d": return rolling(days: 7)
         case "last-30d": return rolling(days: 30)
         case "last-90d": return rolling(days: 90)
+        case "last-365d": return rolling(days: 365)
         case "today": return dayWindow(today)
         case "yesterday": return dayWindow(today.adding(days: -1))
         case "this-week": return weekWindow(today.isoWeek)
@@ -88,6 +90,12 @@ public enum ReportPeriod {
         case "this-month": return monthWindow(year: today.year, month: today.month)
         case "last-month":
             return today.month == 1 ? monthWindow(year: today.year - 1, month: 12) : monthWindow(year: today.year, month: today.month - 1)
+        case "this-quarter": return quarterWindow(year: today.year, quarter: (today.month - 1) / 3 + 1)
+        case "last-quarter":
+            let quarter = (today.month - 1) / 3 + 1
+            return quarter == 1 ? quarterWindow(year: today.year - 1, quarter: 4) : quarterWindow(year: today.year, quarter: quarter - 1)
+        case "this-year": return yearWindow(today.year)
+        case "last-year": return yearWindow(today.year - 1)
         default:
             return try parseCalendar(period)
         }
@@ -98,7 +106,12 @@ public enum ReportPeriod {
         func number(_ part: String, digits: Int) -> Int? {
             part.count == digits && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) ? Int(part) : nil
         }
-        guard parts.count >= 2, let year = number(parts[0], digits: 4) else { throw .badPeriod(text) }
+        guard let year = number(parts[0], digits: 4) else { throw .badPeriod(text) }
+        if parts.count == 1 { return yearWindow(year) }
+        if parts.count == 2, parts[1].count == 2, parts[1].hasPrefix("Q"), let quarter = number(String(parts[1].dropFirst()), digits: 1) {
+            guard (1...4).contains(quarter) else { throw .badPeriod(text) }
+            return quarterWindow(year: year, quarter: quarter)
+        }
         if parts.count == 2, parts[1].hasPrefix("W"), let week = number(String(parts[1].dropFirst()), digits: 2) {
             guard week >= 1, week <= CalendarDay.isoWeeks(in: year) else { throw .badPeriod(text) }
             return weekWindow(ISOWeek(year: year, week: week))
@@ -118,6 +131,19 @@ public enum ReportPeriod {
     private static func weekWindow(_ week: ISOWeek) -> ReportWindow {
         let monday = week.monday
         return ReportWindow(sinceMs: monday.startMs, untilMs: monday.startMs + 7 * CalendarDay.dayMs, label: week.text)
+    }
+
+    /// Quarter n is months 3n-2 to 3n; labelled `2026-Q3`.
+    private static func quarterWindow(year: Int, quarter: Int) -> ReportWindow {
+        let first = CalendarDay(year: year, month: 3 * quarter - 2, day: 1)
+        let next = quarter == 4 ? CalendarDay(year: year + 1, month: 1, day: 1) : CalendarDay(year: year, month: 3 * quarter + 1, day: 1)
+        return ReportWindow(sinceMs: first.startMs, untilMs: next.startMs, label: "\(year)-Q\(quarter)")
+    }
+
+    private static func yearWindow(_ year: Int) -> ReportWindow {
+        ReportWindow(
+            sinceMs: CalendarDay(year: year, month: 1, day: 1).startMs, untilMs: CalendarDay(year: year + 1, month: 1, day: 1).startMs,
+            label: String(year))
     }
 
     private static func monthWindow(year: Int, month: Int) -> ReportWindow {
