@@ -91,7 +91,11 @@ struct ReportCommand: ParsableCommand {
             request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
         let report = loaded.report
         logger.info("report \(window.label): \(report.integrations.count) integrations, \(loaded.rows) checks read in \(ContinuousClock.now - started)")
-        for day in report.days where day.note != nil { logger.notice("\(day.date.text): \(day.note ?? "")") }
+        // A note on a day read from its rows means its rollup could not serve: worth a warning.
+        for day in report.days {
+            guard let note = day.note else { continue }
+            if day.source == .raw { logger.warning("\(day.date.text): \(note)") } else { logger.notice("\(day.date.text): \(note)") }
+        }
 
         var text: String
         switch request.format {

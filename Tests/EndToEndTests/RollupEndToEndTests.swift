@@ -1,0 +1,152 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+/// Rollups through the built binary: a report keeps its numbers once prune deletes the rows,
+/// reruns change nothing, late rows and restores are noticed, and prune refuses days that no
+/// current rollup holds.
+@Suite(.requiresDatabase) struct RollupEndToEndTests {
+    let database: TestDatabase
+    let connection: PostgresConnection
+    let archive: URL
+
+    init() throws {
+        database = try TestDatabase("rollup")
+        connection = try database.connect()
+        archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-rollup-\(UUID().uuidString)")
+        try expect(["schema", "apply", "--with-base-table"])
+        try expect(["seed", "--integrations", "12", "--days", "9", "--seed", "11", "--until", "2026-11-23T00:00:00Z"])
+    }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> HealthctlProcess.Output {
+        try HealthctlProcess.run(arguments, environment: ["DATABASE_URL": database.url])
+    }
+
+    @discardableResult
+    func expect(_ arguments: [String]) throws -> HealthctlProcess.Output {
+        let output = try run(arguments)
+        try #require(output.status == 0, "\(arguments): \(output.stderr)")
+        return output
+    }
+
+    func count(_ sql: String) throws -> Int { try connection.query(sql).first?.int(0) ?? -1 }
+
+    static let modes: [[String]] = [
+        ["--warning-as", "up", "--latency-of", "all"], ["--warning-as", "down", "--latency-of", "all"],
+        ["--warning-as", "up", "--latency-of", "healthy"], ["--warning-as", "down", "--latency-of", "healthy"],
+    ]
+
+    @Test func aReportHasTheSameNumbersBeforeAndAfterPrune() throws {
+        let week = ["report", "--period", "2026-W47", "--format", "json"]
+        let before = try Self.modes.map { try expect(week + $0).stdout }
+        // percentile_disc on the server, per integration, before the rows go.
+        let disc = try connection.query(
+            """
+            SELECT "integrationId", percentile_disc(0.5) WITHIN GROUP (ORDER BY "responseTime"),
+                   percentile_disc(0.95) WITHIN GROUP (ORDER BY "responseTime"), percentile_disc(0.99) WITHIN GROUP (ORDER BY "responseTime")
+            FROM "IntegrationHealthLog" WHERE "checkedAt" >= '2026-11-16' AND "checkedAt" < '2026-11-23' AND "responseTime" >= 0
+            GROUP BY 1 ORDER BY 1
+            """).rows.map { [$0[0] ?? "", $0[1] ?? "", $0[2] ?? "", $0[3] ?? ""] }
+        #expect(ReportJSONComparison.daySources(before[0]) == Array(repeating: "raw", count: 7))
+
+        try expect(["rollup"])
+        try expect(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
+        defer { try? FileManager.default.removeItem(at: archive) }
+        #expect(try count("SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" < '2026-11-20'") == 0)
+
+        for (mode, expected) in zip(Self.modes, before) {
+            let after = try expect(week + mode).stdout
+            #expect(ReportJSONComparison.withoutVolatileFields(after) == ReportJSONComparison.withoutVolatileFields(expected), "\(mode)")
+            #expect(ReportJSONComparison.daySources(after) == Array(repeating: "rollup", count: 7), "\(mode): every day of the week is rolled up")
+        }
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(try expect(week).stdout.utf8)) as? [String: Any])
+        let integrations = try #require(after["integrations"] as? [[String: Any]])
+        let fromRollups = integrations.compactMap { item -> [String]? in
+            guard let latency = item["latencyMs"] as? [String: Any], (latency["count"] as? Int ?? 0) > 0 else { return nil }
+            return [item["id"] as? String ?? "", "\(latency["p50"] as? Int ?? -1)", "\(latency["p95"] as? Int ?? -1)", "\(latency["p99"] as? Int ?? -1)"]
+        }
+        #expect(fromRollups == disc, "percentiles from the rollups' histograms are percentile_disc's")
+
+        // Log rows only: the pruned days have no data, and the report says where it read.
+        let raw = try expect(week + ["--source", "raw"]).stdout
+        #expect(ReportJSONComparison.withoutVolatileFields(raw) != ReportJSONComparison.withoutVolatileFields(before[0]))
+        let markdown = try expect(["report", "--period", "2026-W47", "--format", "markdown"]).stdout
+        #expect(markdown.contains("Read from daily rollups (the log rows were pruned, or match the rollup): 2026-11-16 to 2026-11-22."), "\(markdown.prefix(1500))")
+    }
+
+    @Test func rerunsChangeNothingAndLateRowsAreRolledUpAgain() throws {
+        let first = try expect(["rollup", "--format", "json"]).stdout
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        let days = try #require(summary["rolledUp"] as? [[String: Any]])
+        #expect(days.count >= 9 && days.allSatisfy { $0["reason"] as? String == "missing" })
+        let pieces = try count("SELECT count(*) FROM healthctl.rollup")
+        let hash = try connection.query("SELECT md5(string_agg(day::text || integration_id || encode(piece, 'hex'), ',' ORDER BY day, integration_id)) FROM healthctl.rollup").first?.string(0)
+        let again = try expect(["rollup"]).stdout
+        #expect(again.hasPrefix("rolled up 0 days"), "\(again)")
+        #expect(try count("SELECT count(*) FROM healthctl.rollup") == pieces)
+        #expect(try connection.query("SELECT md5(string_agg(day::text || integration_id || encode(piece, 'hex'), ',' ORDER BY day, integration_id)) FROM healthctl.rollup").first?.string(0) == hash)
+
+        // A check arrives late for 2026-11-18, already rolled up.
+        let id = try #require(try connection.query("SELECT id FROM \"Integration\" ORDER BY id LIMIT 1").first?.string(0))
+        try connection.query(
+            """
+            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
+            VALUES ('late_1', $1, 'ERROR', 'late: token=abcdef0123456789abcdef0123456789', 4321, '2026-11-18 12:00:00.123')
+            """, [id])
+        let dryRun = try expect(["rollup", "--dry-run"]).stdout
+        #expect(dryRun.contains("would roll up 1 day") && dryRun.contains("2026-11-18") && dryRun.contains("(stale)"), "\(dryRun)")
+        let day = ["report", "--period", "2026-11-18", "--format", "json", "--integration", id]
+        let stale = try expect(day)
+        #expect(stale.stderr.contains("the rollup is stale"), "\(stale.stderr)")
+        #expect(ReportJSONComparison.daySources(stale.stdout) == ["raw"])
+        try expect(["rollup"])
+        let current = try expect(day).stdout
+        #expect(ReportJSONComparison.daySources(current) == ["rollup"])
+        #expect(ReportJSONComparison.withoutVolatileFields(current) == ReportJSONComparison.withoutVolatileFields(stale.stdout))
+        #expect(current.contains("late: token=[REDACTED]") && !current.contains("abcdef0123456789"))
+        #expect(try count("SELECT count(*) FROM healthctl.rollup_day WHERE day = '2026-11-18' AND rows = (SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '2026-11-18' AND \"checkedAt\" < '2026-11-19')") == 1)
+    }
+
+    @Test func pruneRefusesDaysWithoutACurrentRollupAndARestoreNeedsNoNewRollup() throws {
+        defer { try? FileManager.default.removeItem(at: archive) }
+        let rows = try count("SELECT count(*) FROM \"IntegrationHealthLog\"")
+        let refused = try run(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
+        #expect(refused.status == 78)
+        #expect(refused.stderr.contains("run healthctl rollup --until 2026-11-20 first, or give --without-rollups"), "\(refused.stderr)")
+        #expect(try count("SELECT count(*) FROM \"IntegrationHealthLog\"") == rows, "nothing was deleted")
+        try expect(["rollup", "--until", "2026-11-19"])
+        let partly = try run(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
+        #expect(partly.status == 78 && partly.stderr.contains("day 2026-11-19 has no current rollup"), "\(partly.stderr)")
+        try expect(["rollup"])
+        try expect(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
+        let week = ["report", "--period", "2026-W47", "--format", "json"]
+        let pruned = try expect(week).stdout
+        try expect(["archive", "restore", archive.path])
+        #expect(try count("SELECT count(*) FROM \"IntegrationHealthLog\"") == rows)
+        let again = try expect(["rollup"]).stdout
+        #expect(again.hasPrefix("rolled up 0 days"), "the restored rows are the rolled-up ones: \(again)")
+        let raw = try expect(week + ["--source", "raw"]).stdout
+        #expect(ReportJSONComparison.withoutVolatileFields(raw) == ReportJSONComparison.withoutVolatileFields(pruned))
+    }
+
+    @Test func csvByWeekAndMonthAddUpToTheWindow() throws {
+        try expect(["rollup"])
+        let byWeek = try expect(["report", "--since", "2026-11-14", "--until", "2026-11-23", "--format", "csv", "--by", "week"]).stdout
+        let lines = byWeek.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines[0][0] == "integration_id" && lines[0][1] == "period")
+        #expect(Set(lines.dropFirst().map { $0[1] }) == ["2026-W46", "2026-W47"])
+        let whole = try expect(["report", "--since", "2026-11-14", "--until", "2026-11-23", "--format", "csv"]).stdout
+            .split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        for row in whole {
+            let parts = lines.dropFirst().filter { $0[0] == row[0] }
+            #expect(parts.count == 2)
+            #expect(parts.reduce(0) { $0 + (Int($1[3]) ?? 0) } == Int(row[2]), "checks of \(row[0]) add up")
+        }
+        let byMonth = try expect(["report", "--since", "2026-11-14", "--until", "2026-11-23", "--format", "csv", "--by", "month"]).stdout
+        #expect(byMonth.split(separator: "\r\n").dropFirst().allSatisfy { $0.split(separator: ",")[1] == "2026-11" })
+        let refused = try run(["report", "--period", "2026-W47", "--format", "json", "--by", "week"])
+        #expect(refused.status == 64 && refused.stderr.contains("--by week is for --format csv"))
+    }
+}
