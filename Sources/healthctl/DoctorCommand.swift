@@ -15,7 +15,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.start(label: "healthctl.doctor")
-        let report = try Doctor.run(target: connection.target(context.settings))
+        let report = try Doctor.run(target: connection.target(context.settings), rollupSchema: context.settings.rollup.schema.value)
         switch format {
         case .text: print(report.renderText(), terminator: "")
         case .json: print(try JSONOutput.encode(report))

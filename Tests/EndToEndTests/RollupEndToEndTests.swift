@@ -116,10 +116,15 @@ import Testing
         #expect(refused.status == 78)
         #expect(refused.stderr.contains("run healthctl rollup --until 2026-11-20 first, or give --without-rollups"), "\(refused.stderr)")
         #expect(try count("SELECT count(*) FROM \"IntegrationHealthLog\"") == rows, "nothing was deleted")
+        let none = try expect(["doctor"]).stdout
+        #expect(none.contains("[warn] rollups:") && none.contains("complete days with log rows have no current rollup (2026-11-14"), "\(none)")
         try expect(["rollup", "--until", "2026-11-19"])
+        let doctor = try expect(["doctor"]).stdout
+        #expect(doctor.contains("days rolled up, 2026-11-14 to 2026-11-18 (last day rolled up)") && doctor.contains("have no current rollup (2026-11-19, 2026-11-20"), "\(doctor)")
         let partly = try run(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
         #expect(partly.status == 78 && partly.stderr.contains("day 2026-11-19 has no current rollup"), "\(partly.stderr)")
         try expect(["rollup"])
+        #expect(try expect(["doctor"]).stdout.contains("every complete day with log rows is rolled up"))
         try expect(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
         let week = ["report", "--period", "2026-W47", "--format", "json"]
         let pruned = try expect(week).stdout

@@ -40,7 +40,14 @@ import Testing
         #expect(report.connection.database == database.name)
         #expect(report.connection.schema == "public")
         #expect(report.connection.source == "--database-url")
-        #expect(report.checks.allSatisfy { $0.outcome == .ok })
+        #expect(report.checks.filter { $0.outcome != .ok }.map(\.name) == ["rollups"])
+        #expect(report.checks.first { $0.name == "rollups" }?.detail.contains("no rollup tables in schema \"healthctl\"") == true)
+        _ = try Rollup.run(target: try target(), options: RollupOptions())
+        let rolledUp = try Doctor.run(target: try target())
+        #expect(rolledUp.checks.allSatisfy { $0.outcome == .ok }, "\(rolledUp.checks.filter { $0.outcome != .ok })")
+        // Every complete day from the first with rows is rolled up, the empty ones after it too.
+        let detail = rolledUp.checks.first { $0.name == "rollups" }?.detail ?? ""
+        #expect(detail.hasPrefix("schema \"healthctl\": ") && detail.contains(" days rolled up, 2026-11-19 to ") && detail.hasSuffix("; every complete day with log rows is rolled up"), "\(detail)")
         #expect(report.checks.map(\.name).contains("index \"IntegrationHealthLog_checkedAt_idx\""))
         #expect(report.checks.map(\.name).contains("foreign key \"IntegrationHealthLog_integrationId_fkey\""))
         let statistics = try #require(report.statistics)

@@ -38,7 +38,8 @@ public struct DoctorReport: Sendable, Codable {
 
 /// Checks a database against migration 005 and gathers the numbers a person wants to see first.
 public enum Doctor {
-    public static func run(target: ConnectionTarget) throws -> DoctorReport {
+    /// - Parameter rollupSchema: `rollup.schema`; nil: derived from the application's schema.
+    public static func run(target: ConnectionTarget, rollupSchema: String? = nil) throws -> DoctorReport {
         let connection = try target.connect()
         let info = DoctorReport.ConnectionInfo(
             serverVersion: connection.parameterStatus("server_version") ?? connection.serverVersion,
@@ -55,6 +56,7 @@ public enum Doctor {
         }
         checks += objectChecks(schema)
         checks += try serverChecks(schema, connection)
+        checks += try rollupChecks(schema, connection, store: RollupStore(setting: rollupSchema, applicationSchema: target.schema))
         let statistics = try gatherStatistics(schema, connection)
         return DoctorReport(connection: info, checks: checks, statistics: statistics, advice: advice(schema, statistics), problem: nil)
     }
@@ -112,6 +114,27 @@ public enum Doctor {
             }
         }
         return checks
+    }
+
+    /// Rollup coverage: the days rolled up, the last one, and complete days with log rows that
+    /// no current rollup holds (what a report would lose if prune took them).
+    static func rollupChecks(_ schema: HealthSchema, _ connection: PostgresConnection, store: RollupStore) throws -> [DoctorReport.Check] {
+        guard try store.exists(on: connection) else {
+            return [.init(
+                name: "rollups", outcome: .warning,
+                detail: "no rollup tables in schema \"\(store.schema)\": run healthctl rollup nightly before prune, so reports keep the days prune deletes")]
+        }
+        let rolled = try store.days(on: connection)
+        let today = CalendarDay(containing: ISOTime.nowMilliseconds())
+        let lacking = try store.daysNotRolledUp(on: connection, schema: schema, before: today.startMs)
+        var detail = "schema \"\(store.schema)\": \(rolled.count) days rolled up"
+        if let first = rolled.keys.min(), let last = rolled.keys.max() { detail += ", \(first.text) to \(last.text) (last day rolled up)" }
+        guard lacking.isEmpty else {
+            let shown = lacking.prefix(5).map(\.text).joined(separator: ", ")
+            detail += "; \(lacking.count) complete days with log rows have no current rollup (\(shown)\(lacking.count > 5 ? ", ..." : "")): run healthctl rollup, or prune refuses them"
+            return [.init(name: "rollups", outcome: .warning, detail: detail)]
+        }
+        return [.init(name: "rollups", outcome: .ok, detail: detail + "; every complete day with log rows is rolled up")]
     }
 
     static func objectChecks(_ schema: HealthSchema) -> [DoctorReport.Check] {
