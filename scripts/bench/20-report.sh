@@ -1,7 +1,8 @@
 # healthctl report on ISO week 2026-W47 (about 2 million rows) side by side with two psql
 # baselines on the same week: one computing only counts, count-based uptime and percentile_cont,
-# one adding time-weighted uptime with window functions. Then peak memory for the week and for
-# a report over every row of the data set.
+# one adding time-weighted uptime with window functions. The report runs twice: from the log
+# rows (--source raw) and from the rollups the nightly job keeps. Then peak memory, the nightly
+# rollup of one day, and a 365-day report from rollups.
 bench_ensure_dataset
 
 report_week_since='2026-11-16 00:00:00'
@@ -33,13 +34,47 @@ GROUP BY \"integrationId\""
 
 report_count_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_count_sql")
 report_window_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_window_sql")
-report_s=$(bench_time "$HEALTHCTL" report --period 2026-W47 --format json)
-bench_row "report, one ISO week (psql: counts + percentile_cont only)" "$report_s" "$report_count_s" "count-only query"
-bench_row "report, one ISO week (psql: + time-weighted via window functions)" "$report_s" "$report_window_s" "window-function query"
+report_raw_s=$(bench_time "$HEALTHCTL" report --period 2026-W47 --format json --source raw)
+report_rollup_s=$(bench_time "$HEALTHCTL" report --period 2026-W47 --format json)
+bench_row "report, one ISO week from log rows (psql: counts + percentile_cont only)" "$report_raw_s" "$report_count_s" "count-only query"
+bench_row "report, one ISO week from log rows (psql: + time-weighted via window functions)" "$report_raw_s" "$report_window_s" "window-function query"
+bench_row "report, one ISO week from rollups (psql: counts + percentile_cont only)" "$report_rollup_s" "$report_count_s" "count-only query"
 
 report_first=$(psql -X -At -c "SELECT to_char(min(\"checkedAt\"), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM \"IntegrationHealthLog\"")
 report_last=$(psql -X -At -c "SELECT to_char(max(\"checkedAt\") + interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM \"IntegrationHealthLog\"")
-report_week_mb=$(bench_peak_mb "$HEALTHCTL" report --period 2026-W47 --format json)
-report_all_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$report_first" --until "$report_last" --format json)
-printf '| report peak memory, one ISO week | %s MB | limit 200 MB | - |\n' "$report_week_mb"
-printf '| report peak memory, all rows (%s to %s) | %s MB | limit 400 MB | - |\n' "$report_first" "$report_last" "$report_all_mb"
+report_rows=$(psql -X -At -c 'SELECT count(*) FROM "IntegrationHealthLog"')
+report_week_mb=$(bench_peak_mb "$HEALTHCTL" report --period 2026-W47 --format json --source raw)
+report_all_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$report_first" --until "$report_last" --format json --source raw)
+report_all_rollup_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$report_first" --until "$report_last" --format json)
+printf '| report peak memory, one ISO week from log rows | %s MB | limit 200 MB | - |\n' "$report_week_mb"
+printf '| report peak memory, all %s rows (%s to %s) from log rows | %s MB | goal 120 MB | - |\n' "$report_rows" "$report_first" "$report_last" "$report_all_mb"
+printf '| report peak memory, the same window from rollups | %s MB | - | - |\n' "$report_all_rollup_mb"
+
+# The nightly rollup of one day (2026-11-22, the last), against one GROUP BY of that day's counts
+# and percentile_disc per integration.
+report_day_sql="
+SELECT \"integrationId\", status, count(*), percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY \"responseTime\")
+FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '2026-11-22' AND \"checkedAt\" < '2026-11-23'
+GROUP BY 1, 2"
+report_day_rows=$(psql -X -At -c "SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '2026-11-22' AND \"checkedAt\" < '2026-11-23'")
+psql -X -q -c "DELETE FROM healthctl.rollup_day WHERE day = '2026-11-22'"
+report_day_s=$(bench_time "$HEALTHCTL" rollup --since 2026-11-22 --until 2026-11-23 --quiet)
+report_day_base_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_day_sql")
+bench_row "rollup of one day ($report_day_rows rows; goal at most 1 s)" "$report_day_s" "$report_day_base_s" "GROUP BY with percentile_disc"
+
+# A year of rollups: the data set's 35 days of rollups repeated back to 365 days in a copy.
+bench_copy_dataset healthctl_bench_year
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+INSERT INTO healthctl.rollup_day (day, rows, max_gap, format, rolled_up_at)
+SELECT day - 35 * k, rows, max_gap, format, rolled_up_at FROM healthctl.rollup_day, generate_series(1, 10) k;
+INSERT INTO healthctl.rollup (day, integration_id, checks, piece)
+SELECT day - 35 * k, integration_id, checks, piece FROM healthctl.rollup, generate_series(1, 10) k;
+ANALYZE healthctl.rollup_day;
+ANALYZE healthctl.rollup;
+SQL
+report_year_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
+report_year_mb=$(bench_peak_mb "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
+report_year_pieces=$(psql -X -At -c "SELECT count(*) FROM healthctl.rollup WHERE day >= '2025-11-23'")
+bench_row "report, 365 days from rollups ($report_year_pieces day pieces; goal at most 1 s), $report_year_mb MB peak" "$report_year_s" "$report_count_s" "count-only query over one week of rows"
+psql -d postgres -qc 'DROP DATABASE healthctl_bench_year WITH (FORCE)'
+export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"

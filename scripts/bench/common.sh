@@ -44,6 +44,11 @@ bench_ensure_dataset() {
     echo "seeding the standard data set into $BENCH_DATABASE ..." >&2
     "$HEALTHCTL" seed "${BENCH_SEED_ARGS[@]}" --quiet >&2
   fi
+  # Rolled up, as the nightly job leaves a database (prune refuses days without a rollup).
+  if [ "$(psql -Atc "SELECT to_regclass('healthctl.rollup_day') IS NOT NULL")" != t ]; then
+    echo "rolling up the standard data set ..." >&2
+    "$HEALTHCTL" rollup --quiet >/dev/null
+  fi
 }
 
 # Creates database $1 as a copy of the standard data set (for parts that delete or update rows)

@@ -11,8 +11,26 @@ struct DayReading: Sendable {
     struct Plan: Sendable {
         var windowDays: [PlannedDay]
         /// Days (the window's and the one before) read from a rollup.
-        var fromRollup: Set<CalendarDay>
-        var rollupExists: Bool
+        var fromRollup: Set<CalendarDay> = []
+        /// Days without log rows or a rollup: nothing to read.
+        var empty: Set<CalendarDay> = []
+        var rollupExists = false
+
+        /// The window's days in reading order, in runs read by one query each: consecutive days
+        /// from rollups or without data (up to a month), and each day of log rows alone.
+        var batches: [[PlannedDay]] {
+            var batches: [[PlannedDay]] = []
+            for day in windowDays {
+                let cheap = fromRollup.contains(day.date) || empty.contains(day.date)
+                if cheap, let last = batches.last?.last, last.date.adding(days: 1) == day.date,
+                    fromRollup.contains(last.date) || empty.contains(last.date), batches[batches.count - 1].count < 31 {
+                    batches[batches.count - 1].append(day)
+                } else {
+                    batches.append([day])
+                }
+            }
+            return batches
+        }
     }
 
     struct PlannedDay: Sendable {
@@ -31,25 +49,21 @@ struct DayReading: Sendable {
 
     func plan(on connection: PostgresConnection) throws -> Plan {
         let days = ReportBuilder.days(of: request.window)
-        var plan = Plan(
-            windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range, source: ReportDay(date: $0.day, source: .raw)) },
-            fromRollup: [], rollupExists: false)
-        guard request.sources == .auto, try store.exists(on: connection) else { return plan }
-        plan.rollupExists = true
+        var plan = Plan(windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range, source: ReportDay(date: $0.day, source: .raw)) })
         let dayBefore = days[0].day.adding(days: -1)
-        let rolled = try store.days(on: connection, in: dayBefore..<days[days.count - 1].day.adding(days: 1))
-        guard !rolled.isEmpty else { return plan }
         let raw = try RollupStore.rawRows(on: connection, schema: schema, days: [dayBefore] + days.map(\.day))
-        // The day before the window only settles carry-ins: its counts never matter.
-        if Self.source(date: dayBefore, countsWholeDay: true, rawRows: raw[dayBefore] ?? 0, rollup: rolled[dayBefore], maxGap: request.settings.maxGap).source == .rollup {
-            plan.fromRollup.insert(dayBefore)
+        plan.rollupExists = try request.sources == .auto && store.exists(on: connection)
+        let rolled = plan.rollupExists ? try store.days(on: connection, in: dayBefore..<days[days.count - 1].day.adding(days: 1)) : [:]
+        func decide(_ day: CalendarDay, countsWholeDay: Bool) -> ReportDay {
+            let decided = Self.source(date: day, countsWholeDay: countsWholeDay, rawRows: raw[day] ?? 0, rollup: rolled[day], maxGap: request.settings.maxGap)
+            if decided.source == .rollup { plan.fromRollup.insert(day) } else if raw[day] ?? 0 == 0 { plan.empty.insert(day) }
+            return decided
         }
+        // The day before the window only settles carry-ins: its counts never matter.
+        _ = decide(dayBefore, countsWholeDay: true)
         for index in plan.windowDays.indices {
             let day = plan.windowDays[index]
-            let wholeDay = day.counted == day.date.startMs..<(day.date.startMs + CalendarDay.dayMs)
-            let decided = Self.source(date: day.date, countsWholeDay: wholeDay, rawRows: raw[day.date] ?? 0, rollup: rolled[day.date], maxGap: request.settings.maxGap)
-            plan.windowDays[index].source = decided
-            if decided.source == .rollup { plan.fromRollup.insert(day.date) }
+            plan.windowDays[index].source = decide(day.date, countsWholeDay: day.counted == day.date.startMs..<(day.date.startMs + CalendarDay.dayMs))
         }
         return plan
     }
@@ -86,9 +100,22 @@ struct DayReading: Sendable {
 
     /// The pieces of one day, by integration position, from its rollup or its rows.
     func pieces(on connection: PostgresConnection, day: CalendarDay, counted: Range<Int64>, plan: Plan) throws -> (pieces: [DayPiece?], rows: Int) {
-        guard plan.fromRollup.contains(day) else { return try reader.pieces(on: connection, day: day, counted: counted) }
-        let byId = try store.pieces(on: connection, day: day, ids: rollupIds)
-        return (integrations.map { byId[$0.id] }, 0)
+        try pieces(on: connection, batch: [PlannedDay(date: day, counted: counted, source: ReportDay(date: day, source: .raw))], plan: plan)[0]
+    }
+
+    /// The pieces of each day of a batch (`Plan.batches`): rollups of consecutive days in one query.
+    func pieces(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [(pieces: [DayPiece?], rows: Int)] {
+        let none = [DayPiece?](repeating: nil, count: integrations.count)
+        let rolled = batch.map(\.date).filter { plan.fromRollup.contains($0) }
+        let byDay = rolled.isEmpty ? [:] : try store.pieces(on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), ids: rollupIds)
+        return try batch.map { day in
+            if plan.empty.contains(day.date) { return (none, 0) }
+            if plan.fromRollup.contains(day.date) {
+                let pieces = byDay[day.date] ?? [:]
+                return (integrations.map { pieces[$0.id] }, 0)
+            }
+            return try reader.pieces(on: connection, day: day.date, counted: day.counted)
+        }
     }
 
     /// Settles what carries into the window: the pieces of the day before it, and, for

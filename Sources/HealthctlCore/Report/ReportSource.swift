@@ -94,9 +94,9 @@ public enum ReportSource {
                 var builder = ReportBuilder(integrations: integrations, window: request.window, settings: request.settings, bucketing: request.bucketing)
                 var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
                 logger.debug("read the carry-ins at \(ContinuousClock.now - started)")
-                let days = plan.windowDays
+                let batches = plan.batches
                 try BlockingWorkers.inOrder(
-                    count: days.count, workers: copyConnections, lookahead: copyConnections + 1,
+                    count: batches.count, workers: copyConnections, lookahead: copyConnections + 1,
                     makeWorker: { () throws -> PostgresConnection in
                         let connection = try target.connect()
                         try connection.query(PostgresConnection.TransactionMode.repeatableReadOnly.rawValue)
@@ -104,11 +104,13 @@ public enum ReportSource {
                         return connection
                     },
                     produce: { connection, item in
-                        try reading.pieces(on: connection, day: days[item].date, counted: days[item].counted, plan: plan)
+                        try reading.pieces(on: connection, batch: batches[item], plan: plan)
                     },
                     consume: { item, read in
-                        builder.add(days[item].source, pieces: read.pieces)
-                        rows += read.rows
+                        for (day, (pieces, dayRows)) in zip(batches[item], read) {
+                            builder.add(day.source, pieces: pieces)
+                            rows += dayRows
+                        }
                     })
                 logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")
                 return Loaded(report: builder.finish(nowMs: nowMs, source: source), rows: rows)

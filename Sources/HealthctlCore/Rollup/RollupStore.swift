@@ -78,29 +78,32 @@ public struct RollupStore: Sendable, Equatable {
         }
     }
 
-    /// The pieces of `day`, for the integrations in `ids` (all when nil), keyed by integration id.
-    /// Runs in the caller's transaction (COPY takes no parameters: the filters go through
-    /// transaction-local settings).
-    public func pieces(on connection: PostgresConnection, day: CalendarDay, ids: [String]?) throws -> [String: DayPiece] {
-        try connection.set("healthctl.rollup_day", day.text, local: true)
+    /// The pieces of the days from `first` to the day before `until`, for the integrations in
+    /// `ids` (all when nil), by day and integration id. Runs in the caller's transaction (COPY
+    /// takes no parameters: the filters go through transaction-local settings).
+    public func pieces(on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, ids: [String]?) throws -> [CalendarDay: [String: DayPiece]] {
+        try connection.set("healthctl.rollup_from", first.text, local: true)
+        try connection.set("healthctl.rollup_until", until.text, local: true)
         try connection.set("healthctl.rollup_ids", PostgresArray.literal(ids ?? []), local: true)
         var filter = ""
         if ids != nil { filter = " AND \"integration_id\" = ANY ((SELECT current_setting('healthctl.rollup_ids'))::text[])" }
-        var parser = BinaryCopyParser(columns: 2)
-        var pieces: [String: DayPiece] = [:]
+        var parser = BinaryCopyParser(columns: 3)
+        var pieces: [CalendarDay: [String: DayPiece]] = [:]
         var failure: RollupError?
-        _ = try databaseStep("reading the rollup of \(day.text)") {
+        _ = try databaseStep("reading the rollups from \(first.text)") {
             try connection.copyOut(
                 """
-                COPY (SELECT "integration_id", "piece" FROM \(pieceTable)
-                      WHERE "day" = (SELECT current_setting('healthctl.rollup_day'))::date\(filter))
+                COPY (SELECT "day", "integration_id", "piece" FROM \(pieceTable)
+                      WHERE "day" >= (SELECT current_setting('healthctl.rollup_from'))::date
+                        AND "day" < (SELECT current_setting('healthctl.rollup_until'))::date\(filter))
                 TO STDOUT (FORMAT binary)
                 """
             ) { chunk in
                 try parser.consume(chunk) { row in
-                    guard failure == nil, let id = row.string(0), let bytes = row.field(1) else { return }
+                    guard failure == nil, let days = row.dateDays(0), let id = row.string(1), let bytes = row.field(2) else { return }
+                    let day = CalendarDay(containing: days * CalendarDay.dayMs)
                     do throws(RollupError) {
-                        pieces[id] = try DayPieceCodec.decode(bytes, day: day)
+                        pieces[day, default: [:]][id] = try DayPieceCodec.decode(bytes, day: day)
                     } catch {
                         failure = error
                     }

@@ -1,0 +1,33 @@
+# How report time and memory grow with the window: 1, 4 and 16 weeks and 90 days of
+# BENCH_INTEGRATIONS integrations (a data set of BENCH_SCALE_DAYS days, default 112, seeded once
+# into healthctl_bench_scale and kept), from log rows against the count-only psql query over the
+# same window, then from rollups.
+bench_scale_days="${BENCH_SCALE_DAYS:-112}"
+export DATABASE_URL="postgresql:///healthctl_bench_scale" PGDATABASE="healthctl_bench_scale"
+if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'healthctl_bench_scale'" | grep -q 1; then
+  psql -d postgres -qc 'CREATE DATABASE healthctl_bench_scale'
+  "$HEALTHCTL" schema apply --with-base-table --quiet
+  echo "seeding $bench_scale_days days into healthctl_bench_scale ..." >&2
+  "$HEALTHCTL" seed --integrations "$BENCH_INTEGRATIONS" --days "$bench_scale_days" --interval 5m --seed 2 --until 2026-11-23T00:00:00Z --quiet >&2
+  "$HEALTHCTL" rollup --quiet >/dev/null
+fi
+
+bench_scale_count_sql() {
+  echo "SELECT \"integrationId\", count(*), count(*) FILTER (WHERE status = 'ERROR'),
+    percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY \"responseTime\")
+  FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '$1' AND \"checkedAt\" < '2026-11-23' GROUP BY 1"
+}
+
+for bench_scale_window in 7 28 90 112; do
+  [ "$bench_scale_window" -le "$bench_scale_days" ] || continue
+  since=$(date -u -d "2026-11-23 - $bench_scale_window days" +%Y-%m-%d)
+  rows=$(psql -X -At -c "SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '$since' AND \"checkedAt\" < '2026-11-23'")
+  base_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$(bench_scale_count_sql "$since")")
+  raw_s=$(bench_time "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format json --source raw)
+  raw_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format json --source raw)
+  rollup_s=$(bench_time "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format json)
+  rollup_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format json)
+  bench_row "report, $bench_scale_window days ($rows rows) from log rows, $raw_mb MB peak" "$raw_s" "$base_s" "count-only query"
+  bench_row "report, $bench_scale_window days from rollups, $rollup_mb MB peak" "$rollup_s" "$base_s" "count-only query"
+done
+export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"
