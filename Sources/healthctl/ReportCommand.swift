@@ -97,20 +97,24 @@ struct ReportCommand: ParsableCommand {
             if day.source == .raw { logger.warning("\(day.date.text): \(note)") } else { logger.notice("\(day.date.text): \(note)") }
         }
 
-        var text: String
-        switch request.format {
-        case .json: text = ReportJSON.render(report)
-        case .csv: text = ReportCSV.render(report, rows: request.rows)
-        case .markdown: text = ReportMarkdown.render(report)
-        }
+        let path: String?
         switch request.destination {
         case let .directory(directory):
             try ReportFile.makeDirectory(directory)
-            try ReportFile.write(text, to: (directory as NSString).appendingPathComponent(request.fileName))
-        case let .file(path):
-            try ReportFile.write(text, to: path)
+            path = (directory as NSString).appendingPathComponent(request.fileName)
+        case let .file(file):
+            path = file
         case .standardOutput:
-            try ReportFile.writeStandardOutput(&text)
+            path = nil
+        }
+        try ReportFile.stream(to: path) { sink in
+            switch request.format {
+            case .json: ReportJSON.write(report, to: sink)
+            case .csv: ReportCSV.write(report, rows: request.rows, to: sink)
+            case .markdown:
+                var text = ReportMarkdown.render(report)
+                sink.emit(&text)
+            }
         }
     }
 }

@@ -111,6 +111,10 @@ import Testing
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: conflict.underlying) == 500, "bare or wrapped")
         let closed = PostgresError(kind: .connectionLost, message: "server closed the connection unexpectedly")
         #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: closed) == 500, "a conflict that ended the session")
+        let exporterGone = PostgresError(kind: .statementFailed, sqlState: "22023", message: "invalid snapshot identifier: \"00000002-0000000D-1\"")
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: exporterGone) == 500, "a conflict that ended the exporting session")
+        let otherBadValue = PostgresError(kind: .statementFailed, sqlState: "22023", message: "invalid value for parameter")
+        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: otherBadValue) == nil)
     }
 }
 

@@ -16,6 +16,17 @@ import Testing
         #expect(LatencyHistogram().percentile(0.5) == nil)
     }
 
+    @Test func aTallyAddsUpManyHistograms() {
+        var tally = LatencyTally()
+        var expected = LatencyHistogram()
+        for day in 0..<20 {
+            let part = LatencyHistogram([Int32(day), 100, Int32(1000 - day)])
+            tally.add(part)
+            expected = expected + part
+            #expect(tally.histogram == expected)
+        }
+    }
+
     @Test func histogramsMergeByAddition() {
         let a = LatencyHistogram([5, 1, 5, 9])
         let b = LatencyHistogram([5, 2, 9, 9, 100])
@@ -23,6 +34,19 @@ import Testing
         #expect(merged.values == [1, 2, 5, 9, 100] && merged.counts == [1, 1, 3, 3, 1])
         #expect(LatencyHistogram.merging([a, b, LatencyHistogram([2])]) == merged + LatencyHistogram([2]))
         #expect(merged == LatencyHistogram([5, 1, 5, 9, 5, 2, 9, 9, 100]))
+    }
+
+    @Test func twoHistogramsSummarizeAsTheirUnion() {
+        var random = SplitMix(seed: 3)
+        for _ in 0..<200 {
+            let a = LatencyHistogram((0..<Int(random.next() % 40)).map { _ in Int32(random.next() % 300) })
+            let b = LatencyHistogram((0..<Int(random.next() % 40)).map { _ in Int32(random.next() % 300) })
+            #expect(LatencyHistogram.summary(of: a, b, invalid: 2) == (a + b).summary(invalid: 2))
+            var window = LatencyTally()
+            window.add(LatencyHistogram([7, 7, 500]))
+            window.add(a, b)
+            #expect(window.histogram == LatencyHistogram([7, 7, 500]) + a + b)
+        }
     }
 
     /// Segments from (start minute, end minute, status, message).

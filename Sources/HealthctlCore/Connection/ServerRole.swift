@@ -68,9 +68,12 @@ public struct RecoveryConflictRetry: Sendable, Equatable {
     }
 
     /// A recovery conflict cancels the statement (40001), or ends the session, which the client
-    /// may see only as a closed connection; a report's read is safe to start over after either.
+    /// may see only as a closed connection, or, when it ended the session that exported the
+    /// snapshot, as the other connections' `invalid snapshot identifier` (22023); a report's read
+    /// is safe to start over after any of them.
     static func isRecoveryConflict(_ error: any Error) -> Bool {
         guard let postgres = (error as? DatabaseError)?.underlying ?? (error as? PostgresError) else { return false }
+        if postgres.sqlState == "22023", postgres.message.contains("snapshot") { return true }
         return postgres.sqlState == "40001" || postgres.kind == .connectionLost
     }
 

@@ -7,23 +7,24 @@ struct DayReading: Sendable {
     let request: ReportSource.Request
     let store: RollupStore
 
-    /// The window's days with their sources, and what is known about the days around them.
+    /// What is known before reading: the window's days, the rollups, and where log rows can be.
     struct Plan: Sendable {
         var windowDays: [PlannedDay]
-        /// Days (the window's and the one before) read from a rollup.
-        var fromRollup: Set<CalendarDay> = []
-        /// Days without log rows or a rollup: nothing to read.
-        var empty: Set<CalendarDay> = []
+        /// The rolled-up days from the day before the window to its last (empty for `--source raw`).
+        var rolled: [CalendarDay: RolledUpDay] = [:]
         var rollupExists = false
+        /// The days from the first to the last log row around the window; none outside hold rows.
+        var rowDays: ClosedRange<CalendarDay>?
 
-        /// The window's days in reading order, in runs read by one query each: consecutive days
-        /// from rollups or without data (up to a month), and each day of log rows alone.
+        func mayHaveRows(_ day: CalendarDay) -> Bool { rowDays?.contains(day) ?? false }
+
+        /// The window's days in reading order, in batches read by one worker each: a day that may
+        /// have log rows alone (so two workers share a week of rows), other days (rollups or
+        /// nothing) up to four together, their rollups in one query.
         var batches: [[PlannedDay]] {
             var batches: [[PlannedDay]] = []
             for day in windowDays {
-                let cheap = fromRollup.contains(day.date) || empty.contains(day.date)
-                if cheap, let last = batches.last?.last, last.date.adding(days: 1) == day.date,
-                    fromRollup.contains(last.date) || empty.contains(last.date), batches[batches.count - 1].count < 31 {
+                if !mayHaveRows(day.date), let last = batches.last?.last, !mayHaveRows(last.date), batches[batches.count - 1].count < 4 {
                     batches[batches.count - 1].append(day)
                 } else {
                     batches.append([day])
@@ -37,11 +38,30 @@ struct DayReading: Sendable {
         var date: CalendarDay
         /// The part of the day inside the window.
         var counted: Range<Int64>
+
+        var countsWholeDay: Bool { counted == date.startMs..<(date.startMs + CalendarDay.dayMs) }
+    }
+
+    /// One day as read: where from, its pieces by integration position, and the log rows read.
+    struct ReadDay: Sendable {
         var source: ReportDay
+        var pieces: [DayPiece?]
+        var rows: Int
+    }
+
+    /// Integration ids to positions, built once.
+    let index: IntegrationIndex
+
+    init(schema: HealthSchema, integrations: [IntegrationInfo], request: ReportSource.Request, store: RollupStore) {
+        self.schema = schema
+        self.integrations = integrations
+        self.request = request
+        self.store = store
+        index = IntegrationIndex(ids: integrations.map(\.id))
     }
 
     private var reader: DayPieceReader {
-        DayPieceReader(schema: schema, index: IntegrationIndex(ids: integrations.map(\.id)), selection: request.selection, maxGap: request.settings.maxGap)
+        DayPieceReader(schema: schema, index: index, selection: request.selection, maxGap: request.settings.maxGap)
     }
 
     /// Ids for reading rollups: those of the selection, or nil for every integration.
@@ -49,22 +69,22 @@ struct DayReading: Sendable {
 
     func plan(on connection: PostgresConnection) throws -> Plan {
         let days = ReportBuilder.days(of: request.window)
-        var plan = Plan(windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range, source: ReportDay(date: $0.day, source: .raw)) })
+        var plan = Plan(windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range) })
         let dayBefore = days[0].day.adding(days: -1)
-        let raw = try RollupStore.rawRows(on: connection, schema: schema, days: [dayBefore] + days.map(\.day))
+        let end = days[days.count - 1].day.adding(days: 1)
+        let bounds = try databaseStep("finding the first and last log rows of the window") {
+            try connection.query(
+                """
+                SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")), \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\")"))
+                FROM \(schema.logTable)
+                WHERE "checkedAt" >= \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))
+                  AND "checkedAt" < \(HealthSchema.timestampParameterSQL("$2", schema.checkedAtType))
+                """, [PostgresTimestamp.format(epochMilliseconds: dayBefore.startMs), PostgresTimestamp.format(epochMilliseconds: end.startMs)]
+            ).first
+        }
+        if let first = bounds?.int64(0), let last = bounds?.int64(1) { plan.rowDays = CalendarDay(containing: first)...CalendarDay(containing: last) }
         plan.rollupExists = try request.sources == .auto && store.exists(on: connection)
-        let rolled = plan.rollupExists ? try store.days(on: connection, in: dayBefore..<days[days.count - 1].day.adding(days: 1)) : [:]
-        func decide(_ day: CalendarDay, countsWholeDay: Bool) -> ReportDay {
-            let decided = Self.source(date: day, countsWholeDay: countsWholeDay, rawRows: raw[day] ?? 0, rollup: rolled[day], maxGap: request.settings.maxGap)
-            if decided.source == .rollup { plan.fromRollup.insert(day) } else if raw[day] ?? 0 == 0 { plan.empty.insert(day) }
-            return decided
-        }
-        // The day before the window only settles carry-ins: its counts never matter.
-        _ = decide(dayBefore, countsWholeDay: true)
-        for index in plan.windowDays.indices {
-            let day = plan.windowDays[index]
-            plan.windowDays[index].source = decide(day.date, countsWholeDay: day.counted == day.date.startMs..<(day.date.startMs + CalendarDay.dayMs))
-        }
+        if plan.rollupExists { plan.rolled = try store.days(on: connection, in: dayBefore..<end) }
         return plan
     }
 
@@ -98,102 +118,106 @@ struct DayReading: Sendable {
         }
     }
 
-    /// The pieces of one day, by integration position, from its rollup or its rows.
-    func pieces(on connection: PostgresConnection, day: CalendarDay, counted: Range<Int64>, plan: Plan) throws -> (pieces: [DayPiece?], rows: Int) {
-        try pieces(on: connection, batch: [PlannedDay(date: day, counted: counted, source: ReportDay(date: day, source: .raw))], plan: plan)[0]
+    /// One day before the window, which only settles carry-ins.
+    func read(on connection: PostgresConnection, dayBefore day: CalendarDay, plan: Plan) throws -> ReadDay {
+        try read(on: connection, batch: [PlannedDay(date: day, counted: day.startMs..<day.startMs)], plan: plan, countsMatter: false)[0]
     }
 
-    /// The pieces of each day of a batch (`Plan.batches`): rollups of consecutive days in one query.
-    func pieces(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [(pieces: [DayPiece?], rows: Int)] {
+    /// The days of a batch (`Plan.batches`): their rows counted in one query, each day's source
+    /// decided (`source`), rollups of the batch in one query, log rows day by day.
+    /// `countsMatter` false: days before the window, whose counts are never used.
+    func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan, countsMatter: Bool = true) throws -> [ReadDay] {
+        let counted = batch.map(\.date).filter { plan.mayHaveRows($0) && plan.rolled[$0] != nil }
+        let raw = try RollupStore.rawRows(on: connection, schema: schema, days: counted)
+        let sources = batch.map { day in
+            Self.source(
+                date: day.date, countsWholeDay: !countsMatter || day.countsWholeDay,
+                rawRows: raw[day.date] ?? (plan.mayHaveRows(day.date) ? 1 : 0), rollup: plan.rolled[day.date], maxGap: request.settings.maxGap)
+        }
+        let rolled = zip(batch, sources).filter { $0.1.source == .rollup }.map(\.0.date)
+        let byDay = rolled.isEmpty
+            ? [:]
+            : try store.pieces(
+                on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds)
         let none = [DayPiece?](repeating: nil, count: integrations.count)
-        let rolled = batch.map(\.date).filter { plan.fromRollup.contains($0) }
-        let byDay = rolled.isEmpty ? [:] : try store.pieces(on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), ids: rollupIds)
-        return try batch.map { day in
-            if plan.empty.contains(day.date) { return (none, 0) }
-            if plan.fromRollup.contains(day.date) {
-                let pieces = byDay[day.date] ?? [:]
-                return (integrations.map { pieces[$0.id] }, 0)
-            }
-            return try reader.pieces(on: connection, day: day.date, counted: day.counted)
+        return try zip(batch, sources).map { day, source in
+            if source.source == .rollup { return ReadDay(source: source, pieces: byDay[day.date] ?? none, rows: 0) }
+            guard plan.mayHaveRows(day.date) else { return ReadDay(source: source, pieces: none, rows: 0) }
+            let (pieces, rows) = try reader.pieces(on: connection, day: day.date, counted: day.counted)
+            return ReadDay(source: source, pieces: pieces, rows: rows)
         }
     }
 
     /// Settles what carries into the window: the pieces of the day before it, and, for
     /// integrations without a check there whose max gap could reach the window (or whose only
-    /// check there needs the one before it), the days of their earlier checks. Returns the log rows read.
+    /// check there needs the one before it), the pieces of earlier days, stepping back one day
+    /// with data at a time within the lookback. Returns the log rows read.
     func addCarryIns(to builder: inout ReportBuilder, on connection: PostgresConnection, plan: Plan) throws -> Int {
         let firstDay = plan.windowDays[0].date
         let dayBefore = firstDay.adding(days: -1)
-        let (before, rows) = try pieces(on: connection, day: dayBefore, counted: dayBefore.startMs..<dayBefore.startMs, plan: plan)
-        var readRows = rows
+        let readBefore = try read(on: connection, dayBefore: dayBefore, plan: plan)
+        let before = readBefore.pieces
+        var readRows = readBefore.rows
         let lookbackMs = request.settings.lookbackMs
         let oldest = firstDay.startMs - 2 * lookbackMs
-        var earlier: [CalendarDay: [Int: DayPiece]] = [:]
-        // Each integration still looking, with the time its next earlier check must be before.
-        var looking: [Int: Int64] = [:]
-        for position in integrations.indices where before[position]?.maxGapMs == nil {
+        var earlier: [(day: CalendarDay, pieces: [Int: DayPiece])] = []
+        var looking = Set(integrations.indices.filter { position in
             // No check that day: one further back can reach the window only within the lookback.
-            if before[position] == nil, lookbackMs <= CalendarDay.dayMs { continue }
-            looking[position] = before[position]?.firstCheckMs ?? dayBefore.startMs
+            before[position]?.maxGapMs == nil && (before[position] != nil || lookbackMs > CalendarDay.dayMs)
+        })
+        var bound = dayBefore
+        while !looking.isEmpty, let day = try latestDayWithData(on: connection, before: bound, notBefore: oldest, plan: plan) {
+            let (found, rows) = try pieces(on: connection, day: day, positions: looking, plan: plan)
+            readRows += rows
+            earlier.append((day, found))
+            for (position, piece) in found where piece.maxGapMs != nil { looking.remove(position) }
+            bound = day
         }
-        while !looking.isEmpty {
-            let found = try lastChecks(on: connection, before: looking, notBefore: oldest)
-            looking = [:]
-            let byDay = Dictionary(grouping: found.keys) { CalendarDay(containing: found[$0] ?? 0) }
-            for (day, positions) in byDay {
-                let subset = DayReading(
-                    schema: schema, integrations: positions.map { integrations[$0] },
-                    request: ReportSource.Request(
-                        selection: ReportSelection(integrationIds: positions.map { integrations[$0].id }), window: request.window,
-                        settings: request.settings, sources: request.sources, rollupSchema: request.rollupSchema),
-                    store: store)
-                let rolled = plan.rollupExists ? try store.days(on: connection, in: day..<day.adding(days: 1))[day] : nil
-                let raw = rolled == nil ? 0 : try RollupStore.rawRows(on: connection, schema: schema, days: [day])[day] ?? 0
-                var subsetPlan = Plan(windowDays: [], fromRollup: [], rollupExists: plan.rollupExists)
-                if Self.source(date: day, countsWholeDay: true, rawRows: raw, rollup: rolled, maxGap: request.settings.maxGap).source == .rollup {
-                    subsetPlan.fromRollup.insert(day)
-                }
-                let (pieces, rows) = try subset.pieces(on: connection, day: day, counted: day.startMs..<day.startMs, plan: subsetPlan)
-                readRows += rows
-                for (offset, position) in positions.enumerated() {
-                    guard let piece = pieces[offset] else { continue }
-                    earlier[day, default: [:]][position] = piece
-                    if piece.maxGapMs == nil, let first = piece.firstCheckMs { looking[position] = first }
-                }
-            }
-        }
-        for day in earlier.keys.sorted() { builder.addBeforeWindow(earlier[day] ?? [:]) }
+        for (_, pieces) in earlier.reversed() { builder.addBeforeWindow(pieces) }
         var dayBeforePieces: [Int: DayPiece] = [:]
         for (position, piece) in before.enumerated() { if let piece { dayBeforePieces[position] = piece } }
         builder.addBeforeWindow(dayBeforePieces)
         return readRows
     }
 
-    /// The time of each integration's last check before its given time and not before `notBefore`.
-    /// The time conditions are kept off the `checkedAt` index (`+ interval '0 seconds'`): walking it
-    /// back for an integration without a recent check would read every integration's rows; the
-    /// `integrationId` index reads only its own.
-    private func lastChecks(on connection: PostgresConnection, before: [Int: Int64], notBefore: Int64) throws -> [Int: Int64] {
-        let positions = Array(before.keys)
-        let result = try connection.query(
+    /// The last day before `bound`, not before `notBefore`, with log rows or a rollup that serves.
+    private func latestDayWithData(on connection: PostgresConnection, before bound: CalendarDay, notBefore: Int64, plan: Plan) throws -> CalendarDay? {
+        let newestRow = try connection.query(
             """
-            SELECT q.id, c.ms FROM unnest($1::text[], $2::text[]) AS q(id, before)
-            JOIN \(schema.integrationTable) i ON i."id"::text = q.id
-            CROSS JOIN LATERAL (
-              SELECT \(HealthSchema.epochMillisecondsSQL("\"checkedAt\"")) AS ms FROM \(schema.logTable)
-              WHERE "integrationId" = i."id"
-                AND "checkedAt" + interval '0 seconds' < \(HealthSchema.timestampParameterSQL("q.before", schema.checkedAtType))
-                AND "checkedAt" + interval '0 seconds' >= \(HealthSchema.timestampParameterSQL("$3", schema.checkedAtType))
-              ORDER BY "checkedAt" + interval '0 seconds' DESC LIMIT 1) c
-            """,
-            [positions.map { integrations[$0].id }, positions.map { PostgresTimestamp.format(epochMilliseconds: before[$0] ?? 0) },
-             PostgresTimestamp.format(epochMilliseconds: notBefore)])
-        let positionOf = Dictionary(uniqueKeysWithValues: positions.map { (integrations[$0].id, $0) })
-        var found: [Int: Int64] = [:]
-        for row in result.rows {
-            guard let id = row[0], let position = positionOf[id], let ms = row.int64(1) else { continue }
-            found[position] = ms
+            SELECT \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\")")) FROM \(schema.logTable)
+            WHERE "checkedAt" < \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))
+              AND "checkedAt" >= \(HealthSchema.timestampParameterSQL("$2", schema.checkedAtType))
+            """, [PostgresTimestamp.format(epochMilliseconds: bound.startMs), PostgresTimestamp.format(epochMilliseconds: notBefore)]
+        ).first?.int64(0).map { CalendarDay(containing: $0) }
+        var newestRollup: CalendarDay?
+        if plan.rollupExists {
+            newestRollup = try store.days(on: connection, in: CalendarDay(containing: notBefore)..<bound)
+                .values.filter { $0.rows > 0 && $0.serves(request.settings.maxGap) }.map(\.day).max()
         }
-        return found
+        return [newestRow, newestRollup].compactMap { $0 }.max()
+    }
+
+    /// The pieces of one day before the window for the integrations at `positions`: from its
+    /// rollup when that serves, else from its rows (through the `integrationId` index for a few
+    /// integrations, the day's time range for many).
+    private func pieces(on connection: PostgresConnection, day: CalendarDay, positions: Set<Int>, plan: Plan) throws -> ([Int: DayPiece], Int) {
+        var dayPlan = Plan(windowDays: [], rollupExists: plan.rollupExists, rowDays: day...day)
+        if plan.rollupExists { dayPlan.rolled = try store.days(on: connection, in: day..<day.adding(days: 1)) }
+        let few = positions.count * 4 < integrations.count
+        let ordered = few ? positions.sorted() : Array(integrations.indices)
+        let reading = few
+            ? DayReading(
+                schema: schema, integrations: ordered.map { integrations[$0] },
+                request: ReportSource.Request(
+                    selection: ReportSelection(integrationIds: ordered.map { integrations[$0].id }), window: request.window,
+                    settings: request.settings, sources: request.sources, rollupSchema: request.rollupSchema),
+                store: store)
+            : self
+        let read = try reading.read(on: connection, dayBefore: day, plan: dayPlan)
+        var found: [Int: DayPiece] = [:]
+        for (offset, position) in ordered.enumerated() where positions.contains(position) {
+            if let piece = read.pieces[offset] { found[position] = piece }
+        }
+        return (found, read.rows)
     }
 }

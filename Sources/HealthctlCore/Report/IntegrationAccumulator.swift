@@ -4,13 +4,13 @@ struct IntegrationAccumulator: Sendable {
     let info: IntegrationInfo
     private var timeline: WindowTimeline
     private var days: [DayTally] = []
-    private var latency = LatencyHistogram()
+    private var latency = LatencyTally()
     private var latencyInvalid = 0
     private(set) var errors: [String: Int] = [:]
     private let bucketing: ReportBucketing?
     private var buckets: [BucketTally] = []
     /// The histogram of the last bucket, while its days come in.
-    private var bucketLatency = LatencyHistogram()
+    private var bucketLatency = LatencyTally()
     private var bucketInvalid = 0
 
     /// What a day adds up to before the timeline around it is settled.
@@ -52,9 +52,9 @@ struct IntegrationAccumulator: Sendable {
         if let piece {
             tally.maxGapMs = timeline.add(piece)
             tally.checks = piece.checks
-            let (histogram, invalid) = piece.latency(of: latencyOf)
-            tally.latency = histogram.summary(invalid: invalid)
-            latency = latency + histogram
+            let (first, second, invalid) = piece.latency(of: latencyOf)
+            tally.latency = LatencyHistogram.summary(of: first, second, invalid: invalid)
+            latency.add(first, second)
             latencyInvalid += invalid
             for (message, count) in piece.errors { errors[message, default: 0] += count }
         }
@@ -64,24 +64,32 @@ struct IntegrationAccumulator: Sendable {
 
     private mutating func addToBucket(_ tally: DayTally, label: String, piece: DayPiece?, latencyOf: ReportSettings.LatencyOf) {
         if buckets.last?.label != label {
-            bucketLatency = LatencyHistogram()
+            closeBucket()
+            bucketLatency = LatencyTally()
             bucketInvalid = 0
-            buckets.append(BucketTally(label: label, range: tally.range, checks: CheckCounts(), latency: bucketLatency.summary(invalid: 0)))
+            buckets.append(BucketTally(label: label, range: tally.range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0)))
         }
         let last = buckets.count - 1
         buckets[last].range = buckets[last].range.lowerBound..<tally.range.upperBound
         buckets[last].checks = buckets[last].checks + tally.checks
         if let piece {
-            let (histogram, invalid) = piece.latency(of: latencyOf)
-            bucketLatency = bucketLatency + histogram
+            let (first, second, invalid) = piece.latency(of: latencyOf)
+            bucketLatency.add(first, second)
             bucketInvalid += invalid
-            buckets[last].latency = bucketLatency.summary(invalid: bucketInvalid)
         }
+    }
+
+    /// Settles the latency of the last bucket once its days are in.
+    private mutating func closeBucket() {
+        guard !buckets.isEmpty else { return }
+        buckets[buckets.count - 1].latency = bucketLatency.histogram.summary(invalid: bucketInvalid)
     }
 
     /// The integration's report; also hands back its latency histogram for the fleet's numbers.
     mutating func finish(window: ReportWindow, settings: ReportSettings, nowMs: Int64) -> (IntegrationReport, LatencyHistogram, Int) {
         timeline.finish()
+        closeBucket()
+        let latency = self.latency.histogram
         let target = settings.sloTarget(for: info)
         func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary) -> PeriodStats {
             let (upMs, downMs, incidents) = timeline.stats(in: range, warningAs: settings.warningAs)
@@ -92,6 +100,8 @@ struct IntegrationAccumulator: Sendable {
                     upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: range.upperBound - range.lowerBound),
                 latency: latency, incidents: IncidentSummary(items: incidents, upMs: upMs))
         }
+        // The tallies go as the days are built, so the two are never all held at once.
+        defer { days = [] }
         let daily = days.map { tally in
             let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
             return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)

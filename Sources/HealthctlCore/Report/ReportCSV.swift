@@ -11,32 +11,40 @@ public enum ReportCSV {
     ]
 
     public static func render(_ report: Report, rows: ReportRows = .integration) -> String {
+        var out = ""
+        write(report, rows: rows, to: TextSink { out += $0 })
+        return out
+    }
+
+    /// Writes the CSV to `sink` in pieces, a few thousand rows at a time.
+    public static func write(_ report: Report, rows: ReportRows = .integration, to sink: TextSink) {
         var header = columns
         switch rows {
         case .integration: break
         case .day: header.insert("date", at: 1)
         case .week, .month: header.insert("period", at: 1)
         }
-        var lines = [line(header)]
+        var out = line(header)
         for item in report.integrations {
             switch rows {
             case .integration:
-                lines.append(line(row(item.info, item.stats, item.slo)))
+                out += line(row(item.info, item.stats, item.slo))
             case .day:
                 for day in item.daily {
                     var fields = row(item.info, day.stats, day.slo)
                     fields.insert(day.date.text, at: 1)
-                    lines.append(line(fields))
+                    out += line(fields)
                 }
             case .week, .month:
                 for period in item.periods {
                     var fields = row(item.info, period.stats, period.slo)
                     fields.insert(period.label, at: 1)
-                    lines.append(line(fields))
+                    out += line(fields)
                 }
             }
+            if out.utf8.count >= TextSink.pieceBytes { sink.emit(&out) }
         }
-        return lines.joined()
+        sink.emit(&out)
     }
 
     private static func row(_ info: IntegrationInfo, _ stats: PeriodStats, _ slo: SLOStatus) -> [String] {

@@ -1,24 +1,46 @@
 import Foundation
 
-/// Writes a report file whole or not at all (`AtomicFile`), so a cron reader never sees half a report.
-public enum ReportFile {
-    public static func write(_ text: String, to path: String) throws(ReportFileError) {
-        var text = text
-        let failure: AtomicFile.Failure? = text.withUTF8 { buffer in
-            do throws(AtomicFile.Failure) {
-                try AtomicFile.replace(path, with: UnsafeRawBufferPointer(buffer))
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw ReportFileError(path: path, reason: "\(failure.operation) failed: \(String(cString: strerror(failure.errno)))") }
+/// Where a renderer puts its text, piece by piece.
+public final class TextSink: @unchecked Sendable {
+    /// About how much text a renderer gathers before handing it over.
+    public static let pieceBytes = 1 << 20
+    private let consume: (String) -> Void
+
+    public init(_ consume: @escaping (String) -> Void) {
+        self.consume = consume
     }
 
-    /// Writes to standard output without copying the (possibly large) text first.
-    public static func writeStandardOutput(_ text: inout String) throws(ReportFileError) {
-        let code = text.withUTF8 { AtomicFile.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
-        if let code { throw ReportFileError(path: "standard output", reason: String(cString: strerror(code))) }
+    /// Hands `text` over and empties it (keeping its capacity for the next piece).
+    public func emit(_ text: inout String) {
+        guard !text.isEmpty else { return }
+        consume(text)
+        text.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes a report file whole or not at all (`AtomicFile`), so a cron reader never sees half a report.
+public enum ReportFile {
+    /// Writes what `render` hands its sink to `path` (atomically) or, with nil, to standard output,
+    /// without holding the whole text.
+    public static func stream(to path: String?, _ render: (TextSink) -> Void) throws(ReportFileError) {
+        var failure: Int32?
+        func write(_ descriptor: Int32) -> Int32? {
+            render(TextSink { piece in
+                guard failure == nil else { return }
+                var piece = piece
+                failure = piece.withUTF8 { AtomicFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+            })
+            return failure
+        }
+        guard let path else {
+            if let code = write(STDOUT_FILENO) { throw ReportFileError(path: "standard output", reason: String(cString: strerror(code))) }
+            return
+        }
+        do throws(AtomicFile.Failure) {
+            try AtomicFile.replace(path, writing: write)
+        } catch {
+            throw ReportFileError(path: path, reason: "\(error.operation) failed: \(String(cString: strerror(error.errno)))")
+        }
     }
 
     /// Creates the directory (mode 0700) when it does not exist.

@@ -3,9 +3,17 @@
 public enum ReportJSON {
     public static func render(_ report: Report) -> String {
         var out = ""
-        document(report).write(to: &out, indent: 0)
-        out += "\n"
+        write(report, to: TextSink { out += $0 })
         return out
+    }
+
+    /// Writes the document to `sink` in pieces of about `TextSink.pieceBytes`, so a long report
+    /// (a year of daily numbers for a large fleet) is never held whole.
+    public static func write(_ report: Report, to sink: TextSink) {
+        var out = ""
+        document(report).write(to: &out, indent: 0, sink: sink)
+        out += "\n"
+        sink.emit(&out)
     }
 
     static func document(_ report: Report) -> JSONValue {
@@ -190,7 +198,9 @@ enum JSONValue {
     case lazyArray(Int, (Int) -> JSONValue)
     case object([(String, JSONValue)])
 
-    func write(to out: inout String, indent: Int) {
+    /// Appends the value to `out`; with a `sink`, hands `out` over whenever an array element
+    /// leaves it longer than `TextSink.pieceBytes`.
+    func write(to out: inout String, indent: Int, sink: TextSink? = nil) {
         switch self {
         case .null: out += "null"
         case let .bool(value): out += value ? "true" : "false"
@@ -198,14 +208,15 @@ enum JSONValue {
         case let .number(value): out += Self.number(value)
         case let .string(value): Self.quote(value, into: &out)
         case let .array(values):
-            Self.lazyArray(values.count, { values[$0] }).write(to: &out, indent: indent)
+            Self.lazyArray(values.count, { values[$0] }).write(to: &out, indent: indent, sink: sink)
         case let .lazyArray(count, element):
             guard count > 0 else { out += "[]"; return }
             out += "[\n"
             for index in 0..<count {
                 out += String(repeating: "  ", count: indent + 1)
-                element(index).write(to: &out, indent: indent + 1)
+                element(index).write(to: &out, indent: indent + 1, sink: sink)
                 out += index + 1 < count ? ",\n" : "\n"
+                if let sink, out.utf8.count >= TextSink.pieceBytes { sink.emit(&out) }
             }
             out += String(repeating: "  ", count: indent) + "]"
         case let .object(fields):
@@ -215,7 +226,7 @@ enum JSONValue {
                 out += String(repeating: "  ", count: indent + 1)
                 Self.quote(key, into: &out)
                 out += ": "
-                value.write(to: &out, indent: indent + 1)
+                value.write(to: &out, indent: indent + 1, sink: sink)
                 out += index + 1 < fields.count ? ",\n" : "\n"
             }
             out += String(repeating: "  ", count: indent) + "}"

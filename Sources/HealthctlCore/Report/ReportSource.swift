@@ -96,7 +96,7 @@ public enum ReportSource {
                 logger.debug("read the carry-ins at \(ContinuousClock.now - started)")
                 let batches = plan.batches
                 try BlockingWorkers.inOrder(
-                    count: batches.count, workers: copyConnections, lookahead: copyConnections + 1,
+                    count: batches.count, workers: copyConnections, lookahead: copyConnections,
                     makeWorker: { () throws -> PostgresConnection in
                         let connection = try target.connect()
                         try connection.query(PostgresConnection.TransactionMode.repeatableReadOnly.rawValue)
@@ -104,12 +104,12 @@ public enum ReportSource {
                         return connection
                     },
                     produce: { connection, item in
-                        try reading.pieces(on: connection, batch: batches[item], plan: plan)
+                        try reading.read(on: connection, batch: batches[item], plan: plan)
                     },
-                    consume: { item, read in
-                        for (day, (pieces, dayRows)) in zip(batches[item], read) {
-                            builder.add(day.source, pieces: pieces)
-                            rows += dayRows
+                    consume: { _, days in
+                        for day in days {
+                            builder.add(day.source, pieces: day.pieces)
+                            rows += day.rows
                         }
                     })
                 logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")

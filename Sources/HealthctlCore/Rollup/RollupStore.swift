@@ -78,17 +78,20 @@ public struct RollupStore: Sendable, Equatable {
         }
     }
 
-    /// The pieces of the days from `first` to the day before `until`, for the integrations in
-    /// `ids` (all when nil), by day and integration id. Runs in the caller's transaction (COPY
-    /// takes no parameters: the filters go through transaction-local settings).
-    public func pieces(on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, ids: [String]?) throws -> [CalendarDay: [String: DayPiece]] {
+    /// The pieces of the days from `first` to the day before `until`, for the integrations of
+    /// `index` (by position), by day. Runs in the caller's transaction (COPY takes no parameters:
+    /// the filters go through transaction-local settings). `filtered` reads only the index's ids
+    /// (a selection); otherwise every row is read and rows of other ids are skipped.
+    func pieces(
+        on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, index: IntegrationIndex, ids: [String]?
+    ) throws -> [CalendarDay: [DayPiece?]] {
         try connection.set("healthctl.rollup_from", first.text, local: true)
         try connection.set("healthctl.rollup_until", until.text, local: true)
         try connection.set("healthctl.rollup_ids", PostgresArray.literal(ids ?? []), local: true)
         var filter = ""
         if ids != nil { filter = " AND \"integration_id\" = ANY ((SELECT current_setting('healthctl.rollup_ids'))::text[])" }
         var parser = BinaryCopyParser(columns: 3)
-        var pieces: [CalendarDay: [String: DayPiece]] = [:]
+        var pieces: [CalendarDay: [DayPiece?]] = [:]
         var failure: RollupError?
         _ = try databaseStep("reading the rollups from \(first.text)") {
             try connection.copyOut(
@@ -100,10 +103,14 @@ public struct RollupStore: Sendable, Equatable {
                 """
             ) { chunk in
                 try parser.consume(chunk) { row in
-                    guard failure == nil, let days = row.dateDays(0), let id = row.string(1), let bytes = row.field(2) else { return }
+                    guard failure == nil, let days = row.dateDays(0), let id = row.field(1), let position = index.lookup(id),
+                        let bytes = row.field(2)
+                    else { return }
                     let day = CalendarDay(containing: days * CalendarDay.dayMs)
                     do throws(RollupError) {
-                        pieces[day, default: [:]][id] = try DayPieceCodec.decode(bytes, day: day)
+                        let piece = try DayPieceCodec.decode(bytes, day: day)
+                        if pieces[day] == nil { pieces[day] = Array(repeating: nil, count: index.count) }
+                        pieces[day]?[position] = piece
                     } catch {
                         failure = error
                     }

@@ -18,13 +18,18 @@ enum AtomicFile {
     }
 
     static func replace(_ path: String, with bytes: UnsafeRawBufferPointer) throws(Failure) {
+        try replace(path) { writeAll($0, bytes) }
+    }
+
+    /// The same, with `write` filling the temporary file (it returns `errno` when a write failed).
+    static func replace(_ path: String, writing write: (Int32) -> Int32?) throws(Failure) {
         let directory = (path as NSString).deletingLastPathComponent
         let folder = directory.isEmpty ? "." : directory
         // The process id keeps two writers of the same file from sharing a temporary name.
         let temporary = folder + "/." + (path as NSString).lastPathComponent + ".\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(operation: "creating", path: temporary, errno: errno) }
-        if let code = writeAll(descriptor, bytes) {
+        if let code = write(descriptor) {
             close(descriptor)
             unlink(temporary)
             throw Failure(operation: "writing", path: temporary, errno: code)

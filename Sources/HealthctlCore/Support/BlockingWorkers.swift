@@ -98,7 +98,10 @@ private final class OrderedHandoff<Value: Sendable>: Sendable {
         self.count = count
         slots = Mutex(Array(repeating: nil, count: count))
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
-        credits = DispatchSemaphore(value: lookahead)
+        // Made at 0 and signalled up: libdispatch traps when a semaphore is freed below the
+        // value it was made with, which a stop after an error can leave.
+        credits = DispatchSemaphore(value: 0)
+        for _ in 0..<lookahead { credits.signal() }
     }
 
     /// The next item to produce, once fewer than `lookahead` wait for the consumer; nil at the end.

@@ -113,11 +113,11 @@ public struct DayPiece: Sendable, Equatable {
     /// True when the piece counts the checks of its whole day.
     public var countsWholeDay: Bool { counted == day.startMs..<(day.startMs + CalendarDay.dayMs) }
 
-    /// A merged view of both latency histograms, as `--latency-of` asks.
-    func latency(of choice: ReportSettings.LatencyOf) -> (histogram: LatencyHistogram, invalid: Int) {
+    /// The histograms `--latency-of` counts (the second is empty for `healthy`), and the invalid values.
+    func latency(of choice: ReportSettings.LatencyOf) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
         switch choice {
-        case .healthy: return (latencyHealthy, invalidHealthy)
-        case .all: return (latencyHealthy + latencyFailing, invalidHealthy + invalidFailing)
+        case .healthy: return (latencyHealthy, LatencyHistogram(), invalidHealthy)
+        case .all: return (latencyHealthy, latencyFailing, invalidHealthy + invalidFailing)
         }
     }
 }

@@ -51,27 +51,41 @@ public struct LatencyHistogram: Sendable, Equatable {
     public static func + (lhs: LatencyHistogram, rhs: LatencyHistogram) -> LatencyHistogram {
         if lhs.isEmpty { return rhs }
         if rhs.isEmpty { return lhs }
-        var values: [Int32] = []
+        let capacity = lhs.values.count + rhs.values.count
+        var merged = 0
         var counts: [Int32] = []
-        values.reserveCapacity(max(lhs.values.count, rhs.values.count))
-        counts.reserveCapacity(values.capacity)
-        var left = 0
-        var right = 0
-        while left < lhs.values.count || right < rhs.values.count {
-            if right == rhs.values.count || (left < lhs.values.count && lhs.values[left] < rhs.values[right]) {
-                values.append(lhs.values[left])
-                counts.append(lhs.counts[left])
-                left += 1
-            } else if left == lhs.values.count || rhs.values[right] < lhs.values[left] {
-                values.append(rhs.values[right])
-                counts.append(rhs.counts[right])
-                right += 1
-            } else {
-                values.append(lhs.values[left])
-                counts.append(lhs.counts[left] + rhs.counts[right])
-                left += 1
-                right += 1
+        let values = [Int32](unsafeUninitializedCapacity: capacity) { outValues, valueCount in
+            counts = [Int32](unsafeUninitializedCapacity: capacity) { outCounts, countCount in
+                lhs.values.withUnsafeBufferPointer { leftValues in
+                    lhs.counts.withUnsafeBufferPointer { leftCounts in
+                        rhs.values.withUnsafeBufferPointer { rightValues in
+                            rhs.counts.withUnsafeBufferPointer { rightCounts in
+                                var left = 0
+                                var right = 0
+                                while left < leftValues.count || right < rightValues.count {
+                                    if right == rightValues.count || (left < leftValues.count && leftValues[left] < rightValues[right]) {
+                                        outValues[merged] = leftValues[left]
+                                        outCounts[merged] = leftCounts[left]
+                                        left += 1
+                                    } else if left == leftValues.count || rightValues[right] < leftValues[left] {
+                                        outValues[merged] = rightValues[right]
+                                        outCounts[merged] = rightCounts[right]
+                                        right += 1
+                                    } else {
+                                        outValues[merged] = leftValues[left]
+                                        outCounts[merged] = leftCounts[left] + rightCounts[right]
+                                        left += 1
+                                        right += 1
+                                    }
+                                    merged += 1
+                                }
+                            }
+                        }
+                    }
+                }
+                countCount = merged
             }
+            valueCount = merged
         }
         return LatencyHistogram(sortedValues: values, counts: counts)
     }
@@ -100,6 +114,40 @@ public struct LatencyHistogram: Sendable, Equatable {
             if seen >= rank { return Int(values[index]) }
         }
         return values.last.map(Int.init)
+    }
+
+    /// The report's latency numbers for the union of two histograms, without building it.
+    static func summary(of first: LatencyHistogram, _ second: LatencyHistogram, invalid: Int) -> LatencySummary {
+        if second.isEmpty { return first.summary(invalid: invalid) }
+        if first.isEmpty { return second.summary(invalid: invalid) }
+        let count = first.total + second.total
+        let ranks = [0.5, 0.9, 0.95, 0.99].map { Percentile.nearestRankIndex($0, count: count) + 1 }
+        var picked: [Int] = []
+        var seen = 0
+        var left = 0
+        var right = 0
+        while picked.count < ranks.count {
+            let value: Int32
+            if right == second.values.count || (left < first.values.count && first.values[left] <= second.values[right]) {
+                value = first.values[left]
+                seen += Int(first.counts[left])
+                left += 1
+                if right < second.values.count, second.values[right] == value {
+                    seen += Int(second.counts[right])
+                    right += 1
+                }
+            } else {
+                value = second.values[right]
+                seen += Int(second.counts[right])
+                right += 1
+            }
+            while picked.count < ranks.count, seen >= ranks[picked.count] { picked.append(Int(value)) }
+        }
+        let sum = first.sum + second.sum
+        return LatencySummary(
+            count: count, invalid: invalid, min: Int(min(first.values[0], second.values[0])), mean: Double(sum) / Double(count),
+            p50: picked[0], p90: picked[1], p95: picked[2], p99: picked[3],
+            max: Int(max(first.values[first.values.count - 1], second.values[second.values.count - 1])))
     }
 
     /// The report's latency numbers for these values, with `invalid` negative ones left out.
