@@ -8,7 +8,7 @@ struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract: "Print or apply the SQL of migration 005.",
-        subcommands: [Print.self, Apply.self])
+        subcommands: [Print.self, Apply.self, PartitionPlan.self])
 
     struct Print: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the SQL of migration 005 (or its rollback).")
@@ -55,6 +55,35 @@ struct SchemaCommand: ParsableCommand {
             options.rollupSchema = context.settings.rollup.schema.value
             let done = try SchemaApplier.run(target: connection.target(context.settings), options: options)
             context.logger.notice("\(done)")
+        }
+    }
+
+    struct PartitionPlan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "partition-plan",
+            abstract: "Print the DDL that turns the existing log table into one partitioned by range of checkedAt; run nothing.",
+            discussion: """
+                No row is copied: the table becomes the partition of every row before the cutover (checked online first), \
+                new children start there, and the primary key becomes ("id", "checkedAt"). The script ends with what it \
+                means for schema.prisma (@@id([id, checkedAt])). Exits 78 when the table is partitioned already.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "The length of each new partition: day, week or month (default day).")
+        var partitionInterval: PartitionInterval = .day
+
+        @Option(help: "Days of partitions to create ahead from the cutover (default 30).")
+        var premakeDays: Int = 30
+
+        func run() throws {
+            let context = try global.start(label: "healthctl.schema")
+            guard (1...3660).contains(premakeDays) else { throw UsageError("--premake-days must be between 1 and 3660") }
+            let plan = try HealthctlCore.PartitionPlan.make(
+                target: connection.target(context.settings), interval: partitionInterval, premakeDays: premakeDays,
+                nowMs: ISOTime.nowMilliseconds())
+            print(plan.sql, terminator: "")
         }
     }
 }

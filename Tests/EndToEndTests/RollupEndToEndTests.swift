@@ -69,6 +69,12 @@ import Testing
         }
         #expect(fromRollups == disc, "percentiles from the rollups' histograms are percentile_disc's")
 
+        // Another fixed max gap cannot be computed from the rollups: the pruned days say so, on
+        // stderr and in the JSON, instead of mixing numbers made with another setting.
+        let otherGap = try expect(week + ["--max-gap", "10m"])
+        #expect(otherGap.stderr.contains("2026-11-16: log rows pruned; the rollup was made with max gap auto, which cannot be turned into --max-gap 10m; report with --max-gap auto to use it"), "\(otherGap.stderr)")
+        #expect(ReportJSONComparison.daySources(otherGap.stdout) == Array(repeating: "raw", count: 7))
+
         // Log rows only: the pruned days have no data, and the report says where it read.
         let raw = try expect(week + ["--source", "raw"]).stdout
         #expect(ReportJSONComparison.withoutVolatileFields(raw) != ReportJSONComparison.withoutVolatileFields(before[0]))

@@ -16,18 +16,33 @@ public final class TestStandby: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-standby-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = directory.appendingPathComponent("data").path
-        port = Int.random(in: 20_000...40_000)
         let bin = try Self.binDirectory()
-        let options = (["-p \(port)", "-k \(directory.path)", "-c hot_standby=on", "-c listen_addresses=localhost", "-c hba_file=\(data)/pg_hba.conf"] + settings.map { "-c \($0)" })
-            .joined(separator: " ")
         try Self.shell("""
             chown postgres '\(directory.path)' && \
             runuser -u postgres -- env PGPASSWORD="$PGPASSWORD" '\(bin)/pg_basebackup' -h '\(host)' -p \(primaryPort) -U "${PGUSER:-postgres}" -D '\(data)' -R -X stream -c fast && \
             touch '\(data)/postgresql.conf' && \
             printf 'local all all trust\\nhost all all 127.0.0.1/32 trust\\nhost all all ::1/128 trust\\n' > '\(data)/pg_hba.conf' && \
-            chown -R postgres '\(data)' && \
-            runuser -u postgres -- '\(bin)/pg_ctl' -D '\(data)' -o "\(options)" -l '\(directory.path)/log' -w -t 60 start
+            chown -R postgres '\(data)'
             """)
+        // A random port can be taken by then: one more try on another, and the server's log when both fail.
+        var started: Int?
+        var failure: (any Error)?
+        for _ in 0..<2 where started == nil {
+            let candidate = Int.random(in: 20_000...40_000)
+            let options = (["-p \(candidate)", "-k \(directory.path)", "-c hot_standby=on", "-c listen_addresses=localhost", "-c hba_file=\(data)/pg_hba.conf"] + settings.map { "-c \($0)" })
+                .joined(separator: " ")
+            do {
+                try Self.shell("runuser -u postgres -- '\(bin)/pg_ctl' -D '\(data)' -o \"\(options)\" -l '\(directory.path)/log' -w -t 60 start")
+                started = candidate
+            } catch {
+                failure = error
+            }
+        }
+        guard let started else {
+            let log = (try? String(contentsOfFile: directory.path + "/log", encoding: .utf8)) ?? ""
+            throw TestStandbyError.didNotStart(String(describing: failure ?? TestStandbyError.didNotStart("")), log: String(log.suffix(2000)))
+        }
+        port = started
     }
 
     deinit {
@@ -92,5 +107,15 @@ public final class TestStandby: @unchecked Sendable {
         let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else { throw StandbyError.commandFailed(text) }
         return text
+    }
+}
+
+public enum TestStandbyError: Error, CustomStringConvertible {
+    case didNotStart(String, log: String = "")
+
+    public var description: String {
+        switch self {
+        case let .didNotStart(reason, log): return "the standby did not start: \(reason)\n\(log)"
+        }
     }
 }

@@ -9,6 +9,7 @@ if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'healthctl
   "$HEALTHCTL" schema apply --with-base-table --quiet
   echo "seeding $bench_scale_days days into healthctl_bench_scale ..." >&2
   "$HEALTHCTL" seed --integrations "$BENCH_INTEGRATIONS" --days "$bench_scale_days" --interval 5m --seed 2 --until 2026-11-23T00:00:00Z --quiet >&2
+  psql -qc 'VACUUM (ANALYZE) "IntegrationHealthLog"'
   "$HEALTHCTL" rollup --quiet >/dev/null
 fi
 

@@ -24,8 +24,11 @@ struct CheckCopyDecoder {
 
     /// Takes the next chunk of COPY data; a row may span chunks.
     mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        var parser = self.parser
-        defer { self.parser = parser }
+        // The parser is moved out while it calls back into `self` (a copy would share its buffers
+        // and copy them on every row).
+        var parser = BinaryCopyParser(columns: 0)
+        swap(&parser, &self.parser)
+        defer { swap(&parser, &self.parser) }
         try parser.consume(chunk) { row in try add(row) }
     }
 

@@ -7,6 +7,7 @@ struct DayPieceReader: Sendable {
     let index: IntegrationIndex
     let selection: ReportSelection
     let maxGap: ReportSettings.MaxGap
+    var redactions = RedactionCache()
 
     /// The pieces of `day` by integration position, counting the checks in `counted`; runs in the
     /// caller's transaction.
@@ -18,7 +19,7 @@ struct DayPieceReader: Sendable {
         try connection.set("healthctl.report_providers", ReportSource.jsonArray(selection.providers), local: true)
         var decoder = CheckCopyDecoder(index: index)
         try connection.copyOut(ReportSource.copySQL(schema: schema, selection: selection)) { try decoder.consume($0) }
-        let redacted = RedactedMessages(decoder.messages)
+        let redacted = RedactedMessages(decoder.messages, cache: redactions)
         let series = (0..<index.count).map { position in
             var checks = decoder.takeSeries(at: position)
             checks.sortByTime()

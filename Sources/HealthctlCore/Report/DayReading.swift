@@ -51,6 +51,8 @@ struct DayReading: Sendable {
 
     /// Integration ids to positions, built once.
     let index: IntegrationIndex
+    /// Redactions shared by every day the report reads.
+    let redactions = RedactionCache()
 
     init(schema: HealthSchema, integrations: [IntegrationInfo], request: ReportSource.Request, store: RollupStore) {
         self.schema = schema
@@ -61,7 +63,7 @@ struct DayReading: Sendable {
     }
 
     private var reader: DayPieceReader {
-        DayPieceReader(schema: schema, index: index, selection: request.selection, maxGap: request.settings.maxGap)
+        DayPieceReader(schema: schema, index: index, selection: request.selection, maxGap: request.settings.maxGap, redactions: redactions)
     }
 
     /// Ids for reading rollups: those of the selection, or nil for every integration.
@@ -99,7 +101,7 @@ struct DayReading: Sendable {
             guard freshness == .pruned else { return ReportDay(date: date, source: .raw) }
             return ReportDay(
                 date: date, source: .raw,
-                note: "log rows pruned; the rollup was made with max gap \(rollup.maxGap), which cannot be turned into max gap \(RollupStore.ruleText(maxGap)); report with --max-gap \(rollup.maxGap == "auto" ? "auto" : rollup.maxGap) to use it")
+                note: "log rows pruned; the rollup was made with max gap \(rollup.maxGap), which cannot be turned into --max-gap \(ReportSettings.maxGapText(maxGap)); report with --max-gap \(rollup.maxGap) to use it")
         }
         switch freshness {
         case .missing:

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension ReportBuilder {
     /// A report straight from checks held in memory: each integration's series is cut into UTC
     /// day pieces and merged, exactly as the database reader does day by day.
@@ -46,10 +48,25 @@ extension ReportBuilder {
 struct RedactedMessages: Sendable {
     private let texts: [String]
 
-    init(_ table: MessageTable) {
+    /// `cache` keeps the redactions of earlier days: the same messages recur day after day.
+    init(_ table: MessageTable, cache: RedactionCache = RedactionCache()) {
         let raw = table.messages
-        texts = parallelMap(raw.count) { Redactor.redact(raw[$0]) }
+        texts = parallelMap(raw.count) { cache.redact(raw[$0]) }
     }
 
     func text(ofRaw index: Int32) -> String { texts[Int(index)] }
+}
+
+/// Redactions shared by the days of one report (`Redactor.redact` is the costly part of reading
+/// a day of failing checks). Bounded: past `limit` messages it stops remembering new ones.
+final class RedactionCache: Sendable {
+    static let limit = 200_000
+    private let known = Mutex<[String: String]>([:])
+
+    func redact(_ raw: String) -> String {
+        if let redacted = known.withLock({ $0[raw] }) { return redacted }
+        let redacted = Redactor.redact(raw)
+        known.withLock { if $0.count < Self.limit { $0[raw] = redacted } }
+        return redacted
+    }
 }

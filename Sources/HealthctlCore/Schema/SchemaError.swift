@@ -6,6 +6,7 @@ public enum SchemaError: CategorizedError, Equatable, Sendable {
     case enumNotFound(name: String, schema: String)
     case unsupportedType(table: String, column: String, found: String, expected: String)
     case notPartitioned(table: String)
+    case alreadyPartitioned(table: String)
     case missingResource(String)
 
     public var category: FailureCategory {
@@ -28,7 +29,9 @@ public enum SchemaError: CategorizedError, Equatable, Sendable {
         case let .unsupportedType(table, column, found, expected):
             return "column \"\(table)\".\"\(column)\" has type \(found), expected \(expected)"
         case let .notPartitioned(table):
-            return "\(table) exists already and is not partitioned: --partitioned creates a new log table; convert an existing one by hand (its primary key must become (\"id\", \"checkedAt\"))"
+            return "\(table) exists already and is not partitioned: --partitioned creates a new log table; healthctl schema partition-plan prints the DDL that converts an existing one"
+        case let .alreadyPartitioned(table):
+            return "\(table) is partitioned already: there is nothing to convert"
         case let .missingResource(name):
             return "resource \(name) is missing from the healthctl build"
         }
