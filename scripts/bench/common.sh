@@ -49,7 +49,7 @@ bench_ensure_dataset() {
     psql -qc 'VACUUM (ANALYZE) "IntegrationHealthLog"'
   fi
   # Rolled up, as the nightly job leaves a database (prune refuses days without a rollup).
-  if [ "$(psql -Atc "SELECT to_regclass('healthctl.rollup_day') IS NOT NULL")" != t ]; then
+  if [ "$(psql -Atc "SELECT to_regclass('healthctl.rollup_day') IS NOT NULL AND EXISTS (SELECT FROM healthctl.rollup_day)")" != t ]; then
     echo "rolling up the standard data set ..." >&2
     "$HEALTHCTL" rollup --quiet >/dev/null
   fi
