@@ -62,9 +62,11 @@ report_day_s=$(bench_time "$HEALTHCTL" rollup --since 2026-11-22 --until 2026-11
 report_day_base_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_day_sql")
 bench_row "rollup of one day ($report_day_rows rows; goal at most 1 s)" "$report_day_s" "$report_day_base_s" "GROUP BY with percentile_disc"
 
-# A year of rollups: the data set's 35 days of rollups repeated back to 365 days in a copy.
+# A year of rollups: the data set's 35 days of rollups (2026-10-19 to 2026-11-22) repeated back to
+# 365 days in a copy.
 bench_copy_dataset healthctl_bench_year
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+DELETE FROM healthctl.rollup_day WHERE day < '2026-10-19' OR day >= '2026-11-23';
 INSERT INTO healthctl.rollup_day (day, rows, max_gap, format, rolled_up_at)
 SELECT day - 35 * k, rows, max_gap, format, rolled_up_at FROM healthctl.rollup_day, generate_series(1, 10) k;
 INSERT INTO healthctl.rollup (day, integration_id, checks, piece)
