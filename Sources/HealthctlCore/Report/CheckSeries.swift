@@ -26,22 +26,6 @@ public struct CheckSeries: Sendable, Equatable {
         if let message { messages.append((timeMs, message)) }
     }
 
-    /// Concatenates consecutive time slices of one integration into exactly sized arrays;
-    /// `messageOffsets[i]` is added to the message indexes of `parts[i]`.
-    init(concatenating parts: [CheckSeries], messageOffsets: [Int32]) {
-        let total = parts.reduce(0) { $0 + $1.count }
-        times.reserveCapacity(total)
-        statuses.reserveCapacity(total)
-        responseTimes.reserveCapacity(total)
-        messages.reserveCapacity(parts.reduce(0) { $0 + $1.messages.count })
-        for (part, offset) in zip(parts, messageOffsets) {
-            times.append(contentsOf: part.times)
-            statuses.append(contentsOf: part.statuses)
-            responseTimes.append(contentsOf: part.responseTimes)
-            messages.append(contentsOf: part.messages.map { ($0.timeMs, $0.message + offset) })
-        }
-    }
-
     /// Sorts by time when rows arrived out of order; checks at the same millisecond are ordered
     /// by severity, so the worst of them holds, whatever order they were read in. Rows usually
     /// come in physical order, which is time order, so this is normally a single pass.
@@ -165,14 +149,6 @@ public struct MessageTable: Sendable {
     }
 
     public var count: Int { messages.count }
-
-    /// Adds another table's messages; returns the offset to add to its indexes.
-    /// Duplicates are kept (redaction groups them anyway).
-    mutating func append(_ other: MessageTable) -> Int32 {
-        let offset = Int32(messages.count)
-        messages.append(contentsOf: other.messages)
-        return offset
-    }
 }
 
 extension CheckSeries {

@@ -110,9 +110,6 @@ public struct DayPiece: Sendable, Equatable {
         self.counted = counted ?? day.startMs..<(day.startMs + CalendarDay.dayMs)
     }
 
-    /// True when the piece counts the checks of its whole day.
-    public var countsWholeDay: Bool { counted == day.startMs..<(day.startMs + CalendarDay.dayMs) }
-
     /// The histograms `--latency-of` counts (the second is empty for `healthy`), and the invalid values.
     func latency(of choice: ReportSettings.LatencyOf) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
         switch choice {
