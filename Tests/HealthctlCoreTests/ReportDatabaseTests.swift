@@ -142,6 +142,25 @@ import Testing
         #expect(a.stats.incidents.items.first?.startMs == since && a.stats.incidents.items.first?.endMs == since + 13 * F.hour)
     }
 
+    @Test func carryInOfAFewSparseIntegrationsAmongManyRegularOnes() throws {
+        // Twenty integrations checked every hour the day before: only the sparse one (and those
+        // without any check) look further back, each with one probe of its own rows.
+        try connection.execute(script: """
+            INSERT INTO "Integration" (id, "userId", provider, "updatedAt") SELECT 'reg_' || n, 'u3', 'slack', now() FROM generate_series(1, 20) n;
+            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "responseTime", "checkedAt")
+            SELECT 'reg_' || n || '_' || h, 'reg_' || n, 'HEALTHY', 100, timestamp '2026-11-15 00:00' + h * interval '1 hour'
+            FROM generate_series(1, 20) n, generate_series(0, 47) h;
+            """)
+        let times = [F.t0 - 2 * F.day + F.hour, F.t0 - 2 * F.day + 21 * F.hour, F.t0 + 17 * F.hour]
+        try insert("int_a", times.map { Check($0, .error, errorMessage: "down") })
+        let loaded = try report(window(F.t0, F.t0 + F.day))
+        let byHand = F.report([("int_a", times.map { Check($0, .error, errorMessage: "down") }, nil)], since: F.t0, until: F.t0 + F.day)
+        let a = try #require(loaded.report.integrations.first { $0.info.id == "int_a" })
+        #expect(a.stats == byHand.integrations[0].stats)
+        #expect(a.stats.incidents.items.first?.startMs == F.t0 && a.stats.incidents.items.first?.endMs == F.t0 + 13 * F.hour)
+        #expect(loaded.report.integrations.filter { $0.info.id.hasPrefix("reg_") }.allSatisfy { $0.stats.availability.coverage == 1 })
+    }
+
     @Test func selectionFiltersAndUnknownIds() throws {
         try insert("int_a", [Check(F.t0 + F.minute, .healthy)])
         try insert("int_c", [Check(F.t0 + F.minute, .error)])

@@ -168,18 +168,66 @@ struct DayReading: Sendable {
             before[position]?.maxGapMs == nil && (before[position] != nil || lookbackMs > CalendarDay.dayMs)
         })
         var bound = dayBefore
-        while !looking.isEmpty, let day = try latestDayWithData(on: connection, before: bound, notBefore: oldest, plan: plan) {
-            let (found, rows) = try pieces(on: connection, day: day, positions: looking, plan: plan)
-            readRows += rows
-            earlier.append((day, found))
-            for (position, piece) in found where piece.maxGapMs != nil { looking.remove(position) }
-            bound = day
+        if looking.count * 4 < integrations.count {
+            // A few integrations (stopped, or new): one probe each finds the day of its last check,
+            // so days of other integrations' rows are not read for them one after another.
+            var before = Dictionary(uniqueKeysWithValues: looking.map { ($0, dayBefore.startMs) })
+            while !before.isEmpty {
+                let last = try lastChecks(on: connection, before: before, notBefore: oldest)
+                before = [:]
+                for (day, positions) in Dictionary(grouping: last.keys, by: { CalendarDay(containing: last[$0] ?? 0) }) {
+                    let (found, rows) = try pieces(on: connection, day: day, positions: Set(positions), plan: plan)
+                    readRows += rows
+                    earlier.append((day, found))
+                    // A day with one check takes its max gap from the check before: look once more.
+                    for (position, piece) in found where piece.maxGapMs == nil { before[position] = piece.firstCheckMs }
+                }
+            }
+        } else {
+            while !looking.isEmpty, let day = try latestDayWithData(on: connection, before: bound, notBefore: oldest, plan: plan) {
+                let (found, rows) = try pieces(on: connection, day: day, positions: looking, plan: plan)
+                readRows += rows
+                earlier.append((day, found))
+                for (position, piece) in found where piece.maxGapMs != nil { looking.remove(position) }
+                bound = day
+            }
         }
-        for (_, pieces) in earlier.reversed() { builder.addBeforeWindow(pieces) }
+        earlier.sort { $0.day < $1.day }
+        for (_, pieces) in earlier { builder.addBeforeWindow(pieces) }
         var dayBeforePieces: [Int: DayPiece] = [:]
         for (position, piece) in before.enumerated() { if let piece { dayBeforePieces[position] = piece } }
         builder.addBeforeWindow(dayBeforePieces)
         return readRows
+    }
+
+    /// The time of each integration's last check before its given time (not before `notBefore`),
+    /// for those that have one. The time conditions and the `max` are kept off the `checkedAt`
+    /// index (`+ interval '0 seconds'`): walking it back for an integration without a recent check
+    /// would read every other integration's rows; the `integrationId` index reads only its own.
+    private func lastChecks(on connection: PostgresConnection, before: [Int: Int64], notBefore: Int64) throws -> [Int: Int64] {
+        let positions = Array(before.keys)
+        let result = try databaseStep("finding the last checks before the window") {
+            try connection.query(
+                """
+                SELECT q.id, c.ms FROM unnest($1::text[], $2::text[]) AS q(id, before)
+                JOIN \(schema.integrationTable) i ON i."id"::text = q.id
+                CROSS JOIN LATERAL (
+                  SELECT \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\" + interval '0 seconds')")) AS ms FROM \(schema.logTable)
+                  WHERE "integrationId" = i."id"
+                    AND "checkedAt" + interval '0 seconds' < \(HealthSchema.timestampParameterSQL("q.before", schema.checkedAtType))
+                    AND "checkedAt" + interval '0 seconds' >= \(HealthSchema.timestampParameterSQL("$3", schema.checkedAtType))) c
+                WHERE c.ms IS NOT NULL
+                """,
+                [positions.map { integrations[$0].id }, positions.map { PostgresTimestamp.format(epochMilliseconds: before[$0] ?? 0) },
+                 PostgresTimestamp.format(epochMilliseconds: notBefore)])
+        }
+        let positionOf = Dictionary(uniqueKeysWithValues: positions.map { (integrations[$0].id, $0) })
+        var found: [Int: Int64] = [:]
+        for row in result.rows {
+            guard let id = row[0], let position = positionOf[id], let ms = row.int64(1) else { continue }
+            found[position] = ms
+        }
+        return found
     }
 
     /// The last day before `bound`, not before `notBefore`, with log rows or a rollup that serves.
