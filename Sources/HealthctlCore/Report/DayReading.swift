@@ -74,17 +74,9 @@ struct DayReading: Sendable {
         var plan = Plan(windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range) })
         let dayBefore = days[0].day.adding(days: -1)
         let end = days[days.count - 1].day.adding(days: 1)
-        let bounds = try databaseStep("finding the first and last log rows of the window") {
-            try connection.query(
-                """
-                SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")), \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\")"))
-                FROM \(schema.logTable)
-                WHERE "checkedAt" >= \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))
-                  AND "checkedAt" < \(HealthSchema.timestampParameterSQL("$2", schema.checkedAtType))
-                """, [PostgresTimestamp.format(epochMilliseconds: dayBefore.startMs), PostgresTimestamp.format(epochMilliseconds: end.startMs)]
-            ).first
+        if let rows = try LogStorage.checkedAtRange(connection, schema: schema, from: dayBefore.startMs, until: end.startMs) {
+            plan.rowDays = CalendarDay(containing: rows.oldest)...CalendarDay(containing: rows.newest)
         }
-        if let first = bounds?.int64(0), let last = bounds?.int64(1) { plan.rowDays = CalendarDay(containing: first)...CalendarDay(containing: last) }
         plan.rollupExists = try request.sources == .auto && store.exists(on: connection)
         if plan.rollupExists { plan.rolled = try store.days(on: connection, in: dayBefore..<end) }
         return plan
@@ -232,13 +224,8 @@ struct DayReading: Sendable {
 
     /// The last day before `bound`, not before `notBefore`, with log rows or a rollup that serves.
     private func latestDayWithData(on connection: PostgresConnection, before bound: CalendarDay, notBefore: Int64, plan: Plan) throws -> CalendarDay? {
-        let newestRow = try connection.query(
-            """
-            SELECT \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\")")) FROM \(schema.logTable)
-            WHERE "checkedAt" < \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))
-              AND "checkedAt" >= \(HealthSchema.timestampParameterSQL("$2", schema.checkedAtType))
-            """, [PostgresTimestamp.format(epochMilliseconds: bound.startMs), PostgresTimestamp.format(epochMilliseconds: notBefore)]
-        ).first?.int64(0).map { CalendarDay(containing: $0) }
+        let newestRow = try LogStorage.checkedAtRange(connection, schema: schema, from: notBefore, until: bound.startMs)
+            .map { CalendarDay(containing: $0.newest) }
         var newestRollup: CalendarDay?
         if plan.rollupExists {
             newestRollup = try store.days(on: connection, in: CalendarDay(containing: notBefore)..<bound)

@@ -111,7 +111,9 @@ public enum Rollup {
         let today = CalendarDay(containing: Int64(Date().timeIntervalSince1970 * 1000))
         let until = min(options.until ?? today, today)
         var summary = RollupSummary(schema: store.schema, since: options.since?.text, until: until.text, dryRun: options.dryRun)
-        guard let since = try options.since ?? firstDay(main, schema: schema), since < until else {
+        guard let since = try options.since ?? LogStorage.checkedAtRange(main, schema: schema).map({ CalendarDay(containing: $0.oldest) }),
+            since < until
+        else {
             summary.seconds = (ContinuousClock.now - started).seconds
             return summary
         }
@@ -184,14 +186,6 @@ public enum Rollup {
                 try store.replace(on: connection, day: day, rows: rows, maxGap: maxGap, pieces: keyed)
                 return (rows, keyed.count)
             }
-        }
-    }
-
-    /// The day of the oldest log row; nil for an empty table.
-    private static func firstDay(_ connection: PostgresConnection, schema: HealthSchema) throws -> CalendarDay? {
-        try databaseStep("finding the oldest log row") {
-            try connection.query("SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")) FROM \(schema.logTable)").first?.int64(0)
-                .map { CalendarDay(containing: $0) }
         }
     }
 }

@@ -236,12 +236,7 @@ extension RollupStore {
     /// The days with log rows before `cutoffMs` that no current rollup holds (missing, stale,
     /// or made with a format this healthctl cannot read): what pruning them would lose.
     public func daysNotRolledUp(on connection: PostgresConnection, schema: HealthSchema, before cutoffMs: Int64) throws -> [CalendarDay] {
-        let first = try databaseStep("finding the oldest log row") {
-            try connection.query(
-                "SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")) FROM \(schema.logTable) WHERE \"checkedAt\" < \(HealthSchema.timestampParameterSQL("$1", schema.checkedAtType))",
-                [PostgresTimestamp.format(epochMilliseconds: cutoffMs)]
-            ).first?.int64(0)
-        }
+        let first = try LogStorage.checkedAtRange(connection, schema: schema, until: cutoffMs)?.oldest
         guard let first else { return [] }
         var days: [CalendarDay] = []
         var day = CalendarDay(containing: first)

@@ -36,4 +36,31 @@ public enum LogStorage {
             ).rows.map { LogStorageTable(schema: $0[0] ?? "", name: $0[1] ?? "") }
         }
     }
+
+    /// The oldest and newest `checkedAt` (milliseconds) with `from <= checkedAt < until`, either
+    /// bound optional; nil for no rows. Each end is one probe of the `checkedAt` index.
+    static func checkedAtRange(
+        _ connection: PostgresConnection, schema: HealthSchema, from: Int64? = nil, until: Int64? = nil
+    ) throws -> (oldest: Int64, newest: Int64)? {
+        var conditions: [String] = []
+        var parameters: [any PostgresParameter] = []
+        if let from {
+            parameters.append(PostgresTimestamp.format(epochMilliseconds: from))
+            conditions.append("\"checkedAt\" >= \(HealthSchema.timestampParameterSQL("$\(parameters.count)", schema.checkedAtType))")
+        }
+        if let until {
+            parameters.append(PostgresTimestamp.format(epochMilliseconds: until))
+            conditions.append("\"checkedAt\" < \(HealthSchema.timestampParameterSQL("$\(parameters.count)", schema.checkedAtType))")
+        }
+        let row = try databaseStep("finding the oldest and newest log rows") {
+            try connection.query(
+                """
+                SELECT \(HealthSchema.epochMillisecondsSQL("min(\"checkedAt\")")), \(HealthSchema.epochMillisecondsSQL("max(\"checkedAt\")"))
+                FROM \(schema.logTable)\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                """, parameters
+            ).first
+        }
+        guard let oldest = row?.int64(0), let newest = row?.int64(1) else { return nil }
+        return (oldest, newest)
+    }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import PostgresClient
 
 /// `schema partition-plan`: the DDL that turns an existing, plain log table into one partitioned
@@ -73,7 +72,7 @@ public struct PartitionPlan: Sendable, Equatable {
         for (lower, upper) in PartitionedLogTable.children(
             interval: interval, from: cutover.startMs, until: cutover.startMs + Int64(premakeDays) * CalendarDay.dayMs - 1)
         {
-            let child = table("_p" + lower.text.replacingOccurrences(of: "-", with: ""))
+            let child = qualifiedName(schema: schema.schema, PartitionedLogTable.childName(from: lower))
             swap.append("CREATE TABLE \(child) PARTITION OF \(parent) FOR VALUES FROM ('\(lower.text)') TO ('\(upper.text)');")
         }
         swap.append("CREATE TABLE \(table("_default")) PARTITION OF \(parent) DEFAULT;")

@@ -30,7 +30,7 @@ public enum PartitionedLogTable {
     public static func sql(interval: PartitionInterval, from: Int64, until: Int64) -> String {
         var statements = [parentSQL]
         for (lower, upper) in children(interval: interval, from: from, until: until) {
-            let name = quoteIdentifier("IntegrationHealthLog_p" + lower.text.replacingOccurrences(of: "-", with: ""))
+            let name = quoteIdentifier(childName(from: lower))
             statements.append(
                 "CREATE TABLE \(name) PARTITION OF \"IntegrationHealthLog\" FOR VALUES FROM ('\(lower.text)') TO ('\(upper.text)');")
         }
@@ -61,6 +61,11 @@ public enum PartitionedLogTable {
             ) PARTITION BY RANGE ("checkedAt");
             """,
     ].joined(separator: "\n")
+
+    /// `IntegrationHealthLog_p20261116`: the name of the child starting on `lower`.
+    static func childName(from lower: CalendarDay) -> String {
+        HealthSchema.logTableName + "_p" + lower.text.replacingOccurrences(of: "-", with: "")
+    }
 
     /// The `[lower, upper)` days of each child covering `from` to `until`.
     public static func children(interval: PartitionInterval, from: Int64, until: Int64) -> [(CalendarDay, CalendarDay)] {

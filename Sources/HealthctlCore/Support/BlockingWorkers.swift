@@ -76,7 +76,7 @@ extension BlockingWorkers {
             }
         }
         defer {
-            shared.cancel(threads: threads)
+            shared.cancel()
             for thread in started { _ = thread.wait() }
         }
         for item in 0..<count {
@@ -133,7 +133,8 @@ private final class OrderedHandoff<Value: Sendable>: Sendable {
         }
     }
 
-    func cancel(threads: Int) {
+    /// Stops handing out items; the wake-up passed on in `take` reaches every waiting thread.
+    func cancel() {
         cancelled.withLock { $0 = true }
         credits.signal()
     }
