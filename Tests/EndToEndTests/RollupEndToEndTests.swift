@@ -160,4 +160,48 @@ import Testing
         let refused = try run(["report", "--period", "2026-W47", "--format", "json", "--by", "week"])
         #expect(refused.status == 64 && refused.stderr.contains("--by week is for --format csv"))
     }
+
+    /// Killed at random moments, on a plain and on a partitioned table, rollup leaves each day
+    /// rolled up whole or not at all: the next run ends with exactly the pieces of a clean run.
+    @Test(arguments: [false, true])
+    func killedAtRandomMomentsTheNextRunEndsWithTheSamePieces(partitioned: Bool) throws {
+        let database = try TestDatabase("rollup_kill")
+        let connection = try database.connect()
+        func run(_ arguments: [String]) throws -> HealthctlProcess.Output { try HealthctlProcess.run(arguments + ["--database-url", database.url]) }
+        #expect(try run(["schema", "apply", "--with-base-table"] + (partitioned ? ["--partitioned"] : [])).status == 0)
+        #expect(try run(["seed", "--integrations", "60", "--days", "20", "--seed", "5", "--until", "2026-11-23T00:00:00Z"]).status == 0)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<6 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+            process.arguments = ["rollup", "--quiet", "--database-url", database.url]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 20_000...600_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        // A killed run's session may hold the rollup lock a moment longer (exit 75).
+        var final = try run(["rollup"])
+        for _ in 0..<50 where final.status == 75 {
+            usleep(100_000)
+            final = try run(["rollup"])
+        }
+        #expect(final.status == 0, "\(final.stderr)")
+        let hash = "SELECT md5(string_agg(day::text || integration_id || encode(piece, 'hex'), ',' ORDER BY day, integration_id)) FROM healthctl.rollup"
+        let afterKills = try connection.query(hash).first?.string(0)
+        // Every rolled-up day has the rows the table has, and a piece per integration with checks that day.
+        let mismatched = try connection.query(
+            """
+            SELECT count(*) FROM healthctl.rollup_day d
+            WHERE d.rows <> (SELECT count(*) FROM "IntegrationHealthLog" l WHERE l."checkedAt" >= d.day AND l."checkedAt" < d.day + 1)
+               OR (SELECT count(*) FROM healthctl.rollup r WHERE r.day = d.day)
+                  <> (SELECT count(DISTINCT "integrationId") FROM "IntegrationHealthLog" l WHERE l."checkedAt" >= d.day AND l."checkedAt" < d.day + 1)
+            """).first?.int(0)
+        #expect(mismatched == 0)
+        try connection.query("DELETE FROM healthctl.rollup_day")
+        #expect(try run(["rollup"]).status == 0)
+        #expect(try connection.query(hash).first?.string(0) == afterKills, "the same pieces as a run never killed")
+    }
 }
