@@ -18,7 +18,7 @@ enum ExitStatus {
     }
 
     static let helpText = """
-        Exit codes: 0 success, 64 bad usage, 65 bad data (corrupt archive), 69 database unreachable, \
+        Exit codes: 0 success, 3 an integration missed its SLO (report --fail-on-breach; the report is written), 64 bad usage, 65 bad data (corrupt archive), 69 database unreachable, \
         70 internal error, 73 cannot write output or archive, 75 temporary failure (lock held, lock timeout; \
         retry later), 77 authentication or permission denied, 78 configuration (migration 005 missing, \
         unsupported column types).

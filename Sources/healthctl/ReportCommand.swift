@@ -39,6 +39,32 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("provider"), help: "Only integrations of this provider (repeatable).")
     var providers: [String] = []
 
+    @Option(name: .customLong("user"), help: "Only integrations of this customer, the \"userId\" column (repeatable).")
+    var users: [String] = []
+
+    @Option(help: "Add a summary per provider or per customer (userId).")
+    var groupBy: ReportGrouping?
+
+    @Option(help: "Write one report per customer (user) or provider into --output-dir, named <label>-user-<id>.<ext>.")
+    var splitBy: ReportGrouping?
+
+    @Option(help: "Add the previous window (the calendar period before, or the same length just before) and the change.")
+    var compare: ReportComparison?
+
+    @Option(help: ArgumentHelp(
+        "honor: time in [[maintenance]] windows counts neither as up nor as down; ignore: count it like any time.",
+        discussion: "Default honor (or report.maintenance in the settings file)."))
+    var maintenance: ReportSettings.MaintenanceMode?
+
+    @Flag(help: "Count only the service hours of [report.service_hours] in the settings file (default: 24x7).")
+    var serviceHours = false
+
+    @Option(help: "Down runs shorter than this (e.g. 2m) count as up and are not incidents (default 0).")
+    var minIncident: String?
+
+    @Flag(help: "Exit with code 3 after writing the report when any integration missed its SLO.")
+    var failOnBreach = false
+
     @Option(help: "Output format: json, csv or markdown (default markdown).")
     var format: ReportFormat?
 
@@ -78,13 +104,15 @@ struct ReportCommand: ParsableCommand {
         (flags.period, flags.since, flags.until) = (period, since, until)
         (flags.slo, flags.maxGap, flags.staleAfter, flags.warningAs, flags.latencyOf) = (slo, maxGap, staleAfter, warningAs, latencyOf)
         (flags.format, flags.output, flags.outputDir, flags.rows, flags.sources) = (format, output, outputDir, by, source)
+        (flags.maintenance, flags.serviceHours, flags.minIncident) = (maintenance, serviceHours, minIncident)
+        (flags.groupBy, flags.splitBy, flags.compare, flags.failOnBreach) = (groupBy, splitBy, compare, failOnBreach)
         let now = ISOTime.nowMilliseconds()
         let request = try context.settings.reportRequest(flags, nowMs: now)
         let window = request.window
         if let requested = window.requestedUntilMs {
             logger.notice("the window ends in the future (\(ISOTime.format(epochMilliseconds: requested))): cut at now")
         }
-        let selection = ReportSelection(integrationIds: integrations, providers: providers)
+        let selection = ReportSelection(integrationIds: integrations, providers: providers, userIds: users)
         let started = ContinuousClock.now
         let loaded = try ReportSource.report(
             target: context.settings.readTarget(databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
@@ -97,16 +125,35 @@ struct ReportCommand: ParsableCommand {
             if day.source == .raw { logger.warning("\(day.date.text): \(note)") } else { logger.notice("\(day.date.text): \(note)") }
         }
 
-        let path: String?
-        switch request.destination {
-        case let .directory(directory):
+        if let split = request.split, case let .directory(directory) = request.destination {
             try ReportFile.makeDirectory(directory)
-            path = (directory as NSString).appendingPathComponent(request.fileName)
-        case let .file(file):
-            path = file
-        case .standardOutput:
-            path = nil
+            let parts = report.split(by: split)
+            for part in parts {
+                let file = (directory as NSString).appendingPathComponent(request.fileName(split: split, key: part.user))
+                try write(part, request: request, to: file)
+            }
+            logger.info("wrote \(parts.count) reports, one per \(split.rawValue), into \(directory)")
+        } else {
+            switch request.destination {
+            case let .directory(directory):
+                try ReportFile.makeDirectory(directory)
+                try write(report, request: request, to: (directory as NSString).appendingPathComponent(request.fileName))
+            case let .file(file):
+                try write(report, request: request, to: file)
+            case .standardOutput:
+                try write(report, request: request, to: nil)
+            }
         }
+
+        let missed = report.integrations.filter { $0.slo.met == false }
+        if request.failOnBreach, !missed.isEmpty {
+            let names = missed.prefix(5).map(\.info.id).joined(separator: ", ") + (missed.count > 5 ? ", ..." : "")
+            FileHandle.standardError.write(Data("healthctl: \(missed.count) integration\(missed.count == 1 ? "" : "s") missed the SLO: \(names)\n".utf8))
+            throw ExitCode(ReportRequest.breachExitCode)
+        }
+    }
+
+    private func write(_ report: Report, request: ReportRequest, to path: String?) throws {
         try ReportFile.stream(to: path) { sink in
             switch request.format {
             case .json: ReportJSON.write(report, to: sink)
@@ -124,3 +171,6 @@ extension ReportSettings.LatencyOf: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
 extension ReportRows: ExpressibleByArgument {}
 extension ReportSource.DaySources: ExpressibleByArgument {}
+extension ReportSettings.MaintenanceMode: ExpressibleByArgument {}
+extension ReportGrouping: ExpressibleByArgument {}
+extension ReportComparison: ExpressibleByArgument {}

@@ -5,11 +5,14 @@ public struct IntegrationInfo: Sendable, Equatable {
     public var provider: String?
     public var healthStatus: HealthStatus
     public var lastHealthCheckMs: Int64?
+    /// The customer (`userId`), when the table has that column.
+    public var userId: String?
 
-    public init(id: String, provider: String?, healthStatus: HealthStatus, lastHealthCheckMs: Int64?) {
+    public init(id: String, provider: String?, healthStatus: HealthStatus, lastHealthCheckMs: Int64?, userId: String? = nil) {
         self.id = id
         self.provider = provider
         self.healthStatus = healthStatus
         self.lastHealthCheckMs = lastHealthCheckMs
+        self.userId = userId
     }
 }

@@ -17,6 +17,7 @@ struct DayPieceReader: Sendable {
         try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: end), local: true)
         try connection.set("healthctl.report_ids", ReportSource.jsonArray(selection.integrationIds), local: true)
         try connection.set("healthctl.report_providers", ReportSource.jsonArray(selection.providers), local: true)
+        try connection.set("healthctl.report_users", ReportSource.jsonArray(selection.userIds), local: true)
         var decoder = CheckCopyDecoder(index: index)
         try connection.copyOut(ReportSource.copySQL(schema: schema, selection: selection)) { try decoder.consume($0) }
         let redacted = RedactedMessages(decoder.messages, cache: redactions)

@@ -38,6 +38,8 @@ struct DayReading: Sendable {
         var date: CalendarDay
         /// The part of the day inside the window.
         var counted: Range<Int64>
+        /// False for a day before the window, read for its timeline only (carry-ins, burn rates).
+        var countsMatter = true
 
         var countsWholeDay: Bool { counted == date.startMs..<(date.startMs + CalendarDay.dayMs) }
     }
@@ -45,6 +47,8 @@ struct DayReading: Sendable {
     /// One day as read: where from, its pieces by integration position, and the log rows read.
     struct ReadDay: Sendable {
         var source: ReportDay
+        /// A day before the window: it only settles the timeline.
+        var beforeWindow: Bool
         var pieces: [DayPiece?]
         var rows: Int
     }
@@ -70,10 +74,15 @@ struct DayReading: Sendable {
     private var rollupIds: [String]? { request.selection.isFiltered ? integrations.map(\.id) : nil }
 
     func plan(on connection: PostgresConnection) throws -> Plan {
-        let days = ReportBuilder.days(of: request.window)
-        var plan = Plan(windowDays: days.map { PlannedDay(date: $0.day, counted: $0.range) })
-        let dayBefore = days[0].day.adding(days: -1)
-        let end = days[days.count - 1].day.adding(days: 1)
+        let window = request.window
+        let days = ReportBuilder.days(in: ReportBuilder.timelineRange(of: window)).map { day in
+            let counted = max(day.startMs, window.sinceMs)..<max(max(day.startMs, window.sinceMs), min(day.startMs + CalendarDay.dayMs, window.untilMs))
+            return counted.isEmpty
+                ? PlannedDay(date: day, counted: day.startMs..<day.startMs, countsMatter: false) : PlannedDay(date: day, counted: counted)
+        }
+        var plan = Plan(windowDays: days)
+        let dayBefore = days[0].date.adding(days: -1)
+        let end = days[days.count - 1].date.adding(days: 1)
         if let rows = try LogStorage.checkedAtRange(connection, schema: schema, from: dayBefore.startMs, until: end.startMs) {
             plan.rowDays = CalendarDay(containing: rows.oldest)...CalendarDay(containing: rows.newest)
         }
@@ -114,18 +123,17 @@ struct DayReading: Sendable {
 
     /// One day before the window, which only settles carry-ins.
     func read(on connection: PostgresConnection, dayBefore day: CalendarDay, plan: Plan) throws -> ReadDay {
-        try read(on: connection, batch: [PlannedDay(date: day, counted: day.startMs..<day.startMs)], plan: plan, countsMatter: false)[0]
+        try read(on: connection, batch: [PlannedDay(date: day, counted: day.startMs..<day.startMs, countsMatter: false)], plan: plan)[0]
     }
 
     /// The days of a batch (`Plan.batches`): their rows counted in one query, each day's source
     /// decided (`source`), rollups of the batch in one query, log rows day by day.
-    /// `countsMatter` false: days before the window, whose counts are never used.
-    func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan, countsMatter: Bool = true) throws -> [ReadDay] {
+    func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [ReadDay] {
         let counted = batch.map(\.date).filter { plan.mayHaveRows($0) && plan.rolled[$0] != nil }
         let raw = try RollupStore.rawRows(on: connection, schema: schema, days: counted)
         let sources = batch.map { day in
             Self.source(
-                date: day.date, countsWholeDay: !countsMatter || day.countsWholeDay,
+                date: day.date, countsWholeDay: !day.countsMatter || day.countsWholeDay,
                 rawRows: raw[day.date] ?? (plan.mayHaveRows(day.date) ? 1 : 0), rollup: plan.rolled[day.date], maxGap: request.settings.maxGap)
         }
         let rolled = zip(batch, sources).filter { $0.1.source == .rollup }.map(\.0.date)
@@ -135,10 +143,11 @@ struct DayReading: Sendable {
                 on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds)
         let none = [DayPiece?](repeating: nil, count: integrations.count)
         return try zip(batch, sources).map { day, source in
-            if source.source == .rollup { return ReadDay(source: source, pieces: byDay[day.date] ?? none, rows: 0) }
-            guard plan.mayHaveRows(day.date) else { return ReadDay(source: source, pieces: none, rows: 0) }
+            let before = !day.countsMatter
+            if source.source == .rollup { return ReadDay(source: source, beforeWindow: before, pieces: byDay[day.date] ?? none, rows: 0) }
+            guard plan.mayHaveRows(day.date) else { return ReadDay(source: source, beforeWindow: before, pieces: none, rows: 0) }
             let (pieces, rows) = try reader.pieces(on: connection, day: day.date, counted: day.counted)
-            return ReadDay(source: source, pieces: pieces, rows: rows)
+            return ReadDay(source: source, beforeWindow: before, pieces: pieces, rows: rows)
         }
     }
 

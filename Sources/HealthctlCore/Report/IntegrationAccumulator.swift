@@ -30,10 +30,12 @@ struct IntegrationAccumulator: Sendable {
         var latency: LatencySummary
     }
 
-    init(info: IntegrationInfo, window: ReportWindow, bucketing: ReportBucketing? = nil) {
+    /// - Parameter timelineRange: the time whose timeline is kept: the window, and before it
+    ///   what the burn rates look back on.
+    init(info: IntegrationInfo, timelineRange: Range<Int64>, bucketing: ReportBucketing? = nil) {
         self.info = info
         self.bucketing = bucketing
-        timeline = WindowTimeline(window: window.sinceMs..<window.untilMs)
+        timeline = WindowTimeline(window: timelineRange)
     }
 
     /// A check before the first piece whose status may carry into the window.
@@ -85,20 +87,22 @@ struct IntegrationAccumulator: Sendable {
         buckets[buckets.count - 1].latency = bucketLatency.histogram.summary(invalid: bucketInvalid)
     }
 
-    /// The integration's report; also hands back its latency histogram for the fleet's numbers.
-    mutating func finish(window: ReportWindow, settings: ReportSettings, nowMs: Int64) -> (IntegrationReport, LatencyHistogram, Int) {
+    /// The integration's report, with `exclusions` left out of its numbers.
+    mutating func finish(window: ReportWindow, settings: ReportSettings, exclusions: Exclusions, nowMs: Int64) -> IntegrationReport {
         timeline.finish()
+        timeline.countShortDownRunsAsUp(shorterThan: settings.minIncidentMs, warningAs: settings.warningAs)
         closeBucket()
         let latency = self.latency.histogram
         let target = settings.sloTarget(for: info)
         func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary) -> PeriodStats {
-            let (upMs, downMs, incidents) = timeline.stats(in: range, warningAs: settings.warningAs)
+            let time = timeline.stats(in: range, warningAs: settings.warningAs, excluding: exclusions)
             let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
             return PeriodStats(
                 sinceMs: range.lowerBound, untilMs: range.upperBound, checks: checks,
                 availability: Availability(
-                    upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: range.upperBound - range.lowerBound),
-                latency: latency, incidents: IncidentSummary(items: incidents, upMs: upMs))
+                    upChecks: upChecks, downChecks: downChecks, upMs: time.upMs, downMs: time.downMs,
+                    windowMs: range.upperBound - range.lowerBound, excludedMs: time.excludedMs, outsideServiceMs: time.outsideServiceMs),
+                latency: latency, incidents: IncidentSummary(items: time.incidents, upMs: time.upMs))
         }
         // The tallies go as the days are built, so the two are never all held at once.
         defer { days = [] }
@@ -112,16 +116,27 @@ struct IntegrationAccumulator: Sendable {
         }
         let total = days.reduce(CheckCounts()) { $0 + $1.checks }
         let windowStats = stats(window.sinceMs..<window.untilMs, checks: total, latency: latency.summary(invalid: latencyInvalid))
+        var slo = ReportBuilder.slo(windowStats.availability, target: target)
+        slo.burnRates = BurnRates.windowsMs.map { length in
+            let since = window.untilMs - length
+            guard since >= timeline.window.lowerBound else { return BurnRate(windowMs: length, rate: nil) }
+            let time = timeline.stats(in: since..<window.untilMs, warningAs: settings.warningAs, excluding: exclusions)
+            return BurnRate(windowMs: length, rate: BurnRates.rate(upMs: time.upMs, downMs: time.downMs, target: target))
+        }
+        (slo.alert, slo.alertRule) = BurnRates.alert(slo.burnRates)
         let gaps = days.compactMap(\.maxGapMs)
         let maxGapMs: Int64
         switch settings.maxGap {
         case let .fixed(ms): maxGapMs = ms
         case .auto: maxGapMs = gaps.max() ?? ReportSettings.minimumAutoGapMs
         }
-        let report = IntegrationReport(
+        var report = IntegrationReport(
             info: info, stale: info.lastHealthCheckMs.map { $0 < nowMs - settings.staleAfterMs } ?? true, maxGapMs: maxGapMs,
-            stats: windowStats, slo: ReportBuilder.slo(windowStats.availability, target: target), daily: daily, periods: periods,
+            stats: windowStats, slo: slo, daily: daily, periods: periods,
             topErrors: ReportBuilder.ranked(errors.map { ($0.key, $0.value, 1) }, limit: ReportBuilder.topErrorsPerIntegration))
-        return (report, latency, latencyInvalid)
+        report.latencyHistogram = latency
+        report.latencyInvalid = latencyInvalid
+        report.errorCounts = errors
+        return report
     }
 }

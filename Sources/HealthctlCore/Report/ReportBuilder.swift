@@ -18,7 +18,26 @@ public struct ReportBuilder: Sendable {
     public init(integrations: [IntegrationInfo], window: ReportWindow, settings: ReportSettings, bucketing: ReportBucketing? = nil) {
         self.window = window
         self.settings = settings
-        accumulators = integrations.map { IntegrationAccumulator(info: $0, window: window, bucketing: bucketing) }
+        let range = Self.timelineRange(of: window)
+        accumulators = integrations.map { IntegrationAccumulator(info: $0, timelineRange: range, bucketing: bucketing) }
+    }
+
+    /// The time whose state timeline a report needs: its window, and the burn rates' look-back
+    /// before the window's end when the window is shorter. Days before the window are added
+    /// with `addBeforeWindow`.
+    public static func timelineRange(of window: ReportWindow) -> Range<Int64> {
+        min(window.sinceMs, window.untilMs - BurnRates.lookbackMs)..<window.untilMs
+    }
+
+    /// The UTC days a time range touches.
+    static func days(in range: Range<Int64>) -> [CalendarDay] {
+        var result: [CalendarDay] = []
+        var day = CalendarDay(containing: range.lowerBound)
+        while day.startMs < range.upperBound {
+            result.append(day)
+            day = day.adding(days: 1)
+        }
+        return result
     }
 
     /// The UTC days a window touches, each with the part of it inside the window.
@@ -43,6 +62,11 @@ public struct ReportBuilder: Sendable {
         for (position, piece) in pieces { accumulators[position].addBeforeWindow(piece) }
     }
 
+    /// The same, with a piece or nil for each integration position.
+    mutating func addBeforeWindow(_ pieces: [DayPiece?]) {
+        for (position, piece) in pieces.enumerated() { if let piece { accumulators[position].addBeforeWindow(piece) } }
+    }
+
     /// The next day of the window: `pieces[position]` for each integration with checks that day.
     public mutating func add(_ day: ReportDay, pieces: [DayPiece?]) {
         let range = max(day.date.startMs, window.sinceMs)..<min(day.date.startMs + CalendarDay.dayMs, window.untilMs)
@@ -62,18 +86,33 @@ public struct ReportBuilder: Sendable {
     public mutating func finish(nowMs: Int64, source: ServerRole = .primary) -> Report {
         let window = self.window
         let settings = self.settings
-        let finished = accumulators.withUnsafeMutableBufferPointer { buffer in
+        let infos = accumulators.map(\.info)
+        let exclusions = ExclusionPlan(settings: settings, range: Self.timelineRange(of: window)).exclusions(for: infos)
+        let integrations = accumulators.withUnsafeMutableBufferPointer { buffer in
             let base = UncheckedBuffer(buffer)
-            return parallelMap(buffer.count) { base.buffer[$0].finish(window: window, settings: settings, nowMs: nowMs) }
+            return parallelMap(buffer.count) {
+                base.buffer[$0].finish(window: window, settings: settings, exclusions: exclusions[$0], nowMs: nowMs)
+            }
         }
-        let integrations = finished.map(\.0)
-        let fleet = Self.fleetSummary(
-            integrations, latency: LatencyHistogram.merging(finished.map(\.1)), latencyInvalid: finished.reduce(0) { $0 + $1.2 },
-            errors: accumulators.map(\.errors), window: window, settings: settings)
-        var report = Report(generatedAtMs: nowMs, window: window, settings: settings, fleet: fleet, integrations: integrations)
+        var report = Report(
+            generatedAtMs: nowMs, window: window, settings: settings,
+            fleet: Self.summary(of: integrations, window: window, warningAs: settings.warningAs), integrations: integrations)
         report.source = source
         report.days = days
+        report.maintenance = Self.appliedMaintenance(settings: settings, window: window, integrations: infos)
         return report
+    }
+
+    /// The maintenance windows with occurrences in the window that apply to at least one of the
+    /// report's integrations, their occurrences clipped to the window.
+    static func appliedMaintenance(settings: ReportSettings, window: ReportWindow, integrations: [IntegrationInfo]) -> [AppliedMaintenance] {
+        let range = window.sinceMs..<window.untilMs
+        return settings.maintenance.compactMap { declared in
+            let applying = integrations.reduce(0) { $0 + (declared.applies(to: $1) ? 1 : 0) }
+            let occurrences = IntervalSet(declared.occurrences(overlapping: range)).clipped(to: range).ranges
+            guard applying > 0, !occurrences.isEmpty else { return nil }
+            return AppliedMaintenance(window: declared, occurrences: occurrences, integrations: applying)
+        }
     }
 
     /// Worst first: lowest time-weighted availability, then most downtime, then id; integrations
@@ -116,41 +155,53 @@ public struct ReportBuilder: Sendable {
         return status
     }
 
-    private static func fleetSummary(
-        _ integrations: [IntegrationReport], latency: LatencyHistogram, latencyInvalid: Int, errors: [[String: Int]],
-        window: ReportWindow, settings: ReportSettings
-    ) -> FleetSummary {
+    /// The summary of some integrations of a report (the fleet, a group): sums of time, merged
+    /// latency histograms (exact percentiles), merged error counts.
+    static func summary(of integrations: [IntegrationReport], window: ReportWindow, warningAs: ReportSettings.WarningAs) -> FleetSummary {
         var checks = CheckCounts()
         var upMs: Int64 = 0
         var downMs: Int64 = 0
+        var excludedMs: Int64 = 0
+        var outsideServiceMs: Int64 = 0
         var incidents = 0
         var breaching = 0
         var withData = 0
+        var paging = 0
+        var ticketing = 0
+        var latencyInvalid = 0
+        var errorTotals: [String: (count: Int, integrations: Int)] = [:]
         for item in integrations {
             let stats = item.stats
             checks = checks + stats.checks
             upMs += stats.availability.upMs
             downMs += stats.availability.downMs
+            excludedMs += stats.availability.excludedMs
+            outsideServiceMs += stats.availability.outsideServiceMs
             incidents += stats.incidents.count
+            latencyInvalid += item.latencyInvalid
             if item.slo.met == false { breaching += 1 }
             if item.hasData { withData += 1 }
-        }
-        var errorTotals: [String: (count: Int, integrations: Int)] = [:]
-        for counts in errors {
-            for (message, count) in counts {
+            switch item.slo.alert {
+            case .page: paging += 1
+            case .ticket: ticketing += 1
+            case .none: break
+            }
+            for (message, count) in item.errorCounts {
                 let previous = errorTotals[message] ?? (0, 0)
                 errorTotals[message] = (previous.count + count, previous.integrations + 1)
             }
         }
-        let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
+        let (upChecks, downChecks) = checks.upAndDown(warningAs: warningAs)
         let worst = integrations.filter { $0.hasData && $0.stats.availability.timeWeighted != nil }
             .sorted(by: worstFirst).prefix(worstInFleet).map(\.info.id)
         return FleetSummary(
             integrations: integrations.count, withData: withData, noData: integrations.count - withData, breachingSLO: breaching,
-            checks: checks,
+            paging: paging, ticketing: ticketing, checks: checks,
             availability: Availability(
-                upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: window.lengthMs * Int64(integrations.count)),
-            latency: latency.summary(invalid: latencyInvalid), incidents: incidents, downtimeMs: downMs, worst: Array(worst),
+                upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: window.lengthMs * Int64(integrations.count),
+                excludedMs: excludedMs, outsideServiceMs: outsideServiceMs),
+            latency: LatencyHistogram.merging(integrations.map(\.latencyHistogram)).summary(invalid: latencyInvalid),
+            incidents: incidents, downtimeMs: downMs, worst: Array(worst),
             topErrors: ranked(errorTotals.map { ($0.key, $0.value.count, $0.value.integrations) }, limit: topErrorsInFleet))
     }
 

@@ -7,7 +7,13 @@ public enum ReportCSV {
         "integration_id", "provider", "checks_total", "healthy", "warning", "error", "unknown", "availability_count",
         "availability_time", "coverage", "availability_strict", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
         "incidents", "downtime_seconds", "mttr_seconds", "longest_incident_seconds", "slo_target", "slo_met",
-        "error_budget_remaining",
+        "error_budget_remaining", "user_id", "excluded_seconds", "burn_alert",
+    ]
+
+    /// Added to rows per integration with `--compare previous`.
+    public static let comparisonColumns = [
+        "previous_availability_time", "previous_downtime_seconds", "previous_incidents", "previous_p95_ms",
+        "change_availability_time", "change_downtime_seconds", "change_incidents", "change_p95_ms",
     ]
 
     public static func render(_ report: Report, rows: ReportRows = .integration) -> String {
@@ -24,11 +30,16 @@ public enum ReportCSV {
         case .day: header.insert("date", at: 1)
         case .week, .month: header.insert("period", at: 1)
         }
+        let compared = report.previous != nil && rows == .integration
+        if compared { header += comparisonColumns }
         var out = line(header)
         for item in report.integrations {
             switch rows {
             case .integration:
-                out += line(row(item.info, item.stats, item.slo))
+                var fields = row(item.info, item.stats, item.slo)
+                fields[fields.count - 1] = item.slo.alert.rawValue
+                if compared { fields += comparison(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData) }
+                out += line(fields)
             case .day:
                 for day in item.daily {
                     var fields = row(item.info, day.stats, day.slo)
@@ -59,7 +70,18 @@ public enum ReportCSV {
             int(latency.p99), int(latency.max), number(latency.mean), String(incidents.count),
             number(Double(incidents.downtimeMs) / 1000), number(incidents.mttrSeconds),
             number(incidents.longestMs.map { Double($0) / 1000 }), number(slo.target), slo.met.map { $0 ? "true" : "false" } ?? "",
-            number(slo.errorBudgetRemaining),
+            number(slo.errorBudgetRemaining), info.userId ?? "", number(Double(availability.excludedMs) / 1000), "",
+        ]
+    }
+
+    /// The previous window's numbers, then the change; empty where the previous window has none.
+    private static func comparison(_ now: ComparedNumbers, _ before: ComparedNumbers) -> [String] {
+        guard before.hasData else { return ["", "", "", "", "", "", "", ""] }
+        return [
+            number(before.availability), number(Double(before.downtimeMs) / 1000), String(before.incidents), int(before.p95),
+            number(now.availability.flatMap { current in before.availability.map { current - $0 } }),
+            number(Double(now.downtimeMs - before.downtimeMs) / 1000), String(now.incidents - before.incidents),
+            int(now.p95.flatMap { current in before.p95.map { current - $0 } }),
         ]
     }
 

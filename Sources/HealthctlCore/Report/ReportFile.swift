@@ -20,6 +20,23 @@ public final class TextSink: @unchecked Sendable {
 
 /// Writes a report file whole or not at all (`AtomicFile`), so a cron reader never sees half a report.
 public enum ReportFile {
+    /// `name` as a file name part: letters, digits, `.`, `_` and `-` kept, anything else as
+    /// `%XX` bytes, so two customers never share a file and none escapes the directory.
+    public static func safeName(_ name: String) -> String {
+        var out = ""
+        for byte in name.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if scalar.isASCII, (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar)),
+                !(out.isEmpty && scalar == ".")
+            {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out.isEmpty ? "%00" : out
+    }
+
     /// Writes what `render` hands its sink to `path` (atomically) or, with nil, to standard output,
     /// without holding the whole text.
     public static func stream(to path: String?, _ render: (TextSink) -> Void) throws(ReportFileError) {

@@ -20,6 +20,18 @@ public enum ReportJSON {
         let settings = report.settings
         var maxGapSeconds: JSONValue = .null
         if case let .fixed(ms) = settings.maxGap { maxGapSeconds = seconds(ms) }
+        var previousWindow = JSONValue.null
+        if let previous = report.previous {
+            previousWindow = .object([
+                ("since", time(previous.window.sinceMs)),
+                ("until", time(previous.window.untilMs)),
+                ("label", .string(previous.window.label)),
+            ])
+        }
+        let serviceHoursValue: JSONValue = settings.serviceHours.map(Self.serviceHours) ?? .null
+        let maintenanceValues: [JSONValue] = report.maintenance.map(Self.maintenance)
+        let groupsValue: JSONValue = report.grouping.map { Self.groups($0, report.groups) } ?? .null
+        let compared = report.previous != nil
         return .object([
             ("schemaVersion", .int(Report.schemaVersion)),
             ("generatedAt", time(report.generatedAtMs)),
@@ -39,7 +51,12 @@ public enum ReportJSON {
                 ("latencyOf", .string(settings.latencyOf.rawValue)),
                 ("percentileMethod", .string(ReportSettings.percentileMethod)),
                 ("staleAfterSeconds", seconds(settings.staleAfterMs)),
+                ("maintenance", .string(settings.maintenanceMode.rawValue)),
+                ("serviceHours", serviceHoursValue),
+                ("minIncidentSeconds", seconds(settings.minIncidentMs)),
             ])),
+            ("user", report.user.map(JSONValue.string) ?? .null),
+            ("maintenance", .array(maintenanceValues)),
             ("source", .object([
                 ("standby", .bool(report.source.isStandby)),
                 ("dataAsOf", report.source.replayedUntilMs.map(time) ?? .null),
@@ -51,18 +68,76 @@ public enum ReportJSON {
                     ])
                 })),
             ])),
-            ("fleet", fleet(report.fleet)),
-            ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0]) }),
+            ("previousWindow", previousWindow),
+            ("fleet", fleet(report.fleet, previous: report.previous?.fleet)),
+            ("groups", groupsValue),
+            ("integrations", .lazyArray(report.integrations.count) { integration(report.integrations[$0], compared: compared) }),
         ])
     }
 
-    private static func fleet(_ fleet: FleetSummary) -> JSONValue {
+    private static func groups(_ grouping: ReportGrouping, _ groups: [ReportGroup]) -> JSONValue {
+        let items: [JSONValue] = groups.map { group in
+            var fields: [(String, JSONValue)] = [("key", group.key.map(JSONValue.string) ?? .null)]
+            if case let .object(summary) = fleet(group.summary, previous: group.previous) { fields += summary }
+            return JSONValue.object(fields)
+        }
+        return .object([("by", .string(grouping.rawValue)), ("items", .array(items))])
+    }
+
+    private static func serviceHours(_ hours: ServiceHours) -> JSONValue {
+        .object([
+            ("days", .array(hours.days.sorted().map { .string(Weekday.name($0)) })),
+            ("from", .string(hours.from.text)),
+            ("to", .string(hours.to.text)),
+            ("timezone", .string(hours.clock.identifier)),
+            ("holidays", .array(hours.holidays.sorted().map { .string($0.text) })),
+        ])
+    }
+
+    private static func maintenance(_ applied: AppliedMaintenance) -> JSONValue {
+        let window = applied.window
+        return .object([
+            ("reason", .string(window.reason)),
+            ("schedule", .string(window.scheduleText)),
+            ("providers", .array(window.providers.map(JSONValue.string))),
+            ("integrations", .array(window.integrations.map(JSONValue.string))),
+            ("appliesTo", .int(applied.integrations)),
+            ("occurrences", .array(applied.occurrences.map { range in
+                .object([("start", time(range.lowerBound)), ("end", time(range.upperBound)), ("seconds", seconds(range.upperBound - range.lowerBound))])
+            })),
+        ])
+    }
+
+    /// The previous window's numbers beside this one's, and the change (this minus previous).
+    private static func comparison(_ now: ComparedNumbers, _ before: ComparedNumbers) -> JSONValue {
+        func difference(_ current: Double?, _ previous: Double?) -> JSONValue {
+            guard let current, let previous else { return .null }
+            return .number(current - previous)
+        }
+        return .object([
+            ("hasData", .bool(before.hasData)),
+            ("availability", optional(before.availability)),
+            ("downtimeSeconds", seconds(before.downtimeMs)),
+            ("incidents", .int(before.incidents)),
+            ("p95Ms", before.p95.map(JSONValue.int) ?? .null),
+            ("change", .object([
+                ("availability", difference(now.availability, before.availability)),
+                ("downtimeSeconds", .number(Double(now.downtimeMs - before.downtimeMs) / 1000)),
+                ("incidents", .int(now.incidents - before.incidents)),
+                ("p95Ms", difference(now.p95.map(Double.init), before.p95.map(Double.init))),
+            ])),
+        ])
+    }
+
+    private static func fleet(_ fleet: FleetSummary, previous: FleetSummary?) -> JSONValue {
         .object([
             ("integrations", .object([
                 ("total", .int(fleet.integrations)),
                 ("withData", .int(fleet.withData)),
                 ("noData", .int(fleet.noData)),
                 ("breachingSlo", .int(fleet.breachingSLO)),
+                ("paging", .int(fleet.paging)),
+                ("ticketing", .int(fleet.ticketing)),
             ])),
             ("checks", checks(fleet.checks)),
             ("availability", availability(fleet.availability)),
@@ -73,14 +148,16 @@ public enum ReportJSON {
             ])),
             ("worst", .array(fleet.worst.map(JSONValue.string))),
             ("topErrors", errors(fleet.topErrors, withIntegrations: true)),
+            ("previous", previous.map { comparison(ComparedNumbers(fleet), ComparedNumbers($0)) } ?? .null),
         ])
     }
 
-    private static func integration(_ item: IntegrationReport) -> JSONValue {
+    private static func integration(_ item: IntegrationReport, compared: Bool) -> JSONValue {
         let stats = item.stats
         return .object([
             ("id", .string(item.info.id)),
             ("provider", item.info.provider.map(JSONValue.string) ?? .null),
+            ("userId", item.info.userId.map(JSONValue.string) ?? .null),
             ("hasData", .bool(item.hasData)),
             ("maxGapSeconds", seconds(item.maxGapMs)),
             ("current", .object([
@@ -98,7 +175,12 @@ public enum ReportJSON {
                 ("errorBudgetRemaining", optional(item.slo.errorBudgetRemaining)),
                 ("burnRate", optional(item.slo.burnRate)),
                 ("allowedDowntimeSeconds", .number(item.slo.allowedDowntimeSeconds)),
+                ("burnRates", .object(item.slo.burnRates.map { ($0.label, optional($0.rate)) })),
+                ("alert", .string(item.slo.alert.rawValue)),
+                ("alertRule", item.slo.alertRule.map { JSONValue.string($0.text) } ?? .null),
             ])),
+            ("previous", compared
+                ? comparison(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData) : .null),
             ("daily", .array(item.daily.map { day in
                 .object([
                     ("date", .string(day.date.text)),
@@ -132,6 +214,10 @@ public enum ReportJSON {
             ("strict", .number(value.strict)),
             ("upSeconds", seconds(value.upMs)),
             ("downSeconds", seconds(value.downMs)),
+            ("excludedSeconds", seconds(value.excludedMs)),
+            ("maintenanceSeconds", seconds(value.maintenanceMs)),
+            ("outsideServiceHoursSeconds", seconds(value.outsideServiceMs)),
+            ("countedSeconds", seconds(value.countedMs)),
         ])
     }
 
@@ -157,6 +243,7 @@ public enum ReportJSON {
             ("mttrSeconds", optional(summary.mttrSeconds)),
             ("mtbfSeconds", optional(summary.mtbfSeconds)),
             ("longestSeconds", summary.longestMs.map(seconds) ?? .null),
+            ("excludedSeconds", seconds(summary.excludedMs)),
         ]
         if items {
             fields.append(("items", .array(summary.items.map { incident in
@@ -164,6 +251,8 @@ public enum ReportJSON {
                     ("start", time(incident.startMs)),
                     ("end", time(incident.endMs)),
                     ("durationSeconds", seconds(incident.durationMs)),
+                    ("excludedSeconds", seconds(incident.excludedMs)),
+                    ("countedSeconds", seconds(incident.countedMs)),
                     ("open", .bool(incident.open)),
                     ("firstError", incident.firstError.map(JSONValue.string) ?? .null),
                 ])
@@ -259,5 +348,36 @@ enum JSONValue {
             }
         }
         out += "\""
+    }
+}
+
+/// The numbers `--compare previous` sets side by side.
+struct ComparedNumbers: Sendable, Equatable {
+    var hasData: Bool
+    var availability: Double?
+    var downtimeMs: Int64
+    var incidents: Int
+    var p95: Int?
+
+    static let noData = ComparedNumbers(hasData: false, availability: nil, downtimeMs: 0, incidents: 0, p95: nil)
+
+    init(hasData: Bool, availability: Double?, downtimeMs: Int64, incidents: Int, p95: Int?) {
+        self.hasData = hasData
+        self.availability = availability
+        self.downtimeMs = downtimeMs
+        self.incidents = incidents
+        self.p95 = p95
+    }
+
+    init(_ stats: PeriodStats) {
+        self.init(
+            hasData: stats.checks.total > 0, availability: stats.availability.timeWeighted, downtimeMs: stats.availability.downMs,
+            incidents: stats.incidents.count, p95: stats.latency.p95)
+    }
+
+    init(_ fleet: FleetSummary) {
+        self.init(
+            hasData: fleet.withData > 0, availability: fleet.availability.timeWeighted, downtimeMs: fleet.downtimeMs,
+            incidents: fleet.incidents, p95: fleet.latency.p95)
     }
 }

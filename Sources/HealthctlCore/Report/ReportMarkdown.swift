@@ -19,6 +19,12 @@ public enum ReportMarkdown {
         }
         out.append("Window \(period). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
         out.append("")
+        if let user = report.user {
+            out.append("Customer: \(escape(user)) (\(report.integrations.count) integration\(report.integrations.count == 1 ? "" : "s")).")
+            out.append("")
+        }
+        out.append(accountingLine(report))
+        out.append("")
         if report.source.isStandby {
             let asOf = report.source.replayedUntilMs.map { "data as of \(ISOTime.format(epochMilliseconds: $0)) (the last transaction the standby replayed)" }
                 ?? "no transaction replayed yet"
@@ -27,6 +33,10 @@ public enum ReportMarkdown {
         }
         out.append(summary(report, target: target))
         out.append("")
+        if let previous = report.previous {
+            out.append(previousLine(report.fleet, previous.fleet, window: previous.window))
+            out.append("")
+        }
         let sources = sourceNotes(report.days)
         if !sources.isEmpty {
             out.append(contentsOf: sources)
@@ -52,18 +62,27 @@ public enum ReportMarkdown {
         }
         out.append("")
 
+        out.append(contentsOf: maintenanceSection(report))
+        out.append(contentsOf: burnRateSection(report))
+        out.append(contentsOf: groupSection(report))
+
+        let compared = report.previous != nil
         out.append("## Integrations, worst first")
         out.append("")
-        out.append("| Integration | Provider | Availability | Coverage | Checks | p95 | Incidents | Downtime | SLO | Daily | p95 by day |")
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|:---:|---|---|")
+        out.append("| Integration | Provider | Availability |\(compared ? " vs previous |" : "") Coverage | Checks | p95 | Incidents | Downtime | SLO | Daily | p95 by day |")
+        out.append("|---|---|---:|\(compared ? "---:|" : "")---:|---:|---:|---:|---:|:---:|---|---|")
         for item in report.integrations.sorted(by: ReportBuilder.worstFirst) {
-            out.append(row([
+            var cells = [
                 item.info.id, item.info.provider ?? "", availabilityText(item),
                 item.hasData ? percent(item.stats.availability.coverage, decimals: 1) : "",
                 String(item.stats.checks.total), item.stats.latency.p95.map { "\($0) ms" } ?? "",
                 String(item.stats.incidents.count), duration(item.stats.availability.downMs),
                 item.slo.met.map { $0 ? "met" : "**missed**" } ?? "", statusStrip(item.daily), sparkline(item.daily),
-            ]))
+            ]
+            if compared {
+                cells.insert(change(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData), at: 3)
+            }
+            out.append(row(cells))
         }
         out.append("")
         out.append("Daily: 🟩 met the SLO, 🟥 missed it, ⬜ no data (UTC days). p95 by day: ▁ lowest to █ highest of the integration's days.")
@@ -89,6 +108,130 @@ public enum ReportMarkdown {
         sentence += ", \(fleet.incidents) incident\(fleet.incidents == 1 ? "" : "s") with \(duration(fleet.downtimeMs)) of downtime."
         if !fleet.worst.isEmpty { sentence += " Worst: \(fleet.worst.map { escape($0) }.joined(separator: ", "))." }
         return sentence
+    }
+
+    /// What the numbers count: every hour or service hours, maintenance, the shortest incident.
+    static func accountingLine(_ report: Report) -> String {
+        let settings = report.settings
+        var parts: [String] = []
+        parts.append(settings.serviceHours.map { "Counted: service hours only (\($0.text))" } ?? "Counted: 24x7")
+        let excluded = report.fleet.availability.maintenanceMs
+        switch (settings.maintenanceMode, report.maintenance.isEmpty) {
+        case (_, true): parts.append("no maintenance window in this window")
+        case (.honor, false):
+            parts.append("\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s") honored (left out of the numbers: \(duration(excluded)) integration time)")
+        case (.ignore, false): parts.append("\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s") ignored (--maintenance ignore: counted like any time)")
+        }
+        parts.append(settings.minIncidentMs > 0
+            ? "down runs shorter than \(duration(settings.minIncidentMs)) count as up" : "every down run is an incident (--min-incident 0)")
+        return parts.joined(separator: "; ") + "."
+    }
+
+    /// The fleet's numbers over the previous window, with the change.
+    private static func previousLine(_ now: FleetSummary, _ before: FleetSummary, window: ReportWindow) -> String {
+        let label = "Previous window \(window.label) (\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs)))"
+        let current = ComparedNumbers(now)
+        let previous = ComparedNumbers(before)
+        guard previous.hasData else { return "\(label): no data." }
+        var parts: [String] = []
+        parts.append("availability \(previous.availability.map { percent($0, decimals: 3) } ?? "no data")\(arrow(current.availability, previous.availability, points: true))")
+        parts.append("downtime \(duration(previous.downtimeMs))\(arrowDuration(current.downtimeMs, previous.downtimeMs))")
+        parts.append("\(previous.incidents) incident\(previous.incidents == 1 ? "" : "s")\(arrowCount(current.incidents, previous.incidents))")
+        if let p95 = previous.p95 { parts.append("p95 \(p95) ms\(arrowCount(current.p95, p95, unit: " ms"))") }
+        return "\(label): " + parts.joined(separator: ", ") + ". Arrows show the change to this window."
+    }
+
+    /// The change of an integration's availability, or why there is none.
+    private static func change(_ now: ComparedNumbers, _ before: ComparedNumbers) -> String {
+        guard before.hasData else { return "no data before" }
+        guard before.availability != nil else { return "no time covered before" }
+        let text = arrow(now.availability, before.availability, points: true)
+        return text.isEmpty ? "" : String(text.dropFirst())
+    }
+
+    /// ` ▲ +0.120 pp` (this window higher), ` ▼ -0.040 pp`, ` = ` unchanged; empty when either is missing.
+    private static func arrow(_ now: Double?, _ before: Double?, points: Bool) -> String {
+        guard let now, let before else { return "" }
+        let delta = (now - before) * 100
+        if abs(delta) < 0.0005 { return " = 0.000 pp" }
+        return String(format: " %@ %+.3f pp", delta > 0 ? "▲" : "▼", delta)
+    }
+
+    private static func arrowDuration(_ now: Int64, _ before: Int64) -> String {
+        if now == before { return " =" }
+        return " \(now > before ? "▲ +" : "▼ -")\(duration(abs(now - before)))"
+    }
+
+    private static func arrowCount(_ now: Int?, _ before: Int, unit: String = "") -> String {
+        guard let now else { return "" }
+        if now == before { return " =" }
+        return " \(now > before ? "▲ +" : "▼ ")\(now - before)\(unit)"
+    }
+
+    private static func maintenanceSection(_ report: Report) -> [String] {
+        guard !report.maintenance.isEmpty else { return [] }
+        var out = ["## Maintenance", ""]
+        out.append(report.settings.maintenanceMode == .honor
+            ? "Time inside these windows counts neither as up nor as down for the integrations they apply to."
+            : "Ignored (--maintenance ignore): time inside these windows counts like any other.")
+        out.append("")
+        out.append("| Reason | Schedule | Applies to | Occurrences | Time in window |")
+        out.append("|---|---|---|---:|---:|")
+        for applied in report.maintenance {
+            let window = applied.window
+            var scope = window.appliesToAll ? "all" : (window.providers.map { "provider \($0)" } + window.integrations).joined(separator: ", ")
+            scope += " (\(applied.integrations))"
+            out.append(row([
+                window.reason.isEmpty ? "(no reason given)" : window.reason, window.scheduleText, scope, String(applied.occurrences.count),
+                duration(applied.occurrences.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) }),
+            ]))
+        }
+        out.append("")
+        return out
+    }
+
+    private static func burnRateSection(_ report: Report) -> [String] {
+        let alerting = report.integrations.filter { $0.slo.alert != .none }
+            .sorted { ($0.slo.alert == .page ? 0 : 1, $0.info.id) < ($1.slo.alert == .page ? 0 : 1, $1.info.id) }
+        var out = ["## Burn-rate alerts", ""]
+        out.append("Error budget burn over the last hours before \(ISOTime.format(epochMilliseconds: report.window.untilMs)), judged with the SRE workbook's multiwindow rules: page at 14.4x (1h and 5m) or 6x (6h and 30m), ticket at 3x (24h and 2h) or 1x (72h and 6h).")
+        out.append("")
+        guard !alerting.isEmpty else {
+            out.append("None firing.")
+            out.append("")
+            return out
+        }
+        let shown = BurnRates.rules.map(\.longMs)
+        out.append("| Integration | Alert | Rule | " + shown.map { BurnRate.label($0) }.joined(separator: " | ") + " |")
+        out.append("|---|---|---|" + shown.map { _ in "---:|" }.joined())
+        for item in alerting {
+            let rates = shown.map { length in
+                item.slo.burnRates.first { $0.windowMs == length }?.rate.map { String(format: "%.1fx", $0) } ?? ""
+            }
+            out.append(row([item.info.id, item.slo.alert.rawValue, item.slo.alertRule?.text ?? ""] + rates))
+        }
+        out.append("")
+        return out
+    }
+
+    private static func groupSection(_ report: Report) -> [String] {
+        guard let grouping = report.grouping else { return [] }
+        let compared = report.previous != nil
+        var out = ["## By \(grouping == .user ? "customer" : "provider")", ""]
+        out.append("| \(grouping == .user ? "Customer" : "Provider") | Integrations | Availability |\(compared ? " vs previous |" : "") Downtime | Incidents | p95 | Breaching SLO |")
+        out.append("|---|---:|---:|\(compared ? "---:|" : "")---:|---:|---:|---:|")
+        for group in report.groups {
+            let summary = group.summary
+            var cells = [
+                group.key ?? "(none)", String(summary.integrations),
+                summary.availability.timeWeighted.map { percent($0, decimals: 3) } ?? "no data", duration(summary.downtimeMs),
+                String(summary.incidents), summary.latency.p95.map { "\($0) ms" } ?? "", String(summary.breachingSLO),
+            ]
+            if compared { cells.insert(change(ComparedNumbers(summary), group.previous.map { ComparedNumbers($0) } ?? .noData), at: 3) }
+            out.append(row(cells))
+        }
+        out.append("")
+        return out
     }
 
     /// Which days came from rollups, as runs of days, and the days with a note.
@@ -120,14 +263,23 @@ public enum ReportMarkdown {
         if all.isEmpty {
             out.append("None.")
         } else {
-            out.append("| Integration | Start | End | Duration | First error |")
-            out.append("|---|---|---|---:|---|")
+            let excluded = all.contains { $0.1.excludedMs > 0 }
+            out.append("| Integration | Start | End | Duration |\(excluded ? " Excluded |" : "") First error |")
+            out.append("|---|---|---|---:|\(excluded ? "---:|" : "")---|")
             for (id, incident) in all.prefix(incidentLimit) {
-                out.append(row([
+                var cells = [
                     id, ISOTime.format(epochMilliseconds: incident.startMs),
                     incident.open ? "open" : ISOTime.format(epochMilliseconds: incident.endMs), duration(incident.durationMs),
                     incident.firstError ?? "",
-                ]))
+                ]
+                if excluded {
+                    cells.insert(incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs), at: 4)
+                }
+                out.append(row(cells))
+            }
+            if excluded {
+                out.append("")
+                out.append("Excluded: the part inside maintenance or outside service hours, which is not downtime.")
             }
             if all.count > incidentLimit { out.append(""); out.append("And \(all.count - incidentLimit) more (see the JSON report).") }
         }

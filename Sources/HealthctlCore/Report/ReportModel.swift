@@ -10,6 +10,15 @@ public struct Report: Sendable {
     public var source = ServerRole.primary
     /// The window's days and where each was read from.
     public var days: [ReportDay] = []
+    /// The maintenance windows in the window that apply to some of its integrations.
+    public var maintenance: [AppliedMaintenance] = []
+    /// Summaries per provider or per customer (`--group-by`).
+    public var groups: [ReportGroup] = []
+    public var grouping: ReportGrouping?
+    /// The window before, with `--compare previous`.
+    public var previous: PreviousPeriod?
+    /// The customer a report was split for (`--split-by user`).
+    public var user: String?
 
     public static let schemaVersion = 2
 }
@@ -72,26 +81,39 @@ public struct CheckCounts: Sendable, Equatable {
 }
 
 public struct Availability: Sendable, Equatable {
-    /// Up checks / (up + down checks); nil when there are none.
+    /// Up checks / (up + down checks); nil when there are none. Checks are counted whole days
+    /// at a time, so this ignores maintenance and service hours.
     public var countBased: Double?
     /// Up time / (up + down time); nil when no time is covered.
     public var timeWeighted: Double?
-    /// (Up + down time) / window length.
+    /// (Up + down time) / counted time.
     public var coverage: Double
-    /// Up time / window length.
+    /// Up time / counted time.
     public var strict: Double
     public var upMs: Int64
     public var downMs: Int64
     public var windowMs: Int64
+    /// Time left out of every number: maintenance windows and the time outside service hours.
+    public var excludedMs: Int64
+    /// The part of `excludedMs` outside service hours.
+    public var outsideServiceMs: Int64
 
-    init(upChecks: Int, downChecks: Int, upMs: Int64, downMs: Int64, windowMs: Int64) {
+    /// The window less the excluded time: what coverage and strict availability divide by.
+    public var countedMs: Int64 { windowMs - excludedMs }
+    /// The excluded time inside service hours: maintenance.
+    public var maintenanceMs: Int64 { excludedMs - outsideServiceMs }
+
+    init(upChecks: Int, downChecks: Int, upMs: Int64, downMs: Int64, windowMs: Int64, excludedMs: Int64 = 0, outsideServiceMs: Int64 = 0) {
         countBased = upChecks + downChecks == 0 ? nil : Double(upChecks) / Double(upChecks + downChecks)
         timeWeighted = upMs + downMs == 0 ? nil : Double(upMs) / Double(upMs + downMs)
-        coverage = windowMs == 0 ? 0 : Double(upMs + downMs) / Double(windowMs)
-        strict = windowMs == 0 ? 0 : Double(upMs) / Double(windowMs)
+        let counted = windowMs - excludedMs
+        coverage = counted <= 0 ? 0 : Double(upMs + downMs) / Double(counted)
+        strict = counted <= 0 ? 0 : Double(upMs) / Double(counted)
         self.upMs = upMs
         self.downMs = downMs
         self.windowMs = windowMs
+        self.excludedMs = excludedMs
+        self.outsideServiceMs = outsideServiceMs
     }
 }
 
@@ -116,19 +138,26 @@ public struct Incident: Sendable, Equatable {
     public var open: Bool
     /// The first error message of the incident's checks, redacted.
     public var firstError: String?
+    /// The part of it inside maintenance or outside service hours: not downtime.
+    public var excludedMs: Int64 = 0
 
     public var durationMs: Int64 { endMs - startMs }
+    /// The part that counts as downtime.
+    public var countedMs: Int64 { durationMs - excludedMs }
 }
 
+/// A window's incidents: every down run is listed; those wholly excluded (inside maintenance,
+/// outside service hours) are not counted.
 public struct IncidentSummary: Sendable, Equatable {
     public var items: [Incident]
     public var upMs: Int64
 
-    public var count: Int { items.count }
-    public var downtimeMs: Int64 { items.reduce(0) { $0 + $1.durationMs } }
+    public var count: Int { items.reduce(0) { $0 + ($1.countedMs > 0 ? 1 : 0) } }
+    public var downtimeMs: Int64 { items.reduce(0) { $0 + $1.countedMs } }
+    public var excludedMs: Int64 { items.reduce(0) { $0 + $1.excludedMs } }
     public var mttrSeconds: Double? { count == 0 ? nil : Double(downtimeMs) / 1000 / Double(count) }
     public var mtbfSeconds: Double? { count == 0 ? nil : Double(upMs) / 1000 / Double(count) }
-    public var longestMs: Int64? { items.map(\.durationMs).max() }
+    public var longestMs: Int64? { items.map(\.countedMs).filter { $0 > 0 }.max() }
 }
 
 /// The numbers of one integration over one time range (the window, or one day of it).
@@ -152,6 +181,11 @@ public struct SLOStatus: Sendable, Equatable {
     public var burnRate: Double?
     /// (1 - T) x covered time (up + down), in seconds: met exactly when downtime <= this.
     public var allowedDowntimeSeconds: Double
+    /// Over the last hours before the window's end (`BurnRates.windowsMs`); whole windows only.
+    public var burnRates: [BurnRate] = []
+    /// The most severe burn-rate alert that fires, and its rule.
+    public var alert: BurnAlert = .none
+    public var alertRule: BurnRule?
 }
 
 public struct ErrorCount: Sendable, Equatable {
@@ -189,8 +223,24 @@ public struct IntegrationReport: Sendable {
     /// Each ISO week or month of the window, when the report was asked for them (CSV `--by`).
     public var periods: [BucketStats] = []
     public var topErrors: [ErrorCount]
+    /// The same numbers over the window before, with `--compare previous`.
+    public var previous: PreviousStats?
+
+    /// What group and fleet summaries merge: the window's latency histogram, invalid values and
+    /// every redacted error count.
+    var latencyHistogram = LatencyHistogram()
+    var latencyInvalid = 0
+    var errorCounts: [String: Int] = [:]
 
     /// False when no check has `checkedAt` in the window: shown as "no data", never as 100 %.
+    public var hasData: Bool { stats.checks.total > 0 }
+}
+
+/// An integration's numbers over the previous window.
+public struct PreviousStats: Sendable, Equatable {
+    public var stats: PeriodStats
+    public var slo: SLOStatus
+
     public var hasData: Bool { stats.checks.total > 0 }
 }
 
@@ -199,6 +249,9 @@ public struct FleetSummary: Sendable {
     public var withData: Int
     public var noData: Int
     public var breachingSLO: Int
+    /// Integrations whose burn rates fire a page, or a ticket.
+    public var paging: Int
+    public var ticketing: Int
     public var checks: CheckCounts
     /// Sums over integrations: time-weighted = sum of up / sum of (up + down); coverage and strict
     /// are over the window length times the number of integrations.
@@ -209,4 +262,43 @@ public struct FleetSummary: Sendable {
     /// Ids of the worst integrations with data, worst first.
     public var worst: [String]
     public var topErrors: [ErrorCount]
+}
+
+/// A maintenance window as a report applied it.
+public struct AppliedMaintenance: Sendable, Equatable {
+    public var window: MaintenanceWindow
+    /// Its occurrences, clipped to the report's window.
+    public var occurrences: [Range<Int64>]
+    /// How many of the report's integrations it applies to.
+    public var integrations: Int
+}
+
+/// What `--group-by` and `--split-by` group integrations by.
+public enum ReportGrouping: String, Sendable, CaseIterable {
+    case provider, user
+
+    /// The group of an integration; nil when it has no provider or customer.
+    func key(of info: IntegrationInfo) -> String? {
+        switch self {
+        case .provider: return info.provider
+        case .user: return info.userId
+        }
+    }
+}
+
+/// The summary of one group of integrations.
+public struct ReportGroup: Sendable {
+    /// The provider or customer; nil for integrations without one.
+    public var key: String?
+    public var summary: FleetSummary
+    /// The group's numbers over the previous window, with `--compare previous`.
+    public var previous: FleetSummary?
+}
+
+/// The window before a report's, for `--compare previous`.
+public struct PreviousPeriod: Sendable {
+    public var window: ReportWindow
+    public var fleet: FleetSummary
+    /// By id: the previous numbers of integrations, and what their group summaries merge.
+    var integrations: [String: IntegrationReport]
 }

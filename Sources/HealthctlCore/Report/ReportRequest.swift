@@ -15,8 +15,22 @@ public struct ReportFlags: Sendable {
     public var rows = ReportRows.integration
     /// `--source`: rollups where they serve, or log rows only.
     public var sources = ReportSource.DaySources.auto
+    public var maintenance: ReportSettings.MaintenanceMode?
+    /// `--service-hours`: count only `[report.service_hours]`.
+    public var serviceHours = false
+    public var minIncident: String?
+    public var groupBy: ReportGrouping?
+    public var splitBy: ReportGrouping?
+    public var compare: ReportComparison?
+    public var failOnBreach = false
 
     public init() {}
+}
+
+/// `--compare`.
+public enum ReportComparison: String, Sendable, CaseIterable {
+    /// The window before: the calendar period before, or the same length just before.
+    case previous
 }
 
 /// What one CSV row stands for.
@@ -51,9 +65,23 @@ public struct ReportRequest: Sendable {
     /// `rollup.schema`.
     public var rollupSchema: String?
     public var destination: ReportDestination
+    public var grouping: ReportGrouping?
+    /// One report per customer (or provider), each in its own file.
+    public var split: ReportGrouping?
+    public var compare: Bool
+    /// Exit with `ReportRequest.breachExitCode` when an integration missed its SLO.
+    public var failOnBreach: Bool
+
+    /// The exit code of `--fail-on-breach`, apart from the sysexits codes of failures.
+    public static let breachExitCode: Int32 = 3
 
     /// The file a `.directory` destination writes: `DIR/2026-W47.md`.
     public var fileName: String { "\(window.label).\(format.fileExtension)" }
+
+    /// The file of one part of a split report: `DIR/2026-W47-user-cus_42.md`.
+    public func fileName(split grouping: ReportGrouping, key: String?) -> String {
+        "\(window.label)-\(grouping.rawValue)-\(ReportFile.safeName(key ?? "none")).\(format.fileExtension)"
+    }
 }
 
 extension Settings {
@@ -72,11 +100,22 @@ extension Settings {
         if flags.rows != .integration && report.format.value != .csv {
             throw UsageError("--by \(flags.rows.rawValue) is for --format csv (JSON and Markdown always have the daily series)")
         }
+        report.maintenance.apply(flag: flags.maintenance)
+        try report.minIncident.apply(flag: flags.minIncident, "--min-incident")
         var settings = ReportSettings(
             slo: report.slo.value, maxGap: report.maxGap.value, warningAs: report.warningAs.value, latencyOf: report.latencyOf.value,
             staleAfterMs: report.staleAfter.value.milliseconds)
         settings.sloByProvider = report.sloByProvider.value
         settings.sloByIntegration = report.sloByIntegration.value
+        settings.maintenance = maintenance.value
+        settings.maintenanceMode = report.maintenance.value
+        settings.minIncidentMs = report.minIncident.value.milliseconds
+        if flags.serviceHours {
+            guard let hours = report.serviceHours.value else {
+                throw UsageError("--service-hours needs [report.service_hours] in the settings file (days, from, to, timezone, holidays)")
+            }
+            settings.serviceHours = hours
+        }
         let period = flags.period ?? (flags.since == nil && flags.until == nil ? report.period.value : nil)
         let window = try ReportWindow.resolve(period: period, since: flags.since, until: flags.until, nowMs: nowMs)
         let destination: ReportDestination
@@ -87,17 +126,28 @@ extension Settings {
         } else {
             destination = .standardOutput
         }
+        if let split = flags.splitBy, case .standardOutput = destination {
+            throw UsageError("--split-by \(split.rawValue) writes one file per \(split.rawValue): give --output-dir DIR")
+        }
+        if let split = flags.splitBy, case .file = destination {
+            throw UsageError("--split-by \(split.rawValue) writes one file per \(split.rawValue) into --output-dir DIR, not into one --output file")
+        }
         return ReportRequest(
             window: window, settings: settings, format: report.format.value, rows: flags.rows, sources: flags.sources,
-            rollupSchema: rollup.schema.value, destination: destination)
+            rollupSchema: rollup.schema.value, destination: destination, grouping: flags.groupBy, split: flags.splitBy,
+            compare: flags.compare != nil, failOnBreach: flags.failOnBreach)
     }
 }
 
 extension ReportRequest {
     /// What the database reader needs for this request.
     public func sourceRequest(selection: ReportSelection) -> ReportSource.Request {
-        ReportSource.Request(
+        var request = ReportSource.Request(
             selection: selection, window: window, settings: settings, sources: sources, rollupSchema: rollupSchema,
             bucketing: rows.bucketing)
+        request.compare = compare
+        request.grouping = grouping
+        request.needsUsers = split == .user
+        return request
     }
 }

@@ -11,6 +11,8 @@ public struct ReportSettings: Sendable, Equatable {
     }
 
     public enum WarningAs: String, Sendable, CaseIterable { case up, down }
+    /// `--maintenance`: leave maintenance windows out of the numbers, or count them as any time.
+    public enum MaintenanceMode: String, Sendable, CaseIterable { case honor, ignore }
     public enum LatencyOf: String, Sendable, CaseIterable { case all, healthy }
 
     public var slo: SLOTarget
@@ -22,6 +24,13 @@ public struct ReportSettings: Sendable, Equatable {
     public var warningAs: WarningAs
     public var latencyOf: LatencyOf
     public var staleAfterMs: Int64
+    /// Declared maintenance windows (`[[maintenance]]`), applied when `maintenanceMode` is honor.
+    public var maintenance: [MaintenanceWindow] = []
+    public var maintenanceMode = MaintenanceMode.honor
+    /// The service hours counted (`--service-hours`); nil: every hour (24x7).
+    public var serviceHours: ServiceHours?
+    /// Down runs shorter than this count as up and are not incidents (`--min-incident`).
+    public var minIncidentMs: Int64 = 0
 
     public static let minimumAutoGapMs: Int64 = 60_000
     /// A check never holds longer than this under `auto`, so a report looks back at most this far

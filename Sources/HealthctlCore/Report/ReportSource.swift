@@ -6,13 +6,16 @@ import PostgresClient
 public struct ReportSelection: Sendable, Equatable {
     public var integrationIds: [String]
     public var providers: [String]
+    /// Customers (`"userId"`).
+    public var userIds: [String]
 
-    public init(integrationIds: [String] = [], providers: [String] = []) {
+    public init(integrationIds: [String] = [], providers: [String] = [], userIds: [String] = []) {
         self.integrationIds = integrationIds
         self.providers = providers
+        self.userIds = userIds
     }
 
-    var isFiltered: Bool { !integrationIds.isEmpty || !providers.isEmpty }
+    var isFiltered: Bool { !integrationIds.isEmpty || !providers.isEmpty || !userIds.isEmpty }
 }
 
 /// Reads a report from the database in one consistent snapshot and builds it day by day: each
@@ -39,6 +42,12 @@ public enum ReportSource {
         public var rollupSchema: String?
         /// Also compute each week's or month's numbers.
         public var bucketing: ReportBucketing?
+        /// Also read the window before and attach its numbers (`--compare previous`).
+        public var compare = false
+        /// Summaries per provider or customer.
+        public var grouping: ReportGrouping?
+        /// The report will be split by customer: the `"userId"` column must exist.
+        public var needsUsers = false
 
         public init(
             selection: ReportSelection = ReportSelection(), window: ReportWindow, settings: ReportSettings = ReportSettings(),
@@ -83,37 +92,56 @@ public enum ReportSource {
         if !selection.providers.isEmpty, !schema.hasProvider {
             throw ReportSelectionError.noProviderColumn
         }
+        if !schema.hasUserId, let flag = !selection.userIds.isEmpty ? "--user" : request.grouping == .user ? "--group-by user" : request.needsUsers ? "--split-by user" : nil {
+            throw ReportSelectionError.noUserColumn(flag: flag)
+        }
         return try databaseStep("reading the report data") {
             try withSharedSnapshot(main, logger: logger) { snapshot in
                 let integrations = try loadIntegrations(main, schema: schema, selection: selection)
                 try checkSelection(main, schema: schema, selection: selection, found: integrations)
-                let reading = DayReading(
-                    schema: schema, integrations: integrations, request: request,
-                    store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema))
-                let plan = try reading.plan(on: main)
-                var builder = ReportBuilder(integrations: integrations, window: request.window, settings: request.settings, bucketing: request.bucketing)
-                var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
-                logger.debug("read the carry-ins at \(ContinuousClock.now - started)")
-                let batches = plan.batches
-                try BlockingWorkers.inOrder(
-                    count: batches.count, workers: copyConnections, lookahead: copyConnections,
-                    makeWorker: { () throws -> PostgresConnection in
-                        let connection = try target.connect()
-                        try connection.query(PostgresConnection.TransactionMode.repeatableReadOnly.rawValue)
-                        if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
-                        return connection
-                    },
-                    produce: { connection, item in
-                        try reading.read(on: connection, batch: batches[item], plan: plan)
-                    },
-                    consume: { _, days in
-                        for day in days {
-                            builder.add(day.source, pieces: day.pieces)
-                            rows += day.rows
-                        }
-                    })
+                func build(_ window: ReportWindow) throws -> (report: Report, rows: Int) {
+                    var windowRequest = request
+                    windowRequest.window = window
+                    let reading = DayReading(
+                        schema: schema, integrations: integrations, request: windowRequest,
+                        store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema))
+                    let plan = try reading.plan(on: main)
+                    var builder = ReportBuilder(integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing)
+                    var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
+                    logger.debug("read the carry-ins of \(window.label) at \(ContinuousClock.now - started)")
+                    let batches = plan.batches
+                    try BlockingWorkers.inOrder(
+                        count: batches.count, workers: copyConnections, lookahead: copyConnections,
+                        makeWorker: { () throws -> PostgresConnection in
+                            let connection = try target.connect()
+                            try connection.query(PostgresConnection.TransactionMode.repeatableReadOnly.rawValue)
+                            if let snapshot { try connection.query("SET TRANSACTION SNAPSHOT '\(snapshot)'") }
+                            return connection
+                        },
+                        produce: { connection, item in
+                            try reading.read(on: connection, batch: batches[item], plan: plan)
+                        },
+                        consume: { _, days in
+                            for day in days {
+                                if day.beforeWindow {
+                                    builder.addBeforeWindow(day.pieces)
+                                } else {
+                                    builder.add(day.source, pieces: day.pieces)
+                                }
+                                rows += day.rows
+                            }
+                        })
+                    return (builder.finish(nowMs: nowMs, source: source), rows)
+                }
+                var (report, rows) = try build(request.window)
+                if request.compare {
+                    let previous = try build(request.window.previous)
+                    report.compare(with: previous.report)
+                    rows += previous.rows
+                }
+                if let grouping = request.grouping { report.group(by: grouping) }
                 logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")
-                return Loaded(report: builder.finish(nowMs: nowMs, source: source), rows: rows)
+                return Loaded(report: report, rows: rows)
             }
         }
     }
@@ -145,6 +173,7 @@ public enum ReportSource {
         _ connection: PostgresConnection, schema: HealthSchema, selection: ReportSelection
     ) throws -> [IntegrationInfo] {
         let provider = schema.hasProvider ? "\"provider\"::text" : "NULL::text"
+        let user = schema.hasUserId ? "\"userId\"::text" : "NULL::text"
         var conditions: [String] = []
         var parameters: [any PostgresParameter] = []
         if !selection.integrationIds.isEmpty {
@@ -155,9 +184,13 @@ public enum ReportSource {
             parameters.append(jsonArray(selection.providers))
             conditions.append("\"provider\"::text IN (SELECT json_array_elements_text($\(parameters.count)::json))")
         }
+        if !selection.userIds.isEmpty {
+            parameters.append(jsonArray(selection.userIds))
+            conditions.append("\"userId\"::text IN (SELECT json_array_elements_text($\(parameters.count)::json))")
+        }
         let result = try connection.query(
             """
-            SELECT "id"::text, \(provider), "healthStatus"::text, \(HealthSchema.epochMillisecondsSQL("\"lastHealthCheck\""))
+            SELECT "id"::text, \(provider), "healthStatus"::text, \(HealthSchema.epochMillisecondsSQL("\"lastHealthCheck\"")), \(user)
             FROM \(schema.integrationTable)
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY "id"::text
@@ -165,7 +198,7 @@ public enum ReportSource {
         return result.rows.map { row in
             IntegrationInfo(
                 id: row[0] ?? "", provider: row[1], healthStatus: HealthStatus(rawValue: row[2] ?? "") ?? .unknown,
-                lastHealthCheckMs: row.int64(3))
+                lastHealthCheckMs: row.int64(3), userId: row[4])
         }
     }
 
@@ -178,6 +211,13 @@ public enum ReportSource {
             let all = try connection.query("SELECT \"id\"::text FROM \(schema.integrationTable)").rows.compactMap { $0[0] }
             if !all.contains(missing) {
                 throw ReportSelectionError.unknownIntegration(id: missing, suggestions: CloseMatches.find(missing, among: all))
+            }
+        }
+        let foundUsers = Set(found.compactMap(\.userId))
+        if let missing = selection.userIds.first(where: { !foundUsers.contains($0) }) {
+            let all = try connection.query("SELECT DISTINCT \"userId\"::text FROM \(schema.integrationTable)").rows.compactMap { $0[0] }
+            if !all.contains(missing) {
+                throw ReportSelectionError.unknownUser(id: missing, suggestions: CloseMatches.find(missing, among: all))
             }
         }
         let foundProviders = Set(found.compactMap(\.provider))
@@ -210,10 +250,11 @@ public enum ReportSource {
         let columns = "\(idIsText ? "\"integrationId\"" : "\"integrationId\"::text"), \"status\", \"checkedAt\", \(responseTime), \"errorMessage\""
         let ids = "(SELECT current_setting('healthctl.report_ids'))"
         let providers = "(SELECT current_setting('healthctl.report_providers'))"
-        if !selection.integrationIds.isEmpty {
+        let users = "(SELECT current_setting('healthctl.report_users'))"
+        if !selection.integrationIds.isEmpty || !selection.userIds.isEmpty {
             return """
                 COPY (SELECT log.* FROM unnest(ARRAY(SELECT i."id" FROM \(schema.integrationTable) i
-                    WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers)))) AS selected(id)
+                    WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers, users: users)))) AS selected(id)
                   CROSS JOIN LATERAL (SELECT \(columns) FROM \(schema.logTable)
                     WHERE "integrationId" = selected.id
                       AND "checkedAt" + interval '0 seconds' >= \(bound("report_since"))
@@ -227,24 +268,26 @@ public enum ReportSource {
             FROM \(schema.logTable)
             WHERE "checkedAt" >= \(bound("report_since")) AND "checkedAt" < \(bound("report_until"))
             """
-        if selection.isFiltered { sql += "\n AND \(selectionCondition(schema: schema, ids: ids, providers: providers))" }
+        if selection.isFiltered { sql += "\n AND \(selectionCondition(schema: schema, ids: ids, providers: providers, users: users))" }
         return sql + ") TO STDOUT (FORMAT binary)"
     }
 
     /// Restricts log rows to the selected integrations; the lists are JSON arrays (empty: no filter).
-    private static func selectionCondition(schema: HealthSchema, ids: String, providers: String) -> String {
+    private static func selectionCondition(schema: HealthSchema, ids: String, providers: String, users: String) -> String {
         """
         "integrationId" IN (SELECT i."id" FROM \(schema.integrationTable) i
-          WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers)))
+          WHERE \(integrationCondition(schema: schema, alias: "i", ids: ids, providers: providers, users: users)))
         """
     }
 
     /// The selected rows of "Integration" (as `alias`); empty JSON lists select everything.
-    private static func integrationCondition(schema: HealthSchema, alias: String, ids: String, providers: String) -> String {
+    private static func integrationCondition(schema: HealthSchema, alias: String, ids: String, providers: String, users: String) -> String {
         let provider = schema.hasProvider ? "\(alias).\"provider\"::text" : "NULL::text"
+        let user = schema.hasUserId ? "\(alias).\"userId\"::text" : "NULL::text"
         return """
             (json_array_length(\(ids)::json) = 0 OR \(alias)."id"::text IN (SELECT json_array_elements_text(\(ids)::json)))
             AND (json_array_length(\(providers)::json) = 0 OR \(provider) IN (SELECT json_array_elements_text(\(providers)::json)))
+            AND (json_array_length(\(users)::json) = 0 OR \(user) IN (SELECT json_array_elements_text(\(users)::json)))
             """
     }
 
@@ -262,6 +305,8 @@ public enum ReportSelectionError: CategorizedError, Equatable, Sendable {
     case unknownIntegration(id: String, suggestions: [String])
     case unknownProvider(name: String, suggestions: [String])
     case noProviderColumn
+    case unknownUser(id: String, suggestions: [String])
+    case noUserColumn(flag: String)
 
     public var category: FailureCategory { .usage }
 
@@ -273,6 +318,10 @@ public enum ReportSelectionError: CategorizedError, Equatable, Sendable {
             return "no integration with provider \"\(name)\"" + Self.didYouMean(suggestions)
         case .noProviderColumn:
             return "--provider needs a \"provider\" column, and the \"Integration\" table has none"
+        case let .unknownUser(id, suggestions):
+            return "no integration of user \"\(id)\"" + Self.didYouMean(suggestions)
+        case let .noUserColumn(flag):
+            return "\(flag) needs the customer column \"userId\", and the \"Integration\" table has none"
         }
     }
 

@@ -22,6 +22,17 @@ public struct ReportWindow: Sendable, Equatable {
 
     public static let defaultPeriod = "last-7d"
 
+    /// The window to compare with (`--compare previous`): for a whole calendar period (a day,
+    /// ISO week, month, quarter or year) the period before it; otherwise the window of the same
+    /// length just before this one.
+    public var previous: ReportWindow {
+        if requestedUntilMs == nil, let before = ReportPeriod.calendarPeriod(before: label), before.untilMs == sinceMs {
+            return before
+        }
+        let since = sinceMs - lengthMs
+        return ReportWindow(sinceMs: since, untilMs: sinceMs, label: "\(Self.compact(since))..\(Self.compact(sinceMs))")
+    }
+
     /// Resolves `--period` or `--since`/`--until` (not both) against `nowMs`. A window that ends
     /// after now is cut at now and remembers the end that was asked for.
     public static func resolve(period: String?, since: String?, until: String?, nowMs: Int64) throws(ReportWindowError) -> ReportWindow {
@@ -56,7 +67,7 @@ public struct ReportWindow: Sendable, Equatable {
     }
 
     /// `20261101T000000Z`: ISO 8601 basic format, safe in file names.
-    private static func compact(_ ms: Int64) -> String {
+    static func compact(_ ms: Int64) -> String {
         let text = ISOTime.format(epochMilliseconds: ms - ms % 1000)
         return text.filter { $0 != "-" && $0 != ":" }
     }
@@ -98,6 +109,26 @@ public enum ReportPeriod {
         case "last-year": return yearWindow(today.year - 1)
         default:
             return try parseCalendar(period)
+        }
+    }
+
+    /// The calendar period before the one labelled `label` (`2026-W47`, `2026-11`, `2026-Q4`,
+    /// `2026`, `2026-11-28`); nil for other labels.
+    static func calendarPeriod(before label: String) -> ReportWindow? {
+        guard let window = try? parseCalendar(label), window.label == label else { return nil }
+        let parts = label.split(separator: "-").map(String.init)
+        guard let year = Int(parts[0]) else { return nil }
+        switch parts.count {
+        case 1: return yearWindow(year - 1)
+        case 3: return dayWindow(CalendarDay(containing: window.sinceMs - CalendarDay.dayMs))
+        default:
+            if parts[1].hasPrefix("Q") {
+                let quarter = Int(parts[1].dropFirst()) ?? 1
+                return quarter == 1 ? quarterWindow(year: year - 1, quarter: 4) : quarterWindow(year: year, quarter: quarter - 1)
+            }
+            if parts[1].hasPrefix("W") { return weekWindow(CalendarDay(containing: window.sinceMs - CalendarDay.dayMs).isoWeek) }
+            let month = Int(parts[1]) ?? 1
+            return month == 1 ? monthWindow(year: year - 1, month: 12) : monthWindow(year: year, month: month - 1)
         }
     }
 

@@ -59,6 +59,8 @@ public struct HealthSchema: Sendable, Equatable {
 
     /// Optional base-table columns used when present.
     public var hasProvider: Bool { hasIntegrationColumn("provider") }
+    /// The customer column of the application's `Integration` model.
+    public var hasUserId: Bool { hasIntegrationColumn("userId") }
     public var hasIsActive: Bool { hasIntegrationColumn("isActive") }
     public var hasTokenExpiry: Bool { hasIntegrationColumn("tokenExpiry") }
     public var hasRefreshToken: Bool { hasIntegrationColumn("refreshToken") }

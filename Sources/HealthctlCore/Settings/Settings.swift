@@ -34,6 +34,10 @@ public struct Settings: Sendable {
         public var latencyOf = Setting(ReportSettings.LatencyOf.all, .choice(ReportSettings.LatencyOf.self))
         public var format = Setting(ReportFormat.markdown, .choice(ReportFormat.self))
         public var outputDir = Setting<String?>(nil, SettingKind<String>.text.optional())
+        public var maintenance = Setting(ReportSettings.MaintenanceMode.honor, .choice(ReportSettings.MaintenanceMode.self))
+        public var minIncident = Setting(TimeSpan.zero, .duration)
+        /// Counted only with `--service-hours`.
+        public var serviceHours = Setting<ServiceHours?>(nil, .serviceHours)
 
         public init() {}
 
@@ -97,6 +101,8 @@ public struct Settings: Sendable {
     public var prune = Prune()
     public var backfill = Backfill()
     public var rollup = Rollup()
+    /// `[[maintenance]]`: windows left out of report numbers.
+    public var maintenance = Setting([MaintenanceWindow](), .maintenanceWindows)
 
     public init() {}
 }
@@ -147,5 +153,24 @@ extension SettingKind where Value == ReportSettings.MaxGap {
                 return TimeSpan(text).flatMap { $0.milliseconds > 0 ? .fixed(milliseconds: $0.milliseconds) : nil }
             },
             format: { ReportSettings.maxGapText($0) })
+    }
+}
+
+extension SettingKind where Value == [MaintenanceWindow] {
+    /// Read from `[[maintenance]]` tables by `SettingsFile`.
+    static var maintenanceWindows: SettingKind<[MaintenanceWindow]> {
+        SettingKind(
+            expected: "a list of [[maintenance]] tables", parse: { _ in nil },
+            format: { windows in
+                windows.isEmpty ? "-" : windows.map { ($0.reason.isEmpty ? "" : "\($0.reason): ") + $0.scheduleText }.joined(separator: "; ")
+            },
+            tomlText: { _ in nil })
+    }
+}
+
+extension SettingKind where Value == ServiceHours? {
+    /// Read from `[report.service_hours]` by `SettingsFile`.
+    static var serviceHours: SettingKind<ServiceHours?> {
+        SettingKind(expected: "a table with days, from, to, timezone and holidays", parse: { _ in nil }, format: { $0?.text ?? "-" }, tomlText: { _ in nil })
     }
 }

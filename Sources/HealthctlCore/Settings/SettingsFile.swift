@@ -44,7 +44,22 @@ public enum SettingsFile {
     ) throws(ConfigError) {
         for (name, value) in table {
             let full = prefix.isEmpty ? name : "\(prefix).\(name)"
-            if let tablePath = SettingKeys.sloTables[full] {
+            if full == "maintenance" {
+                guard let entries = value.array, entries.allSatisfy({ $0.table != nil }) else {
+                    throw .invalidValue(path: path, line: lines.line(of: full), key: full, expected: "a list of [[maintenance]] tables")
+                }
+                var windows: [MaintenanceWindow] = []
+                for (offset, entry) in entries.enumerated() {
+                    guard let table = entry.table else { continue }
+                    windows.append(try AccountingSettings.maintenance(table, number: offset + 1, line: lines.line(of: "maintenance[\(offset)]"), path: path))
+                }
+                settings.maintenance.set(windows, from: .file)
+            } else if full == "report.service_hours" {
+                guard let table = value.table else {
+                    throw .invalidValue(path: path, line: lines.line(of: full), key: full, expected: "a table with days, from, to, timezone and holidays")
+                }
+                settings.report.serviceHours.set(try AccountingSettings.serviceHours(table, line: lines.line(of: full), path: path), from: .file)
+            } else if let tablePath = SettingKeys.sloTables[full] {
                 guard let entries = value.table else {
                     throw .invalidValue(path: path, line: lines.line(of: full), key: full, expected: "a table of name = percentage")
                 }
@@ -82,9 +97,18 @@ struct KeyLines {
 
     init(_ text: String) {
         var table = ""
+        var arrayEntries: [String: Int] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+            if line.hasPrefix("[["), let close = line.range(of: "]]") {
+                // An array of tables: its entries are `name[0]`, `name[1]`, ...
+                let name = Self.normalize(String(line[line.index(line.startIndex, offsetBy: 2)..<close.lowerBound]))
+                let number = arrayEntries[name, default: 0]
+                arrayEntries[name] = number + 1
+                table = "\(name)[\(number)]"
+                if lineOfKey[name] == nil { lineOfKey[name] = index + 1 }
+                lineOfKey[table] = index + 1
+            } else if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
                 table = Self.normalize(line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: CharacterSet(charactersIn: "[] ")))
                 if lineOfKey[table] == nil { lineOfKey[table] = index + 1 }
             } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
@@ -109,6 +133,7 @@ public enum ConfigError: CategorizedError, Equatable, Sendable {
     case syntax(path: String, line: Int, message: String)
     case unknownKey(path: String, line: Int, key: String)
     case invalidValue(path: String, line: Int, key: String, expected: String)
+    case invalidEntry(path: String, line: Int, entry: String, message: String)
 
     public var category: FailureCategory { .configuration }
 
@@ -122,6 +147,7 @@ public enum ConfigError: CategorizedError, Equatable, Sendable {
             let hint = known.isEmpty ? "" : " (known keys here: \(known.joined(separator: ", ")))"
             return "\(path) line \(line): unknown key \"\(key)\"\(hint)"
         case let .invalidValue(path, line, key, expected): return "\(path) line \(line): \"\(key)\" must be \(expected)"
+        case let .invalidEntry(path, line, entry, message): return "\(path) line \(line): \(entry): \(message)"
         }
     }
 }

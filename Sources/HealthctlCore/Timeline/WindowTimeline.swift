@@ -45,14 +45,39 @@ struct WindowTimeline: Sendable {
         TimelineSegment.append(segment.clipped(to: window), to: &segments)
     }
 
+    /// Marks down runs (maximal stretches of down time without a break) shorter than `minimumMs`
+    /// as up: they are not incidents (`--min-incident`). A run is judged by its whole length
+    /// inside the timeline, across days.
+    mutating func countShortDownRunsAsUp(shorterThan minimumMs: Int64, warningAs: ReportSettings.WarningAs) {
+        guard minimumMs > 0 else { return }
+        var index = 0
+        while index < segments.count {
+            guard TimelineState(segments[index].status, warningAs: warningAs) == .down else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < segments.count, segments[end].startMs == segments[end - 1].endMs,
+                TimelineState(segments[end].status, warningAs: warningAs) == .down
+            {
+                end += 1
+            }
+            if segments[end - 1].endMs - segments[index].startMs < minimumMs {
+                for position in index..<end { segments[position].status = .healthy }
+            }
+            index = end
+        }
+    }
+
     /// Up time, down time and incidents (maximal down runs) within `range`, clipped to it.
-    func stats(in range: Range<Int64>, warningAs: ReportSettings.WarningAs) -> (upMs: Int64, downMs: Int64, incidents: [Incident]) {
-        var upMs: Int64 = 0
-        var downMs: Int64 = 0
-        var incidents: [Incident] = []
+    /// Excluded time counts neither as up nor as down; an incident keeps its whole length and
+    /// says how much of it was excluded.
+    func stats(in range: Range<Int64>, warningAs: ReportSettings.WarningAs, excluding exclusions: Exclusions = .none) -> TimelineStats {
+        var result = TimelineStats(
+            excludedMs: exclusions.all.overlap(with: range), outsideServiceMs: exclusions.outsideService.overlap(with: range))
         var run: Incident?
         func closeRun() {
-            if let run { incidents.append(run) }
+            if let run { result.incidents.append(run) }
             run = nil
         }
         let first = segments.partitioningIndex { $0.endMs > range.lowerBound }
@@ -61,28 +86,43 @@ struct WindowTimeline: Sendable {
             let start = max(segment.startMs, range.lowerBound)
             let end = min(segment.endMs, range.upperBound)
             guard end > start else { continue }
+            let excluded = exclusions.all.overlap(with: start..<end)
             switch TimelineState(segment.status, warningAs: warningAs) {
             case .up:
-                upMs += end - start
+                result.upMs += end - start - excluded
                 closeRun()
             case .noData:
                 closeRun()
             case .down:
-                downMs += end - start
+                result.downMs += end - start - excluded
                 if var current = run, current.endMs == start {
                     current.endMs = end
+                    current.excludedMs += excluded
                     current.open = end == range.upperBound
                     if current.firstError == nil { current.firstError = segment.firstError(in: range) }
                     run = current
                 } else {
                     closeRun()
-                    run = Incident(startMs: start, endMs: end, open: end == range.upperBound, firstError: segment.firstError(in: range))
+                    run = Incident(
+                        startMs: start, endMs: end, open: end == range.upperBound, firstError: segment.firstError(in: range),
+                        excludedMs: excluded)
                 }
             }
         }
         closeRun()
-        return (upMs, downMs, incidents)
+        return result
     }
+}
+
+/// What a timeline adds up to over one range.
+struct TimelineStats: Sendable, Equatable {
+    var upMs: Int64 = 0
+    var downMs: Int64 = 0
+    /// Time of the range left out (maintenance and outside service hours), with or without data.
+    var excludedMs: Int64 = 0
+    /// The part of `excludedMs` outside service hours.
+    var outsideServiceMs: Int64 = 0
+    var incidents: [Incident] = []
 }
 
 /// What a status counts as in a report.
