@@ -86,6 +86,114 @@ import PostgresClient
         #expect(try report(["--max-gap", "soon"]).status == 64)
     }
 
+    func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func failOnBreachWritesTheReportThenExits3() throws {
+        let missed = try report(["--period", "2026-W47", "--format", "csv", "--fail-on-breach"])
+        #expect(missed.status == 3)
+        #expect(missed.stdout.components(separatedBy: "\r\n").count == 5, "the report is written first")
+        #expect(missed.stderr == "healthctl: 1 integration missed the SLO: int_b\n")
+        let met = try report(["--period", "2026-W47", "--format", "csv", "--fail-on-breach", "--slo", "99"])
+        #expect(met.status == 0, "\(met.stderr)")
+        // Without the flag a breach is only reported.
+        #expect(try report(["--period", "2026-W47", "--format", "csv"]).status == 0)
+    }
+
+    @Test func burnRatesOfAShortWindowLookBeforeIt() throws {
+        // int_b was down 10:00-11:00; the report covers 11:00-12:00 only.
+        let output = try report(["--since", "2026-11-16T11:00:00Z", "--until", "2026-11-16T12:00:00Z", "--format", "json", "--integration", "int_b"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        let slo = try #require((object["integrations"] as? [[String: Any]])?.first?["slo"] as? [String: Any])
+        let rates = try #require(slo["burnRates"] as? [String: Any])
+        // Checks start at 00:00: the 24h and 72h windows cover 12 hours, 1 of them down.
+        #expect(abs((rates["72h"] as? Double ?? 0) - 1000.0 / 12) < 1e-6)
+        #expect(abs((rates["6h"] as? Double ?? 0) - 1000.0 / 6) < 1e-6)
+        #expect(abs((rates["2h"] as? Double ?? 0) - 500) < 1e-6)
+        #expect(rates["30m"] as? Double == 0)
+        #expect(slo["alert"] as? String == "ticket")
+        #expect(slo["alertRule"] as? String == "24h and 2h above 3x")
+        #expect(((object["fleet"] as? [String: Any])?["integrations"] as? [String: Any])?["ticketing"] as? Int == 1)
+    }
+
+    @Test func oneReportPerCustomerAndACustomerFilter() throws {
+        try database.connect().execute(script: "UPDATE \"Integration\" SET \"userId\" = 'cus/42' WHERE id = 'int_b'")
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let split = try report(["--period", "2026-W47", "--format", "markdown", "--split-by", "user", "--output-dir", directory.path])
+        #expect(split.status == 0, "\(split.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["2026-W47-user-cus%2F42.md", "2026-W47-user-u.md"])
+        let customer = try String(contentsOf: directory.appendingPathComponent("2026-W47-user-cus%2F42.md"), encoding: .utf8)
+        #expect(customer.contains("Customer: cus/42 (1 integration)."))
+        #expect(customer.contains("| int_b | github |") && !customer.contains("int_a"))
+
+        let filtered = try report(["--period", "2026-W47", "--format", "json", "--user", "u", "--group-by", "provider"])
+        #expect(filtered.status == 0, "\(filtered.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [String: Any])
+        #expect((object["integrations"] as? [[String: Any]])?.map { $0["id"] as? String } == ["int_a", "int_c"])
+        let groups = try #require(object["groups"] as? [String: Any])
+        #expect(groups["by"] as? String == "provider")
+        #expect((groups["items"] as? [[String: Any]])?.map { $0["key"] as? String } == ["google"])
+
+        let unknown = try report(["--period", "2026-W47", "--user", "cus/43"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "healthctl: error: no integration of user \"cus/43\"; did you mean \"cus/42\"?\n")
+        let toStdout = try report(["--period", "2026-W47", "--split-by", "user"])
+        #expect(toStdout.status == 64)
+        #expect(toStdout.stderr.contains("--split-by user writes one file per user: give --output-dir DIR"))
+    }
+
+    @Test func customerFlagsNeedTheUserIdColumn() throws {
+        try database.connect().execute(script: "ALTER TABLE \"Integration\" DROP COLUMN \"userId\"")
+        for flags in [["--user", "u"], ["--group-by", "user"]] {
+            let output = try report(["--period", "2026-W47"] + flags)
+            #expect(output.status == 64)
+            #expect(output.stderr == "healthctl: error: \(flags[0] == "--user" ? "--user" : flags.joined(separator: " ")) needs the customer column \"userId\", and the \"Integration\" table has none\n")
+        }
+        #expect(try report(["--period", "2026-W47", "--group-by", "provider"]).status == 0)
+    }
+
+    @Test func maintenanceFromTheSettingsFileAndItsErrors() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = directory.appendingPathComponent("healthctl.toml")
+        // int_b is down 2026-11-16 10:00-11:00; a window 09:30-10:30 for github halves it.
+        try """
+            [[maintenance]]
+            start = "2026-11-16T09:30:00Z"
+            end = "2026-11-16T10:30:00Z"
+            providers = ["github"]
+            reason = "GitHub API migration"
+            """.write(to: settings, atomically: true, encoding: .utf8)
+        let honored = try report(["--period", "2026-W47", "--format", "json", "--config", settings.path])
+        #expect(honored.status == 0, "\(honored.stderr)")
+        #expect(honored.stdout.contains("\"reason\": \"GitHub API migration\""))
+        #expect(honored.stdout.contains("\"excludedSeconds\": 1800,"))
+        #expect(honored.stdout.contains("\"downSeconds\": 1800,"))
+        let ignored = try report(["--period", "2026-W47", "--format", "json", "--config", settings.path, "--maintenance", "ignore"])
+        #expect(ignored.stdout.contains("\"downSeconds\": 3600,"))
+
+        try """
+            [[maintenance]]
+            every = "week"
+            days = ["sun"]
+            from = "02:00"
+            to = "04:00"
+            timezone = "Europe/Berlln"
+            reason = "weekly deploy window"
+            """.write(to: settings, atomically: true, encoding: .utf8)
+        let bad = try report(["--period", "2026-W47", "--config", settings.path])
+        #expect(bad.status == 78)
+        #expect(bad.stderr.hasPrefix("healthctl: error: \(settings.path) line 1: maintenance entry 1 (\"weekly deploy window\"): unknown time zone \"Europe/Berlln\""))
+        let noHours = try report(["--period", "2026-W47", "--service-hours"])
+        #expect(noHours.status == 64)
+        #expect(noHours.stderr.contains("--service-hours needs [report.service_hours] in the settings file"))
+    }
+
     @Test func unwritableOutputExits73() throws {
         let output = try report(["--period", "2026-W47", "--output", "/nonexistent-dir/report.md"])
         #expect(output.status == 73)

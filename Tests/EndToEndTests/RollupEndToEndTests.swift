@@ -17,6 +17,43 @@ import Testing
         archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-rollup-\(UUID().uuidString)")
         try expect(["schema", "apply", "--with-base-table"])
         try expect(["seed", "--integrations", "12", "--days", "9", "--seed", "11", "--until", "2026-11-23T00:00:00Z"])
+        try Self.accountingSettings.write(to: Self.accountingFile, atomically: true, encoding: .utf8)
+    }
+
+    /// Maintenance (one-off for a provider, weekly in a zone with DST) and service hours with a
+    /// holiday, so the accounting rules are checked against pruned days too.
+    static let accountingSettings = """
+        [report.service_hours]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        from = "08:00"
+        to = "20:00"
+        timezone = "America/New_York"
+        holidays = ["2026-11-19"]
+
+        [[maintenance]]
+        start = "2026-11-17T22:00:00Z"
+        end = "2026-11-18T03:00:00Z"
+        providers = ["github", "slack"]
+        reason = "provider migration"
+
+        [[maintenance]]
+        every = "week"
+        days = ["mon", "fri"]
+        from = "09:00"
+        to = "11:30"
+        timezone = "Europe/Berlin"
+        reason = "weekly deploy window"
+        """
+
+    static let accountingFile = FileManager.default.temporaryDirectory
+        .appendingPathComponent("healthctl-rollup-accounting-\(ProcessInfo.processInfo.processIdentifier).toml")
+
+    /// The report modes compared before and after prune: every choice a rollup must serve.
+    var modes: [[String]] {
+        Self.modes + [[
+            "--config", Self.accountingFile.path, "--service-hours", "--min-incident", "3m",
+            "--compare", "previous", "--group-by", "provider", "--warning-as", "down",
+        ]]
     }
 
     @discardableResult
@@ -40,7 +77,7 @@ import Testing
 
     @Test func aReportHasTheSameNumbersBeforeAndAfterPrune() throws {
         let week = ["report", "--period", "2026-W47", "--format", "json"]
-        let before = try Self.modes.map { try expect(week + $0).stdout }
+        let before = try modes.map { try expect(week + $0).stdout }
         // percentile_disc on the server, per integration, before the rows go.
         let disc = try connection.query(
             """
@@ -50,13 +87,21 @@ import Testing
             GROUP BY 1 ORDER BY 1
             """).rows.map { [$0[0] ?? "", $0[1] ?? "", $0[2] ?? "", $0[3] ?? ""] }
         #expect(ReportJSONComparison.daySources(before[0]) == Array(repeating: "raw", count: 7))
+        // The accounting mode really leaves time out, compares and groups.
+        let accounting = try #require(try JSONSerialization.jsonObject(with: Data(before[4].utf8)) as? [String: Any])
+        #expect((accounting["maintenance"] as? [[String: Any]])?.map { $0["reason"] as? String } == ["provider migration", "weekly deploy window"])
+        let fleet = try #require(accounting["fleet"] as? [String: Any])
+        let excluded = try #require((fleet["availability"] as? [String: Any])?["maintenanceSeconds"] as? Double)
+        #expect(excluded > 0)
+        #expect((fleet["previous"] as? [String: Any])?["hasData"] as? Bool == true)
+        #expect(((accounting["groups"] as? [String: Any])?["items"] as? [Any])?.isEmpty == false)
 
         try expect(["rollup"])
         try expect(["prune", "--before", "2026-11-20T00:00:00Z", "--archive-dir", archive.path])
         defer { try? FileManager.default.removeItem(at: archive) }
         #expect(try count("SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" < '2026-11-20'") == 0)
 
-        for (mode, expected) in zip(Self.modes, before) {
+        for (mode, expected) in zip(modes, before) {
             let after = try expect(week + mode).stdout
             #expect(ReportJSONComparison.withoutVolatileFields(after) == ReportJSONComparison.withoutVolatileFields(expected), "\(mode)")
             #expect(ReportJSONComparison.daySources(after) == Array(repeating: "rollup", count: 7), "\(mode): every day of the week is rolled up")
