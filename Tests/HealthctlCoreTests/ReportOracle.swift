@@ -22,7 +22,8 @@ enum ReportOracle {
         var end: Int64
         var open: Bool
         var firstError: String?
-        var description: String { "[\(start), \(end)\(open ? " open" : ""), \(firstError ?? "-")]" }
+        var excludedMs: Int64 = 0
+        var description: String { "[\(start), \(end)\(open ? " open" : ""), \(firstError ?? "-"), excluded \(excludedMs)]" }
     }
 
     /// The max gap of each UTC day's checks: fixed, or twice the day's median interval (one check:
@@ -49,9 +50,10 @@ enum ReportOracle {
 
     static func clamp(_ ms: Int64) -> Int64 { min(max(ms, 60_000), 7 * 86_400_000) }
 
-    /// The numbers over `range`, from every check of the integration (sorted, distinct times).
+    /// The numbers over `range`, from every check of the integration (sorted, distinct times);
+    /// time in `excluded` counts neither as up nor as down.
     static func numbers(
-        _ checks: [Check], range: Range<Int64>, settings: ReportSettings, gaps: [Int64: Int64]
+        _ checks: [Check], range: Range<Int64>, settings: ReportSettings, gaps: [Int64: Int64], excluded: IntervalSet = .empty
     ) -> Numbers {
         var result = Numbers()
         var run: Span?
@@ -86,19 +88,22 @@ enum ReportOracle {
                 close()
                 continue
             }
+            let cut = excluded.overlap(with: start..<end)
             if down {
-                result.downMs += end - start
+                result.downMs += end - start - cut
                 if var current = run, current.end == start {
                     current.end = end
                     current.open = end == range.upperBound
+                    current.excludedMs += cut
                     if current.firstError == nil { current.firstError = check.errorMessage.map(Redactor.redact) }
                     run = current
                 } else {
                     close()
-                    run = Span(start: start, end: end, open: end == range.upperBound, firstError: check.errorMessage.map(Redactor.redact))
+                    run = Span(
+                        start: start, end: end, open: end == range.upperBound, firstError: check.errorMessage.map(Redactor.redact), excludedMs: cut)
                 }
             } else {
-                result.upMs += end - start
+                result.upMs += end - start - cut
                 close()
             }
         }
@@ -111,7 +116,9 @@ enum ReportOracle {
     static func numbers(of stats: PeriodStats) -> Numbers {
         Numbers(
             upMs: stats.availability.upMs, downMs: stats.availability.downMs,
-            incidents: stats.incidents.items.map { Span(start: $0.startMs, end: $0.endMs, open: $0.open, firstError: $0.firstError) },
+            incidents: stats.incidents.items.map {
+                Span(start: $0.startMs, end: $0.endMs, open: $0.open, firstError: $0.firstError, excludedMs: $0.excludedMs)
+            },
             checks: stats.checks, latency: [], invalid: stats.latency.invalid)
     }
 

@@ -60,6 +60,64 @@ import Testing
         }
     }
 
+    /// Random maintenance windows and UTC service hours against the direct computation, whose
+    /// excluded time is worked out here by plain arithmetic.
+    @Test(arguments: 0..<200)
+    func exclusionsEqualTheDirectComputation(seed: UInt64) throws {
+        var random = SplitMix(seed: seed &+ 50_000)
+        let checks = Self.randomChecks(&random, from: F.t0 - 2 * F.day, days: 6)
+        var settings = Self.randomSettings(&random)
+        let since = F.t0 + (random.next() % 2 == 0 ? 0 : Int64(random.next() % UInt64(F.day)))
+        let until = since + F.day + Int64(random.next() % UInt64(2 * F.day))
+        var spans: [Range<Int64>] = []
+        for _ in 0..<(1 + random.next() % 3) {
+            let start = F.t0 - F.day + Int64(random.next() % UInt64(5 * F.day))
+            spans.append(start..<(start + 1 + Int64(random.next() % UInt64(10 * F.hour))))
+        }
+        settings.maintenance = spans.map { MaintenanceWindow(schedule: .once($0), reason: "random") }
+        settings.maintenanceMode = random.next() % 4 == 0 ? .ignore : .honor
+        var excluded = settings.maintenanceMode == .honor ? IntervalSet(spans) : .empty
+        if random.next() % 2 == 0 {
+            var days = Set((1...7).filter { _ in random.next() % 3 != 0 })
+            if days.isEmpty { days = [3] }
+            let from = Int(random.next() % 96) * 15
+            var to = Int(random.next() % 96) * 15
+            if to == from { to = (from + 60) % 1440 }
+            let holiday = CalendarDay(containing: since + Int64(random.next() % UInt64(F.day)))
+            let wall = { (minutes: Int) in
+                WallTime(text: "\(minutes / 600)\(minutes / 60 % 10):\(minutes % 60 / 10)\(minutes % 10)")!
+            }
+            settings.serviceHours = ServiceHours(days: days, from: wall(from), to: wall(to), clock: WallClock(identifier: "UTC")!, holidays: [holiday])
+            var service: [Range<Int64>] = []
+            var day = CalendarDay(containing: since).adding(days: -1)
+            while day.startMs < until {
+                if days.contains(day.isoWeekday), day != holiday {
+                    let start = day.startMs + Int64(from) * F.minute
+                    let end = to > from ? day.startMs + Int64(to) * F.minute : day.startMs + F.day + Int64(to) * F.minute
+                    service.append(start..<end)
+                }
+                day = day.adding(days: 1)
+            }
+            excluded = excluded.union(IntervalSet(service).complement(in: (since - F.day)..<until))
+        }
+        let item = F.single(checks, since: since, until: until, settings: settings)
+        let gaps = ReportOracle.gaps(checks, maxGap: settings.maxGap)
+        let expected = ReportOracle.numbers(checks, range: since..<until, settings: settings, gaps: gaps, excluded: excluded)
+        var actual = ReportOracle.numbers(of: item.stats)
+        actual.latency = expected.latency
+        #expect(actual == expected, "seed \(seed): \(settings)")
+        #expect(item.stats.availability.excludedMs == excluded.overlap(with: since..<until), "seed \(seed)")
+        #expect(item.stats.incidents.downtimeMs == item.stats.availability.downMs, "seed \(seed)")
+        for day in item.daily {
+            let range = max(day.date.startMs, since)..<min(day.date.startMs + F.day, until)
+            var actualDay = ReportOracle.numbers(of: day.stats)
+            let expectedDay = ReportOracle.numbers(checks, range: range, settings: settings, gaps: gaps, excluded: excluded)
+            actualDay.latency = expectedDay.latency
+            #expect(actualDay == expectedDay, "seed \(seed), day \(day.date.text)")
+            #expect(day.stats.availability.excludedMs == excluded.overlap(with: range), "seed \(seed), day \(day.date.text)")
+        }
+    }
+
     @Test(arguments: 0..<200)
     func piecesMergedDayByDayEqualPiecesThroughTheRollupEncoding(seed: UInt64) throws {
         var random = SplitMix(seed: seed &+ 10_000)

@@ -119,7 +119,10 @@ public enum ReportMarkdown {
         switch (settings.maintenanceMode, report.maintenance.isEmpty) {
         case (_, true): parts.append("no maintenance window in this window")
         case (.honor, false):
-            parts.append("\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s") honored (left out of the numbers: \(duration(excluded)) integration time)")
+            let windows = "\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s")"
+            parts.append(settings.serviceHours == nil
+                ? "\(windows) honored: \(duration(excluded)) of integration time left out of the numbers"
+                : "\(windows) honored: \(duration(excluded)) of integration time inside the service hours left out of the numbers")
         case (.ignore, false): parts.append("\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s") ignored (--maintenance ignore: counted like any time)")
         }
         parts.append(settings.minIncidentMs > 0
