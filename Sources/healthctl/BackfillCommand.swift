@@ -37,7 +37,7 @@ struct BackfillCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let context = try global.start(label: "healthctl.backfill")
+        let context = try global.start(label: "healthctl.backfill", job: "backfill")
         var flags = BackfillFlags()
         (flags.maxAge, flags.batchSize, flags.noTokenRules) = (maxAge, batchSize, noTokenRules)
         (flags.dryRun, flags.verbose, flags.pacing) = (dryRun, verbose, batch.flags)
@@ -46,6 +46,7 @@ struct BackfillCommand: ParsableCommand {
         let summary = try context.runStoppable { stop, progress in
             try Backfill(target: target, options: options, stop: stop, progress: progress, logger: context.logger).run()
         }
+        JobMetricsRun.shared.record(rows: summary.updated)
         print(format == .json ? try JSONOutput.encode(summary) : summary.renderText())
     }
 }

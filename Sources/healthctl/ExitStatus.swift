@@ -32,11 +32,23 @@ enum ExitStatus {
         if let error = error as? any CategorizedError {
             (category, message) = (error.category, error.description)
         } else if command.exitCode(for: error) != .failure {
+            // The argument parser's own exits (usage, --help) and `ExitCode`s (--fail-on-breach).
+            recordJob(exitCode: command.exitCode(for: error).rawValue)
             command.exit(withError: error)
         } else {
             (category, message) = (.internalError, "\(error)")
         }
         FileHandle.standardError.write(Data("healthctl: error: \(message)\n".utf8))
+        recordJob(exitCode: code(for: category))
         Foundation.exit(code(for: category))
+    }
+
+    /// Writes the job's metrics file for a failed run; a failure to write it is one more line.
+    private static func recordJob(exitCode: Int32) {
+        do throws(MetricsFileError) {
+            try JobMetricsRun.shared.finish(exitCode: exitCode)
+        } catch {
+            FileHandle.standardError.write(Data("healthctl: error: \(error.description)\n".utf8))
+        }
     }
 }

@@ -25,6 +25,7 @@ struct Healthctl: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            try JobMetricsRun.shared.finish(exitCode: 0)
         } catch {
             ExitStatus.exit(for: error, command: self)
         }

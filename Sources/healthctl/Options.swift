@@ -36,9 +36,17 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print errors only; no progress bar.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "For report, prune, backfill and rollup: write job metrics to DIR/healthctl_<job>.prom (node_exporter's textfile collector).",
+        discussion: "Default metrics.textfile_dir in the settings file; none."))
+    var textfileDir: String?
+
     /// Loads the settings file and sets up logging; the first thing a subcommand's `run()` does.
-    func start(label: String) throws -> RunContext {
+    /// A `job` records its run's metrics when a textfile directory is set.
+    func start(label: String, job: String? = nil) throws -> RunContext {
         var settings = try SettingsFile.load(explicitPath: configPath)
+        try settings.metrics.textfileDir.apply(flag: textfileDir, "--textfile-dir")
+        if let job, let directory = settings.metrics.textfileDir.value { JobMetricsRun.shared.start(job: job, directory: directory) }
         settings.log.level.apply(flag: logLevel)
         settings.log.format.apply(flag: logFormat)
         let level = quiet ? .error : settings.log.level.value

@@ -56,7 +56,7 @@ struct PruneCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let context = try global.start(label: "healthctl.prune")
+        let context = try global.start(label: "healthctl.prune", job: "prune")
         var flags = PruneFlags()
         (flags.olderThan, flags.before, flags.archiveDir, flags.noArchive) = (olderThan, before, archiveDir, noArchive)
         (flags.batchSize, flags.jobs, flags.compressionLevel) = (batchSize, jobs, compressionLevel)
@@ -74,6 +74,7 @@ struct PruneCommand: ParsableCommand {
         let summary = try context.runStoppable { stop, progress in
             try Pruner(target: target, options: options, stop: stop, progress: progress, logger: context.logger).run()
         }
+        JobMetricsRun.shared.record(rows: summary.archiveDirectory == nil ? summary.rowsDeleted : summary.rowsArchived)
         print(format == .json ? try JSONOutput.encode(summary) : render(summary))
     }
 

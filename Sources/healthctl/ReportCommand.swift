@@ -65,7 +65,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Exit with code 3 after writing the report when any integration missed its SLO.")
     var failOnBreach = false
 
-    @Option(help: "Output format: json, csv or markdown (default markdown).")
+    @Option(help: "Output format: json, csv, markdown, html or prometheus (default markdown).")
     var format: ReportFormat?
 
     @Option(help: "CSV rows: one per integration, or one per integration and UTC day, ISO week or month.")
@@ -98,7 +98,7 @@ struct ReportCommand: ParsableCommand {
     var staleAfter: String?
 
     func run() throws {
-        let context = try global.start(label: "healthctl.report")
+        let context = try global.start(label: "healthctl.report", job: "report")
         let logger = context.logger
         var flags = ReportFlags()
         (flags.period, flags.since, flags.until) = (period, since, until)
@@ -118,6 +118,8 @@ struct ReportCommand: ParsableCommand {
             target: context.settings.readTarget(databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
             request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
         let report = loaded.report
+        JobMetricsRun.shared.record(rows: loaded.rows)
+        JobMetricsRun.shared.record(extra: ReportMetrics.render(report))
         logger.info("report \(window.label): \(report.integrations.count) integrations, \(loaded.rows) checks read in \(ContinuousClock.now - started)")
         // A note on a day read from its rows means its rollup could not serve: worth a warning.
         for day in report.days {
@@ -160,6 +162,10 @@ struct ReportCommand: ParsableCommand {
             case .csv: ReportCSV.write(report, rows: request.rows, to: sink)
             case .markdown:
                 var text = ReportMarkdown.render(report)
+                sink.emit(&text)
+            case .html: ReportHTML.write(report, to: sink)
+            case .prometheus:
+                var text = ReportMetrics.render(report)
                 sink.emit(&text)
             }
         }

@@ -29,7 +29,7 @@ struct RollupCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let context = try global.start(label: "healthctl.rollup")
+        let context = try global.start(label: "healthctl.rollup", job: "rollup")
         var flags = RollupFlags()
         (flags.since, flags.until, flags.dryRun) = (since, until, dryRun)
         let options = try context.settings.rollupOptions(flags)
@@ -37,6 +37,7 @@ struct RollupCommand: ParsableCommand {
         let summary = try context.runStoppable { stop, progress in
             try Rollup.run(target: target, options: options, stop: stop, progress: progress, logger: context.logger)
         }
+        JobMetricsRun.shared.record(rows: Int(summary.rolledUp.reduce(0) { $0 + $1.rows }))
         print(format == .json ? try JSONOutput.encode(summary) : summary.renderText())
     }
 }

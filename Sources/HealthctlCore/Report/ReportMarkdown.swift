@@ -23,7 +23,7 @@ public enum ReportMarkdown {
             out.append("Customer: \(escape(user)) (\(report.integrations.count) integration\(report.integrations.count == 1 ? "" : "s")).")
             out.append("")
         }
-        out.append(accountingLine(report))
+        out.append(ReportText.accountingLine(report))
         out.append("")
         if report.source.isStandby {
             let asOf = report.source.replayedUntilMs.map { "data as of \(ISOTime.format(epochMilliseconds: $0)) (the last transaction the standby replayed)" }
@@ -55,7 +55,7 @@ public enum ReportMarkdown {
                 out.append(row([
                     item.info.id, item.info.provider ?? "", availabilityText(item), duration(item.stats.availability.downMs),
                     DurationText.humanize(seconds: item.slo.allowedDowntimeSeconds),
-                    item.slo.errorBudgetRemaining.map { percent($0, decimals: 1) } ?? "",
+                    item.slo.errorBudgetRemaining.map { ReportText.percent($0, decimals: 1) } ?? "",
                     item.slo.burnRate.map { String(format: "%.1fx", $0) } ?? "",
                 ]))
             }
@@ -74,7 +74,7 @@ public enum ReportMarkdown {
         for item in report.integrations.sorted(by: ReportBuilder.worstFirst) {
             var cells = [
                 item.info.id, item.info.provider ?? "", availabilityText(item),
-                item.hasData ? percent(item.stats.availability.coverage, decimals: 1) : "",
+                item.hasData ? ReportText.percent(item.stats.availability.coverage, decimals: 1) : "",
                 String(item.stats.checks.total), item.stats.latency.p95.map { "\($0) ms" } ?? "",
                 String(item.stats.incidents.count), duration(item.stats.availability.downMs),
                 item.slo.met.map { $0 ? "met" : "**missed**" } ?? "", statusStrip(item.daily), sparkline(item.daily),
@@ -99,7 +99,7 @@ public enum ReportMarkdown {
         parts.append("**\(fleet.breachingSLO) breaching the \(target) SLO**")
         var sentence = parts.joined(separator: ", ") + "."
         if let fleetAvailability = fleet.availability.timeWeighted {
-            sentence += " Fleet availability \(percent(fleetAvailability, decimals: 3)) (time-weighted),"
+            sentence += " Fleet availability \(ReportText.percent(fleetAvailability, decimals: 3)) (time-weighted),"
         } else {
             sentence += " No availability data,"
         }
@@ -110,26 +110,6 @@ public enum ReportMarkdown {
         return sentence
     }
 
-    /// What the numbers count: every hour or service hours, maintenance, the shortest incident.
-    static func accountingLine(_ report: Report) -> String {
-        let settings = report.settings
-        var parts: [String] = []
-        parts.append(settings.serviceHours.map { "Counted: service hours only (\($0.text))" } ?? "Counted: 24x7")
-        let excluded = report.fleet.availability.maintenanceMs
-        switch (settings.maintenanceMode, report.maintenance.isEmpty) {
-        case (_, true): parts.append("no maintenance window in this window")
-        case (.honor, false):
-            let windows = "\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s")"
-            parts.append(settings.serviceHours == nil
-                ? "\(windows) honored: \(duration(excluded)) of integration time left out of the numbers"
-                : "\(windows) honored: \(duration(excluded)) of integration time inside the service hours left out of the numbers")
-        case (.ignore, false): parts.append("\(report.maintenance.count) maintenance window\(report.maintenance.count == 1 ? "" : "s") ignored (--maintenance ignore: counted like any time)")
-        }
-        parts.append(settings.minIncidentMs > 0
-            ? "down runs shorter than \(duration(settings.minIncidentMs)) count as up" : "every down run is an incident (--min-incident 0)")
-        return parts.joined(separator: "; ") + "."
-    }
-
     /// The fleet's numbers over the previous window, with the change.
     private static func previousLine(_ now: FleetSummary, _ before: FleetSummary, window: ReportWindow) -> String {
         let label = "Previous window \(window.label) (\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs)))"
@@ -137,7 +117,7 @@ public enum ReportMarkdown {
         let previous = ComparedNumbers(before)
         guard previous.hasData else { return "\(label): no data." }
         var parts: [String] = []
-        parts.append("availability \(previous.availability.map { percent($0, decimals: 3) } ?? "no data")\(arrow(current.availability, previous.availability, points: true))")
+        parts.append("availability \(previous.availability.map { ReportText.percent($0, decimals: 3) } ?? "no data")\(arrow(current.availability, previous.availability, points: true))")
         parts.append("downtime \(duration(previous.downtimeMs))\(arrowDuration(current.downtimeMs, previous.downtimeMs))")
         parts.append("\(previous.incidents) incident\(previous.incidents == 1 ? "" : "s")\(arrowCount(current.incidents, previous.incidents))")
         if let p95 = previous.p95 { parts.append("p95 \(p95) ms\(arrowCount(current.p95, p95, unit: " ms"))") }
@@ -227,7 +207,7 @@ public enum ReportMarkdown {
             let summary = group.summary
             var cells = [
                 group.key ?? "(none)", String(summary.integrations),
-                summary.availability.timeWeighted.map { percent($0, decimals: 3) } ?? "no data", duration(summary.downtimeMs),
+                summary.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data", duration(summary.downtimeMs),
                 String(summary.incidents), summary.latency.p95.map { "\($0) ms" } ?? "", String(summary.breachingSLO),
             ]
             if compared { cells.insert(change(ComparedNumbers(summary), group.previous.map { ComparedNumbers($0) } ?? .noData), at: 3) }
@@ -307,7 +287,7 @@ public enum ReportMarkdown {
 
     private static func availabilityText(_ item: IntegrationReport) -> String {
         guard item.hasData else { return "no data" }
-        return item.stats.availability.timeWeighted.map { percent($0, decimals: 3) } ?? "no data"
+        return item.stats.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data"
     }
 
     /// One character a day: 🟩 met, 🟥 missed, ⬜ no data.
@@ -331,14 +311,6 @@ public enum ReportMarkdown {
             guard high > low else { return bars[0] }
             return bars[(value - low) * (bars.count - 1) / (high - low)]
         })
-    }
-
-    /// A ratio as a percent, truncated (never rounded up to 100 %).
-    static func percent(_ ratio: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let truncated = (ratio * 100 * scale).rounded(.towardZero) / scale
-        return String(format: "%.\(decimals)f %%", truncated)
     }
 
     private static func duration(_ ms: Int64) -> String { DurationText.humanize(seconds: Double(ms) / 1000) }

@@ -71,6 +71,7 @@ public enum SettingKeys {
         SettingKey("backfill.token_rules", \.backfill.tokenRules, "derive ERROR from expired tokens without a refresh token"),
         SettingKey("rollup.schema", \.rollup.schema, "schema of the rollup tables (default healthctl, or healthctl_<schema> beside another schema than public)"),
         SettingKey("rollup.jobs", \.rollup.jobs, "UTC days rolled up at the same time, each on its own connection"),
+        SettingKey("metrics.textfile_dir", \.metrics.textfileDir, "write DIR/healthctl_<job>.prom for node_exporter's textfile collector after each report, prune, backfill and rollup"),
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

@@ -84,6 +84,13 @@ public struct Settings: Sendable {
         public init() {}
     }
 
+    public struct Metrics: Sendable {
+        /// node_exporter's textfile collector directory; nil: no metrics files.
+        public var textfileDir = Setting<String?>(nil, SettingKind<String>.text.optional())
+
+        public init() {}
+    }
+
     public struct Backfill: Sendable {
         public var batchSize = Setting(1000, .positiveInteger)
         public var maxAge = Setting<TimeSpan?>(nil, SettingKind<TimeSpan>.positiveDuration.optional())
@@ -101,6 +108,7 @@ public struct Settings: Sendable {
     public var prune = Prune()
     public var backfill = Backfill()
     public var rollup = Rollup()
+    public var metrics = Metrics()
     /// `[[maintenance]]`: windows left out of report numbers.
     public var maintenance = Setting([MaintenanceWindow](), .maintenanceWindows)
 
@@ -114,9 +122,15 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// `--format` of `report`.
 public enum ReportFormat: String, Sendable, CaseIterable {
-    case json, csv, markdown
+    case json, csv, markdown, html, prometheus
 
-    public var fileExtension: String { self == .markdown ? "md" : rawValue }
+    public var fileExtension: String {
+        switch self {
+        case .markdown: return "md"
+        case .prometheus: return "prom"
+        default: return rawValue
+        }
+    }
 }
 
 extension TimeSpan {

@@ -17,18 +17,21 @@ enum AtomicFile {
         var errno: Int32
     }
 
-    static func replace(_ path: String, with bytes: UnsafeRawBufferPointer) throws(Failure) {
-        try replace(path) { writeAll($0, bytes) }
+    static func replace(_ path: String, with bytes: UnsafeRawBufferPointer, mode: mode_t = 0o600) throws(Failure) {
+        try replace(path, mode: mode) { writeAll($0, bytes) }
     }
 
     /// The same, with `write` filling the temporary file (it returns `errno` when a write failed).
-    static func replace(_ path: String, writing write: (Int32) -> Int32?) throws(Failure) {
+    /// `mode` 0644 only for files that hold no log rows (metrics for node_exporter).
+    static func replace(_ path: String, mode: mode_t = 0o600, writing write: (Int32) -> Int32?) throws(Failure) {
         let directory = (path as NSString).deletingLastPathComponent
         let folder = directory.isEmpty ? "." : directory
         // The process id keeps two writers of the same file from sharing a temporary name.
         let temporary = folder + "/." + (path as NSString).lastPathComponent + ".\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw Failure(operation: "creating", path: temporary, errno: errno) }
+        // The umask may have narrowed the mode; a metrics file must be readable by its collector.
+        if mode != 0o600 { fchmod(descriptor, mode) }
         if let code = write(descriptor) {
             close(descriptor)
             unlink(temporary)

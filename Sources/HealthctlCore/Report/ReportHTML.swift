@@ -1,0 +1,511 @@
+/// The HTML rendering: one self-contained file (inline CSS and SVG, no scripts, no external
+/// assets) that reads on a phone, prints to PDF and follows `prefers-color-scheme`. Every text
+/// from the data goes through `HTMLWriter`'s escaping.
+public enum ReportHTML {
+    /// Integrations drawn in the incident timeline at most (those with the most downtime).
+    public static let timelineLanes = 40
+    /// Incidents listed in the incident table at most.
+    public static let incidentLimit = 100
+
+    public static func render(_ report: Report) -> String {
+        var out = ""
+        write(report, to: TextSink { out += $0 })
+        return out
+    }
+
+    /// Writes the document to `sink` in pieces.
+    public static func write(_ report: Report, to sink: TextSink) {
+        var html = HTMLWriter(sink: sink)
+        html.markup("<!doctype html>\n")
+        html.element("html", ["lang": "en"]) { html in
+            html.element("head") { html in
+                html.empty("meta", ["charset": "utf-8"])
+                html.empty("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
+                html.empty("meta", ["name": "generator", "content": "healthctl \(healthctlVersion)"])
+                html.element("title", text: "Integration health: \(report.window.label)")
+                html.element("style") { $0.markup(stylesheet) }
+            }
+            html.element("body") { html in
+                html.markup(hatchPattern)
+                header(&html, report)
+                tiles(&html, report)
+                breaches(&html, report)
+                burnAlerts(&html, report)
+                maintenance(&html, report)
+                groups(&html, report)
+                integrations(&html, report)
+                incidents(&html, report)
+                topErrors(&html, report)
+                legend(&html)
+            }
+        }
+        html.markup("\n")
+        html.flush()
+    }
+
+    // MARK: Sections
+
+    private static func header(_ html: inout HTMLWriter, _ report: Report) {
+        let window = report.window
+        html.element("header") { html in
+            html.element("h1", text: "Integration health: \(window.label)")
+            var period = "\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs))"
+            period += " (\(DurationText.humanize(seconds: Double(window.lengthMs) / 1000)))"
+            if let requested = window.requestedUntilMs { period += ", cut at now: the period ends \(ISOTime.format(epochMilliseconds: requested))" }
+            html.element("p", text: "Window \(period). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
+            if let user = report.user { html.element("p", text: "Customer: \(user).") }
+            html.element("p", ["class": "rules"], text: ReportText.accountingLine(report) + " SLO target \(report.settings.slo.percentText).")
+            if report.source.isStandby {
+                let asOf = report.source.replayedUntilMs.map { "data as of \(ISOTime.format(epochMilliseconds: $0))" } ?? "no transaction replayed yet"
+                html.element("p", text: "Read from a standby: \(asOf).")
+            }
+            for line in ReportMarkdown.sourceNotes(report.days) {
+                html.element("p", ["class": "note"], text: line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
+            }
+        }
+    }
+
+    private static func tiles(_ html: inout HTMLWriter, _ report: Report) {
+        let fleet = report.fleet
+        let previous = report.previous?.fleet
+        func tile(_ html: inout HTMLWriter, _ label: String, _ value: String, _ change: String?) {
+            html.element("div", ["class": "tile"]) { html in
+                html.element("div", ["class": "label"], text: label)
+                html.element("div", ["class": "value"], text: value)
+                if let change { html.element("div", ["class": "change"], text: change) }
+            }
+        }
+        html.element("section", ["class": "tiles", "aria-label": "Fleet"]) { html in
+            let availability = fleet.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data"
+            tile(&html, "Availability", availability, previous.map { before in
+                guard let now = fleet.availability.timeWeighted, let then = before.availability.timeWeighted else { return "no data before" }
+                return change(points: now - then)
+            })
+            tile(&html, "Downtime", ReportText.duration(fleet.downtimeMs), previous.map { changeOf(ms: fleet.downtimeMs - $0.downtimeMs) })
+            tile(&html, "Incidents", String(fleet.incidents), previous.map { changeOf(count: fleet.incidents - $0.incidents) })
+            tile(&html, "p95 latency", fleet.latency.p95.map { "\($0) ms" } ?? "none", previous.map { before in
+                guard let now = fleet.latency.p95, let then = before.latency.p95 else { return "no data before" }
+                return changeOf(count: now - then, unit: " ms")
+            })
+            tile(&html, "SLO breaches", "\(fleet.breachingSLO) of \(fleet.withData)", nil)
+            tile(&html, "Burn-rate alerts", "\(fleet.paging) page, \(fleet.ticketing) ticket", nil)
+        }
+        if let window = report.previous?.window {
+            html.element("p", ["class": "note"], text: "Changes against \(window.label) (\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs))).")
+        }
+    }
+
+    private static func breaches(_ html: inout HTMLWriter, _ report: Report) {
+        let missed = report.integrations.filter { $0.slo.met == false }.sorted(by: ReportBuilder.worstFirst)
+        html.element("section") { html in
+            html.element("h2", text: "SLO breaches")
+            guard !missed.isEmpty else {
+                html.element("p", text: "None: every integration with data met its SLO.")
+                return
+            }
+            let numeric = 2...7
+            table(&html, ["Integration", "Provider", "Availability", "Target", "Downtime", "Allowed", "Budget left", "Burn rate"], numeric: numeric) { html in
+                for item in missed {
+                    row(&html, numeric: numeric, [
+                        item.info.id, item.info.provider ?? "", availabilityText(item), ReportText.percent(item.slo.target, decimals: 3),
+                        ReportText.duration(item.stats.availability.downMs), DurationText.humanize(seconds: item.slo.allowedDowntimeSeconds),
+                        item.slo.errorBudgetRemaining.map { ReportText.percent($0, decimals: 1) } ?? "",
+                        item.slo.burnRate.map { rate($0) } ?? "",
+                    ])
+                }
+            }
+        }
+    }
+
+    private static func burnAlerts(_ html: inout HTMLWriter, _ report: Report) {
+        let alerting = report.integrations.filter { $0.slo.alert != .none }
+            .sorted { ($0.slo.alert == .page ? 0 : 1, $0.info.id) < ($1.slo.alert == .page ? 0 : 1, $1.info.id) }
+        guard !alerting.isEmpty else { return }
+        html.element("section") { html in
+            html.element("h2", text: "Burn-rate alerts")
+            html.element("p", text: "Error-budget burn before the window's end, by the SRE workbook's multiwindow rules (page: 1h and 5m above 14.4x, or 6h and 30m above 6x; ticket: 24h and 2h above 3x, or 72h and 6h above 1x).")
+            let windows = BurnRates.windowsMs
+            let numeric = 3...(2 + windows.count)
+            table(&html, ["Integration", "Alert", "Rule"] + windows.map { BurnRate.label($0) }, numeric: numeric) { html in
+                for item in alerting {
+                    let rates = windows.map { length in item.slo.burnRates.first { $0.windowMs == length }?.rate.map { rate($0) } ?? "" }
+                    row(&html, numeric: numeric, [item.info.id, item.slo.alert.rawValue, item.slo.alertRule?.text ?? ""] + rates)
+                }
+            }
+        }
+    }
+
+    private static func maintenance(_ html: inout HTMLWriter, _ report: Report) {
+        guard !report.maintenance.isEmpty else { return }
+        html.element("section") { html in
+            html.element("h2", text: "Maintenance")
+            html.element("p", text: report.settings.maintenanceMode == .honor
+                ? "Time inside these windows counts neither as up nor as down for the integrations they apply to."
+                : "Ignored (--maintenance ignore): time inside these windows counts like any other.")
+            let numeric = 3...4
+            table(&html, ["Reason", "Schedule", "Applies to", "Occurrences", "Time in window"], numeric: numeric) { html in
+                for applied in report.maintenance {
+                    let window = applied.window
+                    let scope = window.appliesToAll ? "all" : (window.providers.map { "provider \($0)" } + window.integrations).joined(separator: ", ")
+                    row(&html, numeric: numeric, [
+                        window.reason.isEmpty ? "(no reason given)" : window.reason, window.scheduleText, "\(scope) (\(applied.integrations))",
+                        String(applied.occurrences.count), ReportText.duration(applied.occurrences.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) }),
+                    ])
+                }
+            }
+        }
+    }
+
+    private static func groups(_ html: inout HTMLWriter, _ report: Report) {
+        guard let grouping = report.grouping else { return }
+        let compared = report.previous != nil
+        html.element("section") { html in
+            html.element("h2", text: grouping == .user ? "By customer" : "By provider")
+            var headers = [grouping == .user ? "Customer" : "Provider", "Integrations", "Availability", "Downtime", "Incidents", "p95", "Breaching SLO"]
+            if compared { headers.insert("vs previous", at: 3) }
+            let numeric = 1...(headers.count - 1)
+            table(&html, headers, numeric: numeric) { html in
+                for group in report.groups {
+                    let summary = group.summary
+                    var cells = [
+                        group.key ?? "(none)", String(summary.integrations),
+                        summary.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data",
+                        ReportText.duration(summary.downtimeMs), String(summary.incidents), summary.latency.p95.map { "\($0) ms" } ?? "",
+                        String(summary.breachingSLO),
+                    ]
+                    if compared {
+                        let before = group.previous?.availability.timeWeighted
+                        cells.insert(summary.availability.timeWeighted.flatMap { now in before.map { change(points: now - $0) } } ?? "no data before", at: 3)
+                    }
+                    row(&html, numeric: numeric, cells)
+                }
+            }
+        }
+    }
+
+    private static func integrations(_ html: inout HTMLWriter, _ report: Report) {
+        let compared = report.previous != nil
+        html.element("section") { html in
+            html.element("h2", text: "Integrations, worst first")
+            var headers = ["Integration", "Availability", "Downtime", "Incidents", "p95", "SLO", "Daily availability", "Latency p50/p95 by day", "Error budget"]
+            if compared { headers.insert("vs previous", at: 2) }
+            table(&html, headers, numeric: 1...(compared ? 5 : 4)) { html in
+                for item in report.integrations.sorted(by: ReportBuilder.worstFirst) {
+                    html.element("tr", ["class": "integration"]) { html in
+                        html.element("th", ["scope": "row"]) { html in
+                            html.text(item.info.id)
+                            if let provider = item.info.provider {
+                                html.element("span", ["class": "provider"], text: provider)
+                            }
+                        }
+                        html.element("td", ["class": "num"], text: availabilityText(item))
+                        if compared {
+                            let before = item.previous?.stats.availability.timeWeighted
+                            let text = item.previous?.hasData != true ? "no data before"
+                                : item.stats.availability.timeWeighted.flatMap { now in before.map { change(points: now - $0) } } ?? ""
+                            html.element("td", ["class": "num"], text: text)
+                        }
+                        html.element("td", ["class": "num"], text: ReportText.duration(item.stats.availability.downMs))
+                        html.element("td", ["class": "num"], text: String(item.stats.incidents.count))
+                        html.element("td", ["class": "num"], text: item.stats.latency.p95.map { "\($0) ms" } ?? "")
+                        html.element("td", ["class": item.slo.met == false ? "missed" : "met"], text: item.slo.met.map { $0 ? "met" : "missed" } ?? "no data")
+                        html.element("td") { dailyStrip(&$0, item, target: item.slo.target) }
+                        html.element("td") { latencyChart(&$0, item) }
+                        html.element("td") { budgetChart(&$0, item) }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func incidents(_ html: inout HTMLWriter, _ report: Report) {
+        let all = report.integrations.flatMap { item in item.stats.incidents.items.map { (item.info.id, $0) } }
+            .sorted { ($0.1.startMs, $0.0) < ($1.1.startMs, $1.0) }
+        html.element("section") { html in
+            html.element("h2", text: "Incidents")
+            guard !all.isEmpty else {
+                html.element("p", text: "None.")
+                return
+            }
+            incidentTimeline(&html, report)
+            let numeric = 3...4
+            table(&html, ["Integration", "Start", "End", "Duration", "Excluded", "First error"], numeric: numeric) { html in
+                for (id, incident) in all.prefix(incidentLimit) {
+                    row(&html, numeric: numeric, [
+                        id, ISOTime.format(epochMilliseconds: incident.startMs),
+                        incident.open ? "open" : ISOTime.format(epochMilliseconds: incident.endMs), ReportText.duration(incident.durationMs),
+                        incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : ReportText.duration(incident.excludedMs),
+                        incident.firstError ?? "",
+                    ])
+                }
+            }
+            if all.count > incidentLimit { html.element("p", text: "And \(all.count - incidentLimit) more (see the JSON report).") }
+        }
+    }
+
+    /// The window as one axis; a lane per integration with incidents (most downtime first),
+    /// maintenance hatched behind.
+    private static func incidentTimeline(_ html: inout HTMLWriter, _ report: Report) {
+        let window = report.window
+        let lanes = report.integrations.filter { !$0.stats.incidents.items.isEmpty }
+            .sorted { ($0.stats.incidents.downtimeMs, $1.info.id) > ($1.stats.incidents.downtimeMs, $0.info.id) }
+            .prefix(timelineLanes)
+        let label = 220
+        let width = 1000
+        let height = lanes.count * 14 + 18
+        func x(_ ms: Int64) -> Int { label + Int((ms - window.sinceMs) * Int64(width - label) / max(1, window.lengthMs)) }
+        html.element("svg", [
+            "class": "timeline", "viewBox": "0 0 \(width) \(height)", "role": "img",
+            "aria-label": "Incident timeline of the \(lanes.count) integrations with the most downtime",
+        ]) { html in
+            for applied in report.maintenance where report.settings.maintenanceMode == .honor {
+                for occurrence in applied.occurrences {
+                    html.element("rect", [
+                        "class": "mnt", "x": String(x(occurrence.lowerBound)), "y": "0",
+                        "width": String(max(1, x(occurrence.upperBound) - x(occurrence.lowerBound))), "height": String(height - 18),
+                    ]) { $0.element("title", text: "Maintenance: \(applied.window.reason)") }
+                }
+            }
+            for (lane, item) in lanes.enumerated() {
+                let y = lane * 14
+                html.element("text", ["x": "0", "y": String(y + 10)], text: item.info.id)
+                for incident in item.stats.incidents.items {
+                    let start = x(incident.startMs)
+                    html.element("rect", [
+                        "class": incident.countedMs == 0 ? "inc excluded" : "inc", "x": String(start), "y": String(y + 2),
+                        "width": String(max(2, x(incident.endMs) - start)), "height": "10",
+                    ]) { html in
+                        var title = "\(item.info.id): \(ISOTime.format(epochMilliseconds: incident.startMs)) to \(ISOTime.format(epochMilliseconds: incident.endMs)), \(ReportText.duration(incident.durationMs))"
+                        if incident.excludedMs > 0 { title += " (\(ReportText.duration(incident.excludedMs)) excluded)" }
+                        if let error = incident.firstError { title += ": \(error)" }
+                        html.element("title", text: title)
+                    }
+                }
+            }
+            let axis = height - 4
+            html.element("text", ["x": String(label), "y": String(axis)], text: ISOTime.format(epochMilliseconds: window.sinceMs))
+            html.element("text", ["x": String(width), "y": String(axis), "text-anchor": "end"], text: ISOTime.format(epochMilliseconds: window.untilMs))
+        }
+    }
+
+    private static func topErrors(_ html: inout HTMLWriter, _ report: Report) {
+        html.element("section") { html in
+            html.element("h2", text: "Top errors")
+            guard !report.fleet.topErrors.isEmpty else {
+                html.element("p", text: "None.")
+                return
+            }
+            table(&html, ["Count", "Integrations", "Message (redacted)"], numeric: 0...1) { html in
+                for entry in report.fleet.topErrors { row(&html, numeric: 0...1, [String(entry.count), String(entry.integrations), entry.message]) }
+            }
+        }
+    }
+
+    private static func legend(_ html: inout HTMLWriter) {
+        html.element("footer") { html in
+            html.element("h2", text: "Legend")
+            html.element("ul", ["class": "legend"]) { html in
+                let swatches: [(String, String)] = [
+                    ("ok", "met the SLO"), ("warn", "missed it by up to 10 times the error budget"), ("bad", "missed it by more"),
+                    ("none", "no data (or no counted time)"), ("mnt", "maintenance (hatched)"),
+                ]
+                for (kind, text) in swatches {
+                    html.element("li") { html in
+                        html.element("svg", ["class": "swatch", "viewBox": "0 0 10 10", "aria-hidden": "true"]) { html in
+                            html.empty("rect", ["class": kind == "mnt" ? "none" : kind, "width": "10", "height": "10"])
+                            if kind == "mnt" { html.empty("rect", ["class": "mnt", "width": "10", "height": "10"]) }
+                        }
+                        html.text(" " + text)
+                    }
+                }
+                html.element("li", text: "Latency: solid line p50, dashed line p95, each integration on its own scale (up to its highest daily p95).")
+                html.element("li", text: "Error budget: what is left of the window's budget after each day (top 100 %, middle line 0: the target), with the dotted line of an even burn.")
+            }
+            html.element("p", text: "Availability is time-weighted (up / (up + down)), truncated; the README's report section defines every number.")
+        }
+    }
+
+    // MARK: Charts
+
+    /// One bar a UTC day (consecutive days met without downtime drawn as one), coloured by
+    /// availability, hatched where maintenance was left out, each with a tooltip.
+    private static func dailyStrip(_ html: inout HTMLWriter, _ item: IntegrationReport, target: Double) {
+        let days = item.daily
+        guard !days.isEmpty else { return }
+        html.element("svg", ["class": "strip", "viewBox": "0 0 \(days.count * 4) 10", "preserveAspectRatio": "none", "role": "img", "aria-label": "Daily availability"]) { html in
+            var index = 0
+            while index < days.count {
+                let kind = dayKind(days[index], target: target)
+                var end = index + 1
+                if isQuiet(days[index], kind) {
+                    while end < days.count, dayKind(days[end], target: target) == kind, isQuiet(days[end], kind) { end += 1 }
+                }
+                html.element("rect", ["class": kind, "x": String(index * 4), "width": String((end - index) * 4 - 1), "height": "10"]) { html in
+                    html.element("title", text: dayTitle(days[index..<end]))
+                }
+                for position in index..<end where days[position].stats.availability.maintenanceMs > 0 {
+                    html.empty("rect", ["class": "mnt", "x": String(position * 4), "width": "3", "height": "10"])
+                }
+                index = end
+            }
+        }
+    }
+
+    private static func dayKind(_ day: DayStats, target: Double) -> String {
+        guard let availability = day.stats.availability.timeWeighted else { return "none" }
+        if day.slo.met == true { return "ok" }
+        return availability >= 1 - 10 * (1 - target) ? "warn" : "bad"
+    }
+
+    /// Days that say nothing more than their colour: merged into one bar.
+    private static func isQuiet(_ day: DayStats, _ kind: String) -> Bool {
+        (kind == "ok" || kind == "none") && day.stats.availability.downMs == 0 && day.stats.availability.maintenanceMs == 0
+    }
+
+    private static func dayTitle(_ days: ArraySlice<DayStats>) -> String {
+        guard let first = days.first, let last = days.last else { return "" }
+        let dates = first.date == last.date ? first.date.text : "\(first.date.text) to \(last.date.text)"
+        guard let availability = first.stats.availability.timeWeighted else { return "\(dates): no data" }
+        let downtime = ReportText.duration(days.reduce(0) { $0 + $1.stats.availability.downMs })
+        let count = days.reduce(0) { $0 + $1.stats.incidents.count }
+        var text = "\(dates): \(ReportText.percent(availability, decimals: 3)), downtime \(downtime), \(count) incident\(count == 1 ? "" : "s")"
+        let maintenance = days.reduce(0) { $0 + $1.stats.availability.maintenanceMs }
+        if maintenance > 0 { text += ", \(ReportText.duration(maintenance)) maintenance left out" }
+        return text
+    }
+
+    /// Daily p50 (solid) and p95 (dashed), scaled to the integration's highest daily p95.
+    private static func latencyChart(_ html: inout HTMLWriter, _ item: IntegrationReport) {
+        let days = item.daily
+        guard let high = days.compactMap(\.stats.latency.p95).max(), high > 0 else { return }
+        func path(_ value: (LatencySummary) -> Int?) -> String {
+            var text = ""
+            var drawing = false
+            for (index, day) in days.enumerated() {
+                guard let ms = value(day.stats.latency) else {
+                    drawing = false
+                    continue
+                }
+                text += drawing ? "L" : "M"
+                text += String(index * 4 + 2)
+                text += " "
+                text += String(38 - ms * 36 / high)
+                drawing = true
+            }
+            return text
+        }
+        html.element("svg", ["class": "chart", "viewBox": "0 0 \(days.count * 4) 40", "preserveAspectRatio": "none", "role": "img", "aria-label": "Daily latency"]) { html in
+            html.empty("path", ["class": "p50", "d": path(\.p50)])
+            html.empty("path", ["class": "p95", "d": path(\.p95)])
+            html.element("title", text: "p95 up to \(high) ms; window p50 \(item.stats.latency.p50.map { "\($0) ms" } ?? "none"), p95 \(item.stats.latency.p95.map { "\($0) ms" } ?? "none")")
+        }
+    }
+
+    /// What is left of the window's error budget after each day, against the target (0) and an
+    /// even burn.
+    private static func budgetChart(_ html: inout HTMLWriter, _ item: IntegrationReport) {
+        let days = item.daily
+        let allowedMs = item.slo.allowedDowntimeSeconds * 1000
+        guard allowedMs > 0, !days.isEmpty else { return }
+        var spent: Int64 = 0
+        var path = "M0 1"
+        for (index, day) in days.enumerated() {
+            spent += day.stats.availability.downMs
+            let left = max(-1, min(1, 1 - Double(spent) / allowedMs))
+            path += "L\((index + 1) * 4) \(Int((20 - 19 * left).rounded()))"
+        }
+        let remaining = item.slo.errorBudgetRemaining.map { ReportText.percent($0, decimals: 1) } ?? "none"
+        html.element("svg", ["class": "chart", "viewBox": "0 0 \(days.count * 4) 40", "preserveAspectRatio": "none", "role": "img", "aria-label": "Error budget"]) { html in
+            html.empty("path", ["class": "zero", "d": "M0 20H\(days.count * 4)"])
+            html.empty("path", ["class": "even", "d": "M0 1L\(days.count * 4) 20"])
+            html.empty("path", ["class": item.slo.met == false ? "budget over" : "budget", "d": path])
+            html.element("title", text: "Error budget left at the end: \(remaining) of \(DurationText.humanize(seconds: item.slo.allowedDowntimeSeconds))")
+        }
+    }
+
+    // MARK: Pieces
+
+    private static func table(_ html: inout HTMLWriter, _ headers: [String], numeric: ClosedRange<Int>, rows: (inout HTMLWriter) -> Void) {
+        html.element("div", ["class": "scroll"]) { html in
+            html.element("table") { html in
+                html.element("thead") { html in
+                    html.element("tr") { html in
+                        for (index, header) in headers.enumerated() {
+                            html.element("th", ["scope": "col", "class": numeric.contains(index) ? "num" : ""], text: header)
+                        }
+                    }
+                }
+                html.element("tbody") { rows(&$0) }
+            }
+        }
+    }
+
+    private static func row(_ html: inout HTMLWriter, numeric: ClosedRange<Int>, _ cells: [String]) {
+        html.element("tr") { html in
+            for (index, cell) in cells.enumerated() {
+                if numeric.contains(index) { html.element("td", ["class": "num"], text: cell) } else { html.element("td", text: cell) }
+            }
+        }
+    }
+
+    private static func availabilityText(_ item: IntegrationReport) -> String {
+        guard item.hasData, let availability = item.stats.availability.timeWeighted else { return "no data" }
+        return ReportText.percent(availability, decimals: 3)
+    }
+
+    private static func rate(_ value: Double) -> String {
+        ReportText.percentNumber(value / 100, decimals: 1) + "x"
+    }
+
+    /// `▲ +0.120 pp`, `▼ -0.040 pp` or `= 0.000 pp`.
+    private static func change(points ratio: Double) -> String {
+        let delta = ratio * 100
+        if abs(delta) < 0.0005 { return "= 0.000 pp" }
+        return (delta > 0 ? "▲ +" : "▼ ") + ReportText.percentNumber(delta / 100, decimals: 3) + " pp"
+    }
+
+    private static func changeOf(ms: Int64) -> String {
+        ms == 0 ? "=" : (ms > 0 ? "▲ +" : "▼ -") + ReportText.duration(abs(ms))
+    }
+
+    private static func changeOf(count: Int, unit: String = "") -> String {
+        count == 0 ? "=" : (count > 0 ? "▲ +" : "▼ ") + String(count) + unit
+    }
+
+    private static let hatchPattern: StaticString = """
+        <svg class="defs" aria-hidden="true" width="0" height="0"><defs><pattern id="hatch" width="3" height="3" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="1.2" height="3" fill="currentColor"/></pattern></defs></svg>
+        """
+
+    private static let stylesheet: StaticString = """
+        :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--tile:#f6f8fa;--ok:#2da44e;--warn:#d4a72c;--bad:#cf222e;--none:#afb8c1;--p50:#0969da;--p95:#8250df;--mnt:#57606a}
+        @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--tile:#151b23;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--none:#3d444d;--p50:#4493f8;--p95:#ab7df8;--mnt:#9198a1}}
+        *{box-sizing:border-box}
+        body{margin:0 auto;max-width:1200px;padding:16px;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+        h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+        p{margin:.3em 0}.note,.rules{color:var(--muted)}
+        .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px;margin:12px 0}
+        .tile{background:var(--tile);border:1px solid var(--line);border-radius:6px;padding:8px 10px}
+        .tile .label{color:var(--muted);font-size:.85em}.tile .value{font-size:1.35em;font-weight:600}.tile .change{font-size:.85em;color:var(--muted)}
+        .scroll{overflow-x:auto}
+        table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+        th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:middle;white-space:nowrap}
+        td:last-child{white-space:normal}th.num,td.num{text-align:right}
+        tr.integration th{font-weight:500}.provider{display:block;color:var(--muted);font-size:.85em}
+        td.missed{color:var(--bad);font-weight:600}
+        svg.defs{position:absolute}
+        svg.strip{width:220px;height:14px;display:block}svg.chart{width:140px;height:36px;display:block}
+        svg.swatch{width:12px;height:12px;vertical-align:-1px}
+        .ok{fill:var(--ok)}.warn{fill:var(--warn)}.bad{fill:var(--bad)}.none{fill:var(--none)}
+        .mnt{fill:url(#hatch);color:var(--mnt);opacity:.8}
+        path{fill:none;stroke-width:1.5;vector-effect:non-scaling-stroke}
+        .p50{stroke:var(--p50)}.p95{stroke:var(--p95);stroke-dasharray:3 2}
+        .zero{stroke:var(--muted);stroke-width:1}.even{stroke:var(--muted);stroke-width:1;stroke-dasharray:1 2}
+        .budget{stroke:var(--ok)}.budget.over{stroke:var(--bad)}
+        svg.timeline{width:100%;height:auto;display:block;margin:8px 0}
+        svg.timeline text{fill:var(--fg);font-size:10px}.inc{fill:var(--bad)}.inc.excluded{fill:var(--none)}
+        .legend{list-style:none;padding:0}.legend li{margin:.2em 0}
+        footer{color:var(--muted);margin-top:2em}
+        @media (max-width:700px){body{padding:8px;font-size:13px}svg.strip{width:140px}svg.chart{width:90px}}
+        @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--tile:#fff}body{max-width:none;padding:0}.scroll{overflow:visible}section{break-inside:avoid-page}tr{break-inside:avoid}}
+        """
+}
