@@ -53,6 +53,7 @@ public final class TestDatabase: @unchecked Sendable {
 public enum TestEnvironmentError: Error, CustomStringConvertible {
     case noServer
     case binaryNotFound(String)
+    case toolNotFound(String)
 
     public var description: String {
         switch self {
@@ -60,6 +61,8 @@ public enum TestEnvironmentError: Error, CustomStringConvertible {
             return TestDatabase.noServerMessage
         case let .binaryNotFound(path):
             return "healthctl binary not found at \(path): build it first (swift build)"
+        case let .toolNotFound(name):
+            return "\(name) is not installed: run scripts/install-deps"
         }
     }
 }
