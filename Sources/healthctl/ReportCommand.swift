@@ -6,7 +6,7 @@ import Logging
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Uptime, latency, incidents and SLO per integration, as JSON, CSV or Markdown.",
+        abstract: "Uptime, latency, incidents and SLO per integration, as JSON, CSV, Markdown, HTML or Prometheus metrics.",
         discussion: """
             The window is half-open [since, until), in UTC. Definitions of every number: README, "report".
             Examples:
