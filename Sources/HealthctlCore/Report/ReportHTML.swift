@@ -493,7 +493,7 @@ public enum ReportHTML {
         tr.integration th{font-weight:500}.provider{display:block;color:var(--muted);font-size:.85em}
         td.missed{color:var(--bad);font-weight:600}
         svg.defs{position:absolute}
-        svg.strip{width:220px;height:14px;display:block}svg.chart{width:140px;height:36px;display:block}
+        svg.strip{width:180px;height:14px;display:block}svg.chart{width:120px;height:34px;display:block}
         svg.swatch{width:12px;height:12px;vertical-align:-1px}
         .ok{fill:var(--ok)}.warn{fill:var(--warn)}.bad{fill:var(--bad)}.none{fill:var(--none)}
         .mnt{fill:url(#hatch);color:var(--mnt);opacity:.8}
