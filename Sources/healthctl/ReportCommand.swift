@@ -132,18 +132,18 @@ struct ReportCommand: ParsableCommand {
             let parts = report.split(by: split)
             for part in parts {
                 let file = (directory as NSString).appendingPathComponent(request.fileName(split: split, key: part.user))
-                try write(part, request: request, to: file)
+                try write(part, request: request, to: file, logger: logger)
             }
             logger.info("wrote \(parts.count) reports, one per \(split.rawValue), into \(directory)")
         } else {
             switch request.destination {
             case let .directory(directory):
                 try ReportFile.makeDirectory(directory)
-                try write(report, request: request, to: (directory as NSString).appendingPathComponent(request.fileName))
+                try write(report, request: request, to: (directory as NSString).appendingPathComponent(request.fileName), logger: logger)
             case let .file(file):
-                try write(report, request: request, to: file)
+                try write(report, request: request, to: file, logger: logger)
             case .standardOutput:
-                try write(report, request: request, to: nil)
+                try write(report, request: request, to: nil, logger: logger)
             }
         }
 
@@ -155,8 +155,15 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    private func write(_ report: Report, request: ReportRequest, to path: String?) throws {
-        try ReportFile.stream(to: path) { sink in
+    private func write(_ report: Report, request: ReportRequest, to path: String?, logger: Logger) throws {
+        let started = ContinuousClock.now
+        var bytes = 0
+        try ReportFile.stream(to: path) { destination in
+            let sink = TextSink { piece in
+                bytes += piece.utf8.count
+                var text = piece
+                destination.emit(&text)
+            }
             switch request.format {
             case .json: ReportJSON.write(report, to: sink)
             case .csv: ReportCSV.write(report, rows: request.rows, to: sink)
@@ -169,6 +176,7 @@ struct ReportCommand: ParsableCommand {
                 sink.emit(&text)
             }
         }
+        logger.info("rendered \(request.format.rawValue) in \(ContinuousClock.now - started), \(bytes) bytes\(path.map { " to \($0)" } ?? "")")
     }
 }
 

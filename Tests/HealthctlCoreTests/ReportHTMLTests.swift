@@ -54,6 +54,20 @@ import Testing
         #expect(html.contains("Counted: 24x7; 1 maintenance window honored"))
     }
 
+    @Test func longWindowsHaveATooltipPerWeekOverDailyBars() throws {
+        // Six weeks from Monday 2026-11-16: 42 daily bars, 6 weekly tooltips.
+        let until = F.t0 + 42 * F.day
+        let outage = (F.t0 + 9 * F.day + F.hour)..<(F.t0 + 9 * F.day + 2 * F.hour)
+        let report = A.report(
+            [(A.info("int_a", provider: "github"), A.checks(every: 5 * F.minute, from: F.t0 - F.hour, to: until, down: [outage]))],
+            since: F.t0, until: until, settings: A.fiveMinuteSettings)
+        let html = ReportHTML.render(report)
+        #expect(html.components(separatedBy: "<rect class=\"tip\"").count - 1 == 6)
+        let bars = try #require(html.components(separatedBy: "<path class=\"bar ok\" d=\"").dropFirst().first?.prefix { $0 != "\"" })
+        #expect(bars.components(separatedBy: "M").count - 1 == 41, "one bar a day")
+        #expect(html.contains("<title>2026-W48 (2026-11-23 to 2026-11-29): 99.404 %, downtime 1h, 1 incident; worst day 2026-11-25 95.833 %</title>"))
+    }
+
     @Test func theTilesShowTheChangeWhenCompared() {
         var report = Self.report()
         report.compare(with: Self.report())
