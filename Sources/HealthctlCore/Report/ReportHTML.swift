@@ -3,7 +3,9 @@
 /// from the data goes through `HTMLWriter`'s escaping.
 public enum ReportHTML {
     /// Integrations drawn in the incident timeline at most (those with the most downtime).
-    public static let timelineLanes = 40
+    public static let timelineLanes = 25
+    /// Incidents of a lane with a tooltip of their own, the longest first.
+    public static let timelineTooltipsPerLane = 10
     /// Incidents listed in the incident table at most.
     public static let incidentLimit = 100
 
@@ -269,15 +271,25 @@ public enum ReportHTML {
             for (lane, item) in lanes.enumerated() {
                 let y = lane * 14
                 html.element("text", ["x": "0", "y": String(y + 10)], text: item.info.id)
+                // Every incident as one path per lane; the longest have their own tooltip.
+                var counted = ""
+                var excluded = ""
                 for incident in item.stats.incidents.items {
                     let start = x(incident.startMs)
+                    let bar = "M\(start) \(y + 7)h\(max(2, x(incident.endMs) - start))"
+                    if incident.countedMs == 0 { excluded += bar } else { counted += bar }
+                }
+                if !counted.isEmpty { html.empty("path", ["class": "lane", "d": counted]) }
+                if !excluded.isEmpty { html.empty("path", ["class": "lane excluded", "d": excluded]) }
+                let titled = item.stats.incidents.items.sorted { $0.durationMs > $1.durationMs }.prefix(timelineTooltipsPerLane)
+                for incident in titled {
+                    let start = x(incident.startMs)
                     html.element("rect", [
-                        "class": incident.countedMs == 0 ? "inc excluded" : "inc", "x": String(start), "y": String(y + 2),
-                        "width": String(max(2, x(incident.endMs) - start)), "height": "10",
+                        "class": "tip", "x": String(start), "y": String(y + 2), "width": String(max(2, x(incident.endMs) - start)), "height": "10",
                     ]) { html in
                         var title = "\(spanText(incident.startMs, incident.endMs)), \(ReportText.duration(incident.durationMs))"
                         if incident.excludedMs > 0 { title += " (\(ReportText.duration(incident.excludedMs)) excluded)" }
-                        if let error = incident.firstError { title += ": \(error)" }
+                        if let error = incident.firstError { title += ": " + (error.count > 80 ? error.prefix(79) + "…" : error) }
                         html.element("title", text: title)
                     }
                 }
@@ -349,10 +361,19 @@ public enum ReportHTML {
         guard !days.isEmpty else { return }
         let kinds = days.map { dayKind($0, target: target) }
         html.element("svg", ["class": "strip", "viewBox": "0 0 \(days.count * 4) 10", "preserveAspectRatio": "none", "role": "img", "aria-label": "Daily availability"]) { html in
+            // A run of days of one colour is one dashed stroke: 3 units of bar, 1 of gap, a day each.
             for kind in ["ok", "warn", "bad", "none"] {
                 var bars = ""
-                for (index, dayKind) in kinds.enumerated() where dayKind == kind {
-                    bars += "M\(index * 4 + 2) 0v10"
+                var index = 0
+                while index < kinds.count {
+                    guard kinds[index] == kind else {
+                        index += 1
+                        continue
+                    }
+                    var end = index + 1
+                    while end < kinds.count, kinds[end] == kind { end += 1 }
+                    bars += "M\(index * 4) 5h\((end - index) * 4)"
+                    index = end
                 }
                 if !bars.isEmpty { html.empty("path", ["class": "bar \(kind)", "d": bars]) }
             }
@@ -377,6 +398,10 @@ public enum ReportHTML {
             if days.count > dailyTooltipDays {
                 let week = days[start].date.isoWeek
                 while end < days.count, days[end].date.isoWeek == week { end += 1 }
+                // Weeks without data in a row share one.
+                if days[start..<end].allSatisfy({ $0.stats.availability.timeWeighted == nil }) {
+                    while end < days.count, days[end].stats.availability.timeWeighted == nil { end += 1 }
+                }
             } else if isQuiet(days[start], kinds[start]) {
                 while end < days.count, kinds[end] == kinds[start], isQuiet(days[end], kinds[end]) { end += 1 }
             }
@@ -401,8 +426,8 @@ public enum ReportHTML {
     /// for a week its worst day.
     private static func spanTitle(_ days: ArraySlice<DayStats>, weekly: Bool) -> String {
         guard let first = days.first, let last = days.last else { return "" }
-        var text = weekly ? "\(first.date.isoWeek.text) (\(first.date.text) to \(last.date.text))"
-            : first.date == last.date ? first.date.text : "\(first.date.text) to \(last.date.text)"
+        var text = first.date == last.date ? first.date.text : "\(first.date.text) to \(last.date.text)"
+        if weekly, first.date.isoWeek == last.date.isoWeek { text = "\(first.date.isoWeek.text) (\(first.date.text.dropFirst(5)) to \(last.date.text.dropFirst(5)))" }
         let up = days.reduce(Int64(0)) { $0 + $1.stats.availability.upMs }
         let downMs = days.reduce(Int64(0)) { $0 + $1.stats.availability.downMs }
         guard up + downMs > 0 else { return text + ": no data" }
@@ -413,7 +438,7 @@ public enum ReportHTML {
         if weekly, days.count > 1, let worst = days.filter({ $0.stats.availability.timeWeighted != nil }).min(by: {
             ($0.stats.availability.timeWeighted ?? 1) < ($1.stats.availability.timeWeighted ?? 1)
         }), let availability = worst.stats.availability.timeWeighted, availability < 1 {
-            text += "; worst day \(worst.date.text) \(ReportText.percent(availability, decimals: 3))"
+            text += "; worst day \(worst.date.text.dropFirst(5)) \(ReportText.percent(availability, decimals: 3))"
         }
         return text
     }
@@ -433,13 +458,13 @@ public enum ReportHTML {
                 }
                 let y = 38 - ms * 36 / high
                 if let previous {
-                    text += "l4 \(y - previous)"
+                    text += y == previous ? "h4" : "l4 \(y - previous)"
                 } else {
                     text += "M\(index * 4 + 2) \(y)"
                 }
                 previous = y
             }
-            return text
+            return mergingFlatSteps(text)
         }
         html.element("svg", ["class": "chart", "viewBox": "0 0 \(days.count * 4) 40", "preserveAspectRatio": "none", "role": "img", "aria-label": "Daily latency"]) { html in
             html.empty("path", ["class": "p50", "d": path(\.p50)])
@@ -464,6 +489,7 @@ public enum ReportHTML {
             path += y == previous ? "h4" : "l4 \(y - previous)"
             previous = y
         }
+        path = mergingFlatSteps(path)
         let remaining = item.slo.errorBudgetRemaining.map { ReportText.percent($0, decimals: 1) } ?? "none"
         html.element("svg", ["class": "chart", "viewBox": "0 0 \(days.count * 4) 40", "preserveAspectRatio": "none", "role": "img", "aria-label": "Error budget"]) { html in
             html.empty("path", ["class": "zero", "d": "M0 20H\(days.count * 4)"])
@@ -471,6 +497,31 @@ public enum ReportHTML {
             html.empty("path", ["class": item.slo.met == false ? "budget over" : "budget", "d": path])
             html.element("title", text: "Error budget left at the end: \(remaining) of \(DurationText.humanize(seconds: item.slo.allowedDowntimeSeconds))")
         }
+    }
+
+    /// `h4h4h4` as `h12`: flat stretches of a chart path in one step.
+    static func mergingFlatSteps(_ path: String) -> String {
+        var out = ""
+        var flat = 0
+        var rest = Substring(path)
+        while !rest.isEmpty {
+            if rest.hasPrefix("h4") && !rest.dropFirst(2).hasPrefix("0") {
+                flat += 4
+                rest = rest.dropFirst(2)
+                continue
+            }
+            if flat > 0 {
+                out += "h\(flat)"
+                flat = 0
+            }
+            out.append(rest.removeFirst())
+            while let next = rest.first, next != "h", next != "l", next != "M" {
+                out.append(next)
+                rest.removeFirst()
+            }
+        }
+        if flat > 0 { out += "h\(flat)" }
+        return out
     }
 
     // MARK: Pieces
@@ -546,7 +597,7 @@ public enum ReportHTML {
         svg.strip{width:180px;height:14px;display:block}svg.chart{width:120px;height:34px;display:block}
         svg.swatch{width:12px;height:12px;vertical-align:-1px}
         .ok{fill:var(--ok)}.warn{fill:var(--warn)}.bad{fill:var(--bad)}.none{fill:var(--none)}
-        path.bar{stroke-width:3;vector-effect:none}.bar.ok{stroke:var(--ok)}.bar.warn{stroke:var(--warn)}.bar.bad{stroke:var(--bad)}.bar.none{stroke:var(--none)}
+        path.bar{stroke-width:10;stroke-dasharray:3 1;vector-effect:none}.bar.ok{stroke:var(--ok)}.bar.warn{stroke:var(--warn)}.bar.bad{stroke:var(--bad)}.bar.none{stroke:var(--none)}
         .tip{fill:transparent}.tip:hover{fill:rgba(127,127,127,.25)}
         .mnt{fill:url(#hatch);color:var(--mnt);opacity:.8}
         path{fill:none;stroke-width:1.5;vector-effect:non-scaling-stroke}
@@ -554,7 +605,7 @@ public enum ReportHTML {
         .zero{stroke:var(--muted);stroke-width:1}.even{stroke:var(--muted);stroke-width:1;stroke-dasharray:1 2}
         .budget{stroke:var(--ok)}.budget.over{stroke:var(--bad)}
         svg.timeline{width:100%;height:auto;display:block;margin:8px 0}
-        svg.timeline text{fill:var(--fg);font-size:10px}.inc{fill:var(--bad)}.inc.excluded{fill:var(--none)}
+        svg.timeline text{fill:var(--fg);font-size:10px}path.lane{stroke:var(--bad);stroke-width:10;vector-effect:none}path.lane.excluded{stroke:var(--none)}
         .legend{list-style:none;padding:0}.legend li{margin:.2em 0}
         footer{color:var(--muted);margin-top:2em}
         @media (max-width:700px){body{padding:8px;font-size:13px}svg.strip{width:140px}svg.chart{width:90px}}
