@@ -30,5 +30,18 @@ for bench_scale_window in 7 28 90 112; do
   rollup_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format json)
   bench_row "report, $bench_scale_window days ($rows rows) from log rows, $raw_mb MB peak" "$raw_s" "$base_s" "count-only query"
   bench_row "report, $bench_scale_window days from rollups, $rollup_mb MB peak" "$rollup_s" "$base_s" "count-only query"
+  if [ "$bench_scale_window" = 90 ]; then
+    # Rendering alone, as the report logs it: the HTML page against the JSON document of the same report.
+    for format in html json; do
+      "$HEALTHCTL" report --since "$since" --until 2026-11-23 --format "$format" --output "$BENCH_DIR/scale.$format" --log-level info \
+        2>"$BENCH_DIR/render.log" >/dev/null
+      sed -nE 's/.*rendered [a-z]+ in ([0-9.e-]+) seconds, ([0-9]+) bytes.*/\1 \2/p' "$BENCH_DIR/render.log" > "$BENCH_DIR/render.$format"
+    done
+    read -r html_s html_bytes < "$BENCH_DIR/render.html"
+    read -r json_s json_bytes < "$BENCH_DIR/render.json"
+    bench_row "HTML rendering, $BENCH_INTEGRATIONS integrations x 90 days, $(awk -v b="$html_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB file (goals 0.3 s, 5 MB)" \
+      "$(awk -v s="$html_s" 'BEGIN { printf "%.2f", s }')" "$(awk -v s="$json_s" 'BEGIN { printf "%.2f", s }')" \
+      "JSON rendering of the same report, $(awk -v b="$json_bytes" 'BEGIN { printf "%.0f", b / 1e6 }') MB"
+  fi
 done
 export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"
