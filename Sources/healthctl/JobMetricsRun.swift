@@ -25,9 +25,12 @@ final class JobMetricsRun: Sendable {
         pending.withLock { $0?.metrics.rows = rows }
     }
 
-    /// Further families for the job's file (the report's own metrics).
-    func record(extra: String) {
-        pending.withLock { $0?.metrics.extra = extra }
+    /// Further families for the job's file (the report's own metrics), made only when a file
+    /// will be written.
+    func record(extra: () -> String) {
+        guard pending.withLock({ $0 != nil }) else { return }
+        let text = extra()
+        pending.withLock { $0?.metrics.extra = text }
     }
 
     /// Writes the file for the run that ends with `exitCode`; nothing when no job asked for it.

@@ -119,7 +119,7 @@ struct ReportCommand: ParsableCommand {
             request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
         let report = loaded.report
         JobMetricsRun.shared.record(rows: loaded.rows)
-        JobMetricsRun.shared.record(extra: ReportMetrics.render(report))
+        JobMetricsRun.shared.record { ReportMetrics.render(report) }
         logger.info("report \(window.label): \(report.integrations.count) integrations, \(loaded.rows) checks read in \(ContinuousClock.now - started)")
         // A note on a day read from its rows means its rollup could not serve: worth a warning.
         for day in report.days {

@@ -365,7 +365,9 @@ enum AccountingFixture {
         #expect(parts[0].fleet.availability.timeWeighted == Double(47) / Double(48))
         #expect(parts[0].groups.map(\.key) == ["github", "google"])
         #expect(parts[1].fleet.availability.timeWeighted == 1)
-        #expect(ReportMarkdown.render(parts[1]).contains("Customer: u2 (1 integration)."))
+        // A customer with one integration gets that integration's page.
+        #expect(ReportMarkdown.render(parts[1]).hasPrefix("# int_b: 2026-11-16\n\nProvider github, customer u2.\n"))
+        #expect(ReportMarkdown.render(parts[0]).contains("Customer: u1 (2 integrations)."))
         #expect(!ReportJSON.render(parts[1]).contains("int_a"))
     }
 

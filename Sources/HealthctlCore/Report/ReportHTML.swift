@@ -27,8 +27,12 @@ public enum ReportHTML {
                 html.element("title", text: "Integration health: \(report.window.label)")
                 html.element("style") { $0.markup(stylesheet) }
             }
-            html.element("body") { html in
+            html.element("body", report.integrations.count == 1 ? ["class": "single"] : [:]) { html in
                 html.markup(hatchPattern)
+                if report.integrations.count == 1 {
+                    single(&html, report, report.integrations[0])
+                    return
+                }
                 header(&html, report)
                 tiles(&html, report)
                 breaches(&html, report)
@@ -65,6 +69,80 @@ public enum ReportHTML {
                 html.element("p", ["class": "note"], text: line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
             }
         }
+    }
+
+    /// The page of one integration: who and what it is now, the verdict, its charts full
+    /// width, day by day, its incidents and errors. No fleet wording.
+    private static func single(_ html: inout HTMLWriter, _ report: Report, _ item: IntegrationReport) {
+        let info = item.info
+        html.element("header") { html in
+            html.element("h1", text: "\(info.id): \(report.window.label)")
+            var identity = [info.provider.map { "Provider \($0)" }, info.userId.map { "customer \($0)" }].compactMap { $0 }
+            if let prefix = report.resolvedPrefixes[info.id] { identity.append("matched from the prefix \"\(prefix)\"") }
+            if !identity.isEmpty { html.element("p", text: identity.joined(separator: ", ") + ".") }
+            html.element("p", text: ReportMarkdown.currentLine(item))
+            html.element("p", ["class": "rules"], text: "Window \(ReportText.windowText(report.window)). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)). " + ReportText.accountingLine(report))
+            for line in ReportMarkdown.sourceNotes(report.days) {
+                html.element("p", ["class": "note"], text: line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
+            }
+        }
+        html.element("section", ["class": "tiles", "aria-label": "The window"]) { html in
+            let stats = item.stats
+            func tile(_ html: inout HTMLWriter, _ label: String, _ value: String) {
+                html.element("div", ["class": "tile"]) { html in
+                    html.element("div", ["class": "label"], text: label)
+                    html.element("div", ["class": "value"], text: value)
+                }
+            }
+            tile(&html, "Availability", availabilityText(item))
+            tile(&html, "SLO \(report.settings.sloTarget(for: info).percentText)", item.slo.met.map { $0 ? "met" : "missed" } ?? "no data")
+            tile(&html, "Error budget left", item.slo.errorBudgetRemaining.map { ReportText.percent($0, decimals: 1) } ?? "none")
+            tile(&html, "Downtime", ReportText.duration(stats.availability.downMs))
+            tile(&html, "Incidents", String(stats.incidents.count))
+            tile(&html, "p95 latency", stats.latency.p95.map { "\($0) ms" } ?? "none")
+        }
+        html.element("p", text: ReportMarkdown.verdictLine(item, settings: report.settings) { $0 })
+        if let window = report.previous?.window {
+            let before = item.previous.map { ComparedNumbers($0.stats) } ?? .noData
+            html.element("p", text: ReportMarkdown.previousLine(ComparedNumbers(item.stats), before, window: window))
+        }
+        if item.slo.alert != .none, let rule = item.slo.alertRule {
+            html.element("p", ["class": "alert"], text: "Burn-rate alert: \(item.slo.alert.rawValue) (\(rule.text)).")
+        }
+        html.element("section", ["class": "charts"]) { html in
+            html.element("h2", text: "Day by day")
+            html.element("div", ["class": "chart-label"], text: "Availability")
+            dailyStrip(&html, item, target: item.slo.target)
+            html.element("div", ["class": "chart-label"], text: "Latency p50 (solid) and p95 (dashed)")
+            latencyChart(&html, item)
+            html.element("div", ["class": "chart-label"], text: "Error budget left")
+            budgetChart(&html, item)
+            let numeric = 1...6
+            table(&html, ["Date (UTC)", "Availability", "Downtime", "Incidents", "p50", "p95", "Checks"], numeric: numeric) { html in
+                for day in item.daily {
+                    let stats = day.stats
+                    let availability = stats.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data"
+                    let hasTime = stats.availability.timeWeighted != nil
+                    row(&html, numeric: numeric, [
+                        day.date.text, availability, hasTime ? ReportText.duration(stats.availability.downMs) : "",
+                        hasTime ? String(stats.incidents.count) : "", stats.latency.p50.map { "\($0) ms" } ?? "",
+                        stats.latency.p95.map { "\($0) ms" } ?? "", String(stats.checks.total),
+                    ])
+                }
+            }
+        }
+        incidents(&html, report)
+        html.element("section") { html in
+            html.element("h2", text: "Top errors")
+            guard !item.topErrors.isEmpty else {
+                html.element("p", text: "None.")
+                return
+            }
+            table(&html, ["Count", "Message (redacted)"], numeric: 0...0) { html in
+                for entry in item.topErrors { row(&html, numeric: 0...0, [String(entry.count), entry.message]) }
+            }
+        }
+        legend(&html)
     }
 
     private static func tiles(_ html: inout HTMLWriter, _ report: Report) {
@@ -608,6 +686,8 @@ public enum ReportHTML {
         svg.timeline text{fill:var(--fg);font-size:10px}path.lane{stroke:var(--bad);stroke-width:10;vector-effect:none}path.lane.excluded{stroke:var(--none)}
         .legend{list-style:none;padding:0}.legend li{margin:.2em 0}
         footer{color:var(--muted);margin-top:2em}
+        .single svg.strip{width:100%;height:22px}.single svg.chart{width:100%;height:70px}.chart-label{color:var(--muted);font-size:.85em;margin-top:.6em}
+        .alert{color:var(--bad);font-weight:600}
         @media (max-width:700px){body{padding:8px;font-size:13px}svg.strip{width:140px}svg.chart{width:90px}}
         @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--tile:#fff}body{max-width:none;padding:0}.scroll{overflow:visible}section{break-inside:avoid-page}tr{break-inside:avoid}}
         """

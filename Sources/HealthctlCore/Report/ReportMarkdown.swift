@@ -6,21 +6,18 @@ public enum ReportMarkdown {
     /// Incidents listed at most; the rest are counted.
     public static let incidentLimit = 100
 
+    /// One integration selected (or one in a split file): its own page (`renderSingle`).
     public static func render(_ report: Report) -> String {
+        if report.integrations.count == 1 { return renderSingle(report, report.integrations[0]) }
         var out: [String] = []
         let window = report.window
         let target = report.settings.slo.percentText
         out.append("# Integration health: \(window.label)")
         out.append("")
-        var period = "\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs))"
-        period += " (\(DurationText.humanize(seconds: Double(window.lengthMs) / 1000)))"
-        if let requested = window.requestedUntilMs {
-            period += ", cut at now: the period ends \(ISOTime.format(epochMilliseconds: requested))"
-        }
-        out.append("Window \(period). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
+        out.append("Window \(ReportText.windowText(window)). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
         out.append("")
         if let user = report.user {
-            out.append("Customer: \(escape(user)) (\(report.integrations.count) integration\(report.integrations.count == 1 ? "" : "s")).")
+            out.append("Customer: \(escape(user)) (\(ReportText.plural(report.integrations.count, "integration"))).")
             out.append("")
         }
         out.append(ReportText.accountingLine(report))
@@ -34,7 +31,7 @@ public enum ReportMarkdown {
         out.append(summary(report, target: target))
         out.append("")
         if let previous = report.previous {
-            out.append(previousLine(report.fleet, previous.fleet, window: previous.window))
+            out.append(previousLine(ComparedNumbers(report.fleet), ComparedNumbers(previous.fleet), window: previous.window))
             out.append("")
         }
         let sources = sourceNotes(report.days)
@@ -95,7 +92,7 @@ public enum ReportMarkdown {
 
     private static func summary(_ report: Report, target: String) -> String {
         let fleet = report.fleet
-        var parts = ["**\(fleet.integrations) integrations** (\(fleet.withData) with data, \(fleet.noData) with no data)"]
+        var parts = ["**\(ReportText.plural(fleet.integrations, "integration"))** (\(fleet.withData) with data, \(fleet.noData) with no data)"]
         parts.append("**\(fleet.breachingSLO) breaching the \(target) SLO**")
         var sentence = parts.joined(separator: ", ") + "."
         if let fleetAvailability = fleet.availability.timeWeighted {
@@ -103,23 +100,22 @@ public enum ReportMarkdown {
         } else {
             sentence += " No availability data,"
         }
-        sentence += " \(fleet.checks.total) checks"
+        sentence += " \(ReportText.plural(fleet.checks.total, "check"))"
         if let p95 = fleet.latency.p95 { sentence += ", p95 \(p95) ms" }
-        sentence += ", \(fleet.incidents) incident\(fleet.incidents == 1 ? "" : "s") with \(duration(fleet.downtimeMs)) of downtime."
+        sentence += ", \(ReportText.plural(fleet.incidents, "incident")) with \(duration(fleet.downtimeMs)) of downtime."
         if !fleet.worst.isEmpty { sentence += " Worst: \(fleet.worst.map { escape($0) }.joined(separator: ", "))." }
         return sentence
     }
 
     /// The fleet's numbers over the previous window, with the change.
-    private static func previousLine(_ now: FleetSummary, _ before: FleetSummary, window: ReportWindow) -> String {
-        let label = "Previous window \(window.label) (\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs)))"
-        let current = ComparedNumbers(now)
-        let previous = ComparedNumbers(before)
+    static func previousLine(_ current: ComparedNumbers, _ previous: ComparedNumbers, window: ReportWindow?) -> String {
+        let label = window.map { "Previous window \($0.label) (\(ISOTime.format(epochMilliseconds: $0.sinceMs)) to \(ISOTime.format(epochMilliseconds: $0.untilMs)))" }
+            ?? "Previous window"
         guard previous.hasData else { return "\(label): no data." }
         var parts: [String] = []
         parts.append("availability \(previous.availability.map { ReportText.percent($0, decimals: 3) } ?? "no data")\(arrow(current.availability, previous.availability, points: true))")
         parts.append("downtime \(duration(previous.downtimeMs))\(arrowDuration(current.downtimeMs, previous.downtimeMs))")
-        parts.append("\(previous.incidents) incident\(previous.incidents == 1 ? "" : "s")\(arrowCount(current.incidents, previous.incidents))")
+        parts.append("\(ReportText.plural(previous.incidents, "incident"))\(arrowCount(current.incidents, previous.incidents))")
         if let p95 = previous.p95 { parts.append("p95 \(p95) ms\(arrowCount(current.p95, p95, unit: " ms"))") }
         return "\(label): " + parts.joined(separator: ", ") + ". Arrows show the change to this window."
     }
@@ -240,33 +236,33 @@ public enum ReportMarkdown {
     }
 
     private static func incidentSection(_ report: Report) -> [String] {
-        var out = ["## Incidents", ""]
-        let all = report.integrations.flatMap { item in item.stats.incidents.items.map { (item.info.id, $0) } }
-            .sorted { ($0.1.startMs, $0.0) < ($1.1.startMs, $1.0) }
-        if all.isEmpty {
-            out.append("None.")
-        } else {
-            let excluded = all.contains { $0.1.excludedMs > 0 }
-            out.append("| Integration | Start | End | Duration |\(excluded ? " Excluded |" : "") First error |")
-            out.append("|---|---|---|---:|\(excluded ? "---:|" : "")---|")
-            for (id, incident) in all.prefix(incidentLimit) {
-                var cells = [
-                    id, ISOTime.format(epochMilliseconds: incident.startMs),
-                    incident.open ? "open" : ISOTime.format(epochMilliseconds: incident.endMs), duration(incident.durationMs),
-                    incident.firstError ?? "",
-                ]
-                if excluded {
-                    cells.insert(incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs), at: 4)
-                }
-                out.append(row(cells))
-            }
+        let all = report.integrations.flatMap { item in item.stats.incidents.items.map { (Optional(item.info.id), $0) } }
+            .sorted { ($0.1.startMs, $0.0 ?? "") < ($1.1.startMs, $1.0 ?? "") }
+        return ["## Incidents", ""] + incidentTable(all, openText: "open") + [""]
+    }
+
+    /// The incident table: with an Integration column when the ids are given, an Excluded
+    /// column when any incident overlaps excluded time; at most `incidentLimit` rows.
+    static func incidentTable(_ incidents: [(id: String?, incident: Incident)], openText: String) -> [String] {
+        guard !incidents.isEmpty else { return ["None."] }
+        let named = incidents.contains { $0.id != nil }
+        let excluded = incidents.contains { $0.incident.excludedMs > 0 }
+        var out = ["|\(named ? " Integration |" : "") Start | End | Duration |\(excluded ? " Excluded |" : "") First error |"]
+        out.append("|\(named ? "---|" : "")---|---|---:|\(excluded ? "---:|" : "")---|")
+        for (id, incident) in incidents.prefix(incidentLimit) {
+            var cells = [
+                ISOTime.format(epochMilliseconds: incident.startMs),
+                incident.open ? openText : ISOTime.format(epochMilliseconds: incident.endMs), duration(incident.durationMs),
+            ]
             if excluded {
-                out.append("")
-                out.append("Excluded: the part inside maintenance or outside service hours, which is not downtime.")
+                cells.append(incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs))
             }
-            if all.count > incidentLimit { out.append(""); out.append("And \(all.count - incidentLimit) more (see the JSON report).") }
+            cells.append(incident.firstError ?? "")
+            if named { cells.insert(id ?? "", at: 0) }
+            out.append(row(cells))
         }
-        out.append("")
+        if incidents.count > incidentLimit { out += ["", "And \(incidents.count - incidentLimit) more (see the JSON report)."] }
+        if excluded { out += ["", "Excluded: the part inside maintenance or outside service hours, which is not downtime."] }
         return out
     }
 
@@ -315,7 +311,7 @@ public enum ReportMarkdown {
 
     private static func duration(_ ms: Int64) -> String { DurationText.humanize(seconds: Double(ms) / 1000) }
 
-    private static func row(_ cells: [String]) -> String { "| " + cells.map(escape).joined(separator: " | ") + " |" }
+    static func row(_ cells: [String]) -> String { "| " + cells.map(escape).joined(separator: " | ") + " |" }
 
     /// Keeps a table cell in its cell: `|` escaped, line breaks as spaces, HTML special characters as entities.
     static func escape(_ text: String) -> String {

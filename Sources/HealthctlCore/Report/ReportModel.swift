@@ -19,6 +19,8 @@ public struct Report: Sendable {
     public var previous: PreviousPeriod?
     /// The customer a report was split for (`--split-by user`).
     public var user: String?
+    /// Integration ids given by a prefix (`--integration cmh0ss`): full id to the prefix.
+    public var resolvedPrefixes: [String: String] = [:]
 
     public static let schemaVersion = 2
 }

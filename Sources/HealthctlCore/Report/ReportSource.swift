@@ -82,12 +82,18 @@ public enum ReportSource {
         }
     }
 
-    private static func loadOnce(target: ConnectionTarget, request: Request, nowMs: Int64, logger: Logger) throws -> Loaded {
+    private static func loadOnce(target: ConnectionTarget, request given: Request, nowMs: Int64, logger: Logger) throws -> Loaded {
         let started = ContinuousClock.now
         let main = try target.connect()
         let schema = try SchemaInspector.inspect(main, schema: target.schema)
         let source = try ServerRole.of(main)
         if source.isStandby { logger.info("reading from a standby, replayed until \(source.replayedUntilMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "nothing yet")") }
+        var request = given
+        let resolved = try resolvePrefixes(main, schema: schema, ids: request.selection.integrationIds)
+        for (id, prefix) in resolved {
+            logger.notice("--integration \(prefix) is \(id)")
+            request.selection.integrationIds = request.selection.integrationIds.map { $0 == prefix ? id : $0 }
+        }
         let selection = request.selection
         if !selection.providers.isEmpty, !schema.hasProvider {
             throw ReportSelectionError.noProviderColumn
@@ -140,6 +146,7 @@ public enum ReportSource {
                     rows += previous.rows
                 }
                 if let grouping = request.grouping { report.group(by: grouping) }
+                report.resolvedPrefixes = resolved
                 logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")
                 return Loaded(report: report, rows: rows)
             }
@@ -200,6 +207,27 @@ public enum ReportSource {
                 id: row[0] ?? "", provider: row[1], healthStatus: HealthStatus(rawValue: row[2] ?? "") ?? .unknown,
                 lastHealthCheckMs: row.int64(3), userId: row[4])
         }
+    }
+
+    /// The shortest prefix `--integration` may give for an id.
+    public static let minimumPrefixLength = 6
+
+    /// Requested ids that are no id but the prefix of exactly one (at least
+    /// `minimumPrefixLength` characters): full id to prefix. A prefix of several is an error
+    /// listing them; one of none is left for `checkSelection` to report.
+    private static func resolvePrefixes(_ connection: PostgresConnection, schema: HealthSchema, ids: [String]) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        let existing = Set(try connection.query(
+            "SELECT \"id\"::text FROM \(schema.integrationTable) WHERE \"id\"::text IN (SELECT json_array_elements_text($1::json))",
+            [jsonArray(ids)]).rows.compactMap { $0[0] })
+        var resolved: [String: String] = [:]
+        for prefix in ids where !existing.contains(prefix) && prefix.count >= minimumPrefixLength {
+            let candidates = try connection.query(
+                "SELECT \"id\"::text FROM \(schema.integrationTable) WHERE starts_with(\"id\"::text, $1) ORDER BY 1 LIMIT 11", [prefix]).rows.compactMap { $0[0] }
+            if candidates.count == 1 { resolved[candidates[0]] = prefix }
+            if candidates.count > 1 { throw ReportSelectionError.ambiguousPrefix(prefix: prefix, candidates: Array(candidates.prefix(10)), more: candidates.count > 10) }
+        }
+        return resolved
     }
 
     /// Every requested id must exist; every requested provider must have integrations.
@@ -307,6 +335,7 @@ public enum ReportSelectionError: CategorizedError, Equatable, Sendable {
     case noProviderColumn
     case unknownUser(id: String, suggestions: [String])
     case noUserColumn(flag: String)
+    case ambiguousPrefix(prefix: String, candidates: [String], more: Bool)
 
     public var category: FailureCategory { .usage }
 
@@ -320,6 +349,9 @@ public enum ReportSelectionError: CategorizedError, Equatable, Sendable {
             return "--provider needs a \"provider\" column, and the \"Integration\" table has none"
         case let .unknownUser(id, suggestions):
             return "no integration of user \"\(id)\"" + Self.didYouMean(suggestions)
+        case let .ambiguousPrefix(prefix, candidates, more):
+            return "--integration \"\(prefix)\" is the start of several ids: " + candidates.map { "\"\($0)\"" }.joined(separator: ", ")
+                + (more ? " and more" : "") + "; give more of the id"
         case let .noUserColumn(flag):
             return "\(flag) needs the customer column \"userId\", and the \"Integration\" table has none"
         }

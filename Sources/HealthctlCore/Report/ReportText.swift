@@ -45,5 +45,18 @@ enum ReportText {
         return text
     }
 
+    /// `1 incident`, `2 incidents`.
+    static func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    /// `2026-11-16T00:00:00Z to 2026-11-23T00:00:00Z (7d)`, and the end it was cut from.
+    static func windowText(_ window: ReportWindow) -> String {
+        var text = "\(ISOTime.format(epochMilliseconds: window.sinceMs)) to \(ISOTime.format(epochMilliseconds: window.untilMs))"
+        text += " (\(DurationText.humanize(seconds: Double(window.lengthMs) / 1000)))"
+        if let requested = window.requestedUntilMs { text += ", cut at now: the period ends \(ISOTime.format(epochMilliseconds: requested))" }
+        return text
+    }
+
     static func duration(_ ms: Int64) -> String { DurationText.humanize(seconds: Double(ms) / 1000) }
 }
