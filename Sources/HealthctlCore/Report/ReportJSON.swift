@@ -302,23 +302,25 @@ enum JSONValue {
             guard count > 0 else { out += "[]"; return }
             out += "[\n"
             for index in 0..<count {
-                out += String(repeating: "  ", count: indent + 1)
+                out += Self.indentation(indent + 1)
                 element(index).write(to: &out, indent: indent + 1, sink: sink)
                 out += index + 1 < count ? ",\n" : "\n"
                 if let sink, out.utf8.count >= TextSink.pieceBytes { sink.emit(&out) }
             }
-            out += String(repeating: "  ", count: indent) + "]"
+            out += Self.indentation(indent)
+            out += "]"
         case let .object(fields):
             guard !fields.isEmpty else { out += "{}"; return }
             out += "{\n"
             for (index, (key, value)) in fields.enumerated() {
-                out += String(repeating: "  ", count: indent + 1)
+                out += Self.indentation(indent + 1)
                 Self.quote(key, into: &out)
                 out += ": "
                 value.write(to: &out, indent: indent + 1, sink: sink)
                 out += index + 1 < fields.count ? ",\n" : "\n"
             }
-            out += String(repeating: "  ", count: indent) + "}"
+            out += Self.indentation(indent)
+            out += "}"
         }
     }
 
@@ -329,7 +331,21 @@ enum JSONValue {
         return String(value)
     }
 
+    /// Two spaces a level, made once: a report writes millions of indented lines.
+    private static let indents = (0..<16).map { String(repeating: "  ", count: $0) }
+
+    static func indentation(_ level: Int) -> String {
+        level < indents.count ? indents[level] : String(repeating: "  ", count: level)
+    }
+
     static func quote(_ text: String, into out: inout String) {
+        // Most keys and values need no escape: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
