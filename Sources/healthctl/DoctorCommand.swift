@@ -15,7 +15,8 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.start(label: "healthctl.doctor")
-        let report = try Doctor.run(target: connection.target(context.settings), rollupSchema: context.settings.rollup.schema.value)
+        let report = try Doctor.run(
+            target: connection.target(context.settings), rollupSchema: context.settings.rollup.schema.value, logger: context.logger)
         switch format {
         case .text: print(report.renderText(), terminator: "")
         case .json: print(try JSONOutput.encode(report))

@@ -33,14 +33,33 @@ enum ExitStatus {
             (category, message) = (error.category, error.description)
         } else if command.exitCode(for: error) != .failure {
             // The argument parser's own exits (usage, --help) and `ExitCode`s (--fail-on-breach).
-            recordJob(exitCode: command.exitCode(for: error).rawValue)
+            let code = command.exitCode(for: error).rawValue
+            recordJob(exitCode: code)
+            if code == ExitCode.validationFailure.rawValue, StderrLogHandler.lineFormat == .json {
+                StderrLogHandler.writeFinal(command.message(for: error), exitCode: code, category: name(of: .usage))
+                Foundation.exit(code)
+            }
             command.exit(withError: error)
         } else {
             (category, message) = (.internalError, "\(error)")
         }
-        FileHandle.standardError.write(Data("healthctl: error: \(message)\n".utf8))
+        StderrLogHandler.writeFinal(message, exitCode: code(for: category), category: name(of: category))
         recordJob(exitCode: code(for: category))
         Foundation.exit(code(for: category))
+    }
+
+    /// The category as a failure record names it.
+    static func name(of category: FailureCategory) -> String {
+        switch category {
+        case .usage: return "usage"
+        case .dataError: return "data"
+        case .internalError: return "internal"
+        case .unavailable: return "unreachable"
+        case .cannotWrite: return "output"
+        case .temporary: return "temporary"
+        case .permission: return "auth"
+        case .configuration: return "config"
+        }
     }
 
     /// Writes the job's metrics file for a failed run; a failure to write it is one more line.
@@ -48,7 +67,7 @@ enum ExitStatus {
         do throws(MetricsFileError) {
             try JobMetricsRun.shared.finish(exitCode: exitCode)
         } catch {
-            FileHandle.standardError.write(Data("healthctl: error: \(error.description)\n".utf8))
+            StderrLogHandler.writeFinal(error.description, exitCode: code(for: error.category), category: name(of: error.category))
         }
     }
 }

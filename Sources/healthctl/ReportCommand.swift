@@ -150,7 +150,9 @@ struct ReportCommand: ParsableCommand {
         let missed = report.integrations.filter { $0.slo.met == false }
         if request.failOnBreach, !missed.isEmpty {
             let names = missed.prefix(5).map(\.info.id).joined(separator: ", ") + (missed.count > 5 ? ", ..." : "")
-            FileHandle.standardError.write(Data("healthctl: \(missed.count) integration\(missed.count == 1 ? "" : "s") missed the SLO: \(names)\n".utf8))
+            StderrLogHandler.writeFinal(
+                "\(missed.count) integration\(missed.count == 1 ? "" : "s") missed the SLO: \(names)", exitCode: ReportRequest.breachExitCode,
+                category: "breach", prefix: "healthctl: ")
             throw ExitCode(ReportRequest.breachExitCode)
         }
     }

@@ -32,6 +32,11 @@ struct SeedCommand: ParsableCommand {
     @Option(help: "End of the seeded window (ISO 8601, UTC unless an offset is given). Default: now, to the minute.")
     var until: String?
 
+    @Option(help: ArgumentHelp(
+        "How often integrations fail, as a multiple of a realistic fleet (0 to 100; default 1).",
+        discussion: "1: most integrations meet a 99.9 % SLO in a typical week, a few flap, one in twenty has one long outage, about one in thirty a revoked token a fortnight. 0: no failures; 5: a rough fleet."))
+    var outageRate = 1.0
+
     @Option(help: "Connections loading in parallel, each a disjoint range of integrations.")
     var jobs = 2
 
@@ -53,7 +58,8 @@ struct SeedCommand: ParsableCommand {
             untilMs = ISOTime.nowMilliseconds() / 60_000 * 60_000
         }
         guard jobs >= 1 else { throw UsageError("--jobs must be at least 1") }
-        let plan = try SeedPlan(integrations: integrations, days: days, intervalMs: intervalMs, seed: seed, untilMs: untilMs)
+        let plan = try SeedPlan(
+            integrations: integrations, days: days, intervalMs: intervalMs, seed: seed, untilMs: untilMs, outageRate: outageRate)
 
         context.logger.info("seeding \(plan.integrations) integrations, up to \(plan.maxLogRows) checks")
         let target = try connection.target(context.settings)

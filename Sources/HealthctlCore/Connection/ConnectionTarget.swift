@@ -8,6 +8,8 @@ public enum ConnectionSource: String, Sendable, Equatable {
     case dotEnvFile = ".env"
     case configFile = "database.url in the settings file"
     case libpqEnvironment = "libpq environment (PGHOST, PGUSER, ...)"
+    /// Nothing at all was set: libpq's defaults (the local socket, the login name).
+    case libpqDefaults = "libpq's defaults (no connection settings found)"
     /// `--replica-url`, `DATABASE_REPLICA_URL` or `database.replica_url`: where reports read.
     case replica = "the replica URL"
 }
@@ -49,8 +51,12 @@ public struct ConnectionTarget: Sendable {
             return ConnectionTarget(url: try DatabaseURL(parsing: configFileURL), source: .configFile)
         }
         let schema = environment["HEALTHCTL_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultSchema
-        return ConnectionTarget(url: DatabaseURL(libpqParameters: [], schema: schema), source: .libpqEnvironment)
+        let libpqSet = libpqVariables.contains { environment[$0].map { !$0.isEmpty } ?? false }
+        return ConnectionTarget(url: DatabaseURL(libpqParameters: [], schema: schema), source: libpqSet ? .libpqEnvironment : .libpqDefaults)
     }
+
+    /// The libpq variables that say where to connect.
+    public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
 
     public var schema: String { url.schema }
 
@@ -89,6 +95,13 @@ public struct ConnectionTarget: Sendable {
 
     /// Opens a new connection with the session settings.
     public func connect() throws(DatabaseError) -> PostgresConnection {
+        // Nothing says where the database is: say so, rather than try libpq's local socket and
+        // report its error. `postgresql:///dbname` or PGHOST asks for the socket explicitly.
+        guard source != .libpqDefaults else {
+            var failure = DatabaseError(connecting: PostgresError(kind: .connectionFailed, message: "no connection settings"))
+            failure.withoutSettings = true
+            throw failure
+        }
         do {
             return try PostgresConnection(parameters: sessionParameters)
         } catch {

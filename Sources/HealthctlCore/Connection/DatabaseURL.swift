@@ -117,6 +117,12 @@ public struct DatabaseURL: Sendable, Equatable {
         self.init(libpqParameters: parameters, schema: schema, removedParameters: removed)
     }
 
+    /// `host=db port=5432 dbname=app user=healthctl`: the libpq parameters without passwords, for logs.
+    public var redactedDescription: String {
+        let shown = libpqParameters.filter { !$0.key.lowercased().contains("password") }.map { "\($0.key)=\($0.value)" }
+        return shown.isEmpty ? "libpq's defaults" : shown.joined(separator: " ")
+    }
+
     /// The URL with the password replaced by `****`, for messages and `config show`.
     ///
     /// Errs on the side of hiding: everything between the user name's `:` and the last `@` is

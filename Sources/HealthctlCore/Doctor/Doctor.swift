@@ -1,3 +1,4 @@
+import Logging
 import PostgresClient
 
 /// The result of `healthctl doctor`: a checklist a person can read, and the same as JSON.
@@ -39,8 +40,18 @@ public struct DoctorReport: Sendable, Codable {
 /// Checks a database against migration 005 and gathers the numbers a person wants to see first.
 public enum Doctor {
     /// - Parameter rollupSchema: `rollup.schema`; nil: derived from the application's schema.
-    public static func run(target: ConnectionTarget, rollupSchema: String? = nil) throws -> DoctorReport {
+    public static func run(target: ConnectionTarget, rollupSchema: String? = nil, logger: Logger = Logger(label: "healthctl.doctor")) throws -> DoctorReport {
+        let started = ContinuousClock.now
+        var step = started
+        /// Logs how long the step that just ended took.
+        func finished(_ what: String) {
+            let now = ContinuousClock.now
+            logger.debug("\(what) in \(now - step)")
+            step = now
+        }
+        logger.debug("connecting to \(target.url.redactedDescription) (from \(target.source.rawValue))")
         let connection = try target.connect()
+        finished("connected")
         let info = DoctorReport.ConnectionInfo(
             serverVersion: connection.parameterStatus("server_version") ?? connection.serverVersion,
             database: connection.databaseName, user: connection.userName, schema: target.schema,
@@ -54,10 +65,16 @@ public enum Doctor {
             checks.append(.init(name: "migration 005", outcome: .failed, detail: error.description))
             return DoctorReport(connection: info, checks: checks, statistics: nil, advice: [], problem: error.description)
         }
+        finished("read the schema \"\(target.schema)\": \(schema.integrationColumns.count) columns of \"Integration\", \(schema.logColumns.count) of \"IntegrationHealthLog\"")
         checks += objectChecks(schema)
         checks += try serverChecks(schema, connection)
+        finished("checked the objects and the server")
         checks += try rollupChecks(schema, connection, store: RollupStore(setting: rollupSchema, applicationSchema: target.schema))
+        finished("checked the rollups")
         let statistics = try gatherStatistics(schema, connection)
+        finished("gathered the statistics")
+        for check in checks where check.outcome != .ok { logger.debug("\(check.name): \(check.outcome.rawValue): \(check.detail)") }
+        logger.debug("doctor done in \(ContinuousClock.now - started): \(checks.count) checks, \(checks.filter { $0.outcome != .ok }.count) not ok")
         return DoctorReport(connection: info, checks: checks, statistics: statistics, advice: advice(schema, statistics), problem: nil)
     }
 

@@ -51,7 +51,7 @@ public struct CheckStream {
     private let revokedChance: Double
     private let warningBurstChance: Double
     private let pauseChance: Double
-    private static let transientErrorChance = 0.002
+    private let transientErrorChance: Double
     private static let transientWarningChance = 0.003
     private static let unknownChance = 0.0008
 
@@ -65,7 +65,9 @@ public struct CheckStream {
         slot = integration.firstSlot
         let slotsPerDay = Double(CalendarDay.dayMs) / Double(plan.intervalMs)
         outageChance = integration.outagesPerDay / slotsPerDay
-        revokedChance = 0.004 / slotsPerDay
+        // About one integration in thirty has its token revoked in a fortnight.
+        revokedChance = 0.0025 * plan.outageRate / slotsPerDay
+        transientErrorChance = 0.0001 * plan.outageRate
         warningBurstChance = integration.warningBurstsPerDay / slotsPerDay
         pauseChance = 0.03 / slotsPerDay
     }
@@ -110,6 +112,9 @@ public struct CheckStream {
     }
 
     private mutating func normalCheck(in slot: Int) -> SyntheticCheck? {
+        if let long = integration.longOutage, long.lowerBound == slot {
+            return startOutage(slot, random.chance(0.5) ? .serverError : .timeout, length: long.count)
+        }
         var draw = random.unit()
         if draw < outageChance {
             let kind = random.pick(weighted: [(OutageKind.timeout, 0.25), (.serverError, 0.35), (.authFailure, 0.2), (.rateLimited, 0.2)])
@@ -134,11 +139,11 @@ public struct CheckStream {
             return check(in: slot)
         }
         draw -= pauseChance
-        if draw < Self.transientErrorChance {
+        if draw < transientErrorChance {
             let kind = SeedMessages.transientKind(&random)
             return make(slot, .error, errorLatency(kind), SeedMessages.outage(kind, integration, &random))
         }
-        draw -= Self.transientErrorChance
+        draw -= transientErrorChance
         if draw < Self.transientWarningChance {
             let message = SeedMessages.warning(integration, &random)
             return make(slot, .warning, latency(median: integration.medianLatencyMs * 4, sigma: 0.6), message)

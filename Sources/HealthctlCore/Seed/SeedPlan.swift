@@ -11,8 +11,17 @@ public struct SeedPlan: Sendable, Equatable {
     public var intervalMs: Int64
     public var seed: UInt64
     public var untilMs: Int64
+    /// Scales how often integrations fail (outages, transient errors, revoked tokens): 1 is a
+    /// realistic fleet, where most integrations meet a 99.9 % SLO in a typical week; 0 never fails.
+    public var outageRate: Double
 
-    public init(integrations: Int, days: Int, intervalMs: Int64, seed: UInt64, untilMs: Int64) throws(SeedError) {
+    public static let maxOutageRate = 100.0
+
+    public init(integrations: Int, days: Int, intervalMs: Int64, seed: UInt64, untilMs: Int64, outageRate: Double = 1) throws(SeedError) {
+        guard outageRate >= 0, outageRate <= Self.maxOutageRate else {
+            throw .invalidPlan("--outage-rate must be between 0 and \(Int(Self.maxOutageRate)), got \(outageRate)")
+        }
+        self.outageRate = outageRate
         guard (1...Self.maxIntegrations).contains(integrations) else {
             throw .invalidPlan("--integrations must be between 1 and \(Self.maxIntegrations), got \(integrations)")
         }

@@ -23,6 +23,8 @@ public struct SyntheticIntegration: Sendable {
     var medianLatencyMs: Double
     var outagesPerDay: Double
     var warningBurstsPerDay: Double
+    /// The slots of a long outage (hours), for one integration in twenty.
+    var longOutage: Range<Int>?
 
     public func id(_ type: HealthSchema.IdentifierType) -> String { id.text(type) }
     public func userId(_ type: HealthSchema.IdentifierType) -> String { user.text(type) }
@@ -75,8 +77,14 @@ public struct SyntheticIntegration: Sendable {
         endSlot = isActive ? plan.slotCount : min(plan.slotCount, Int((updatedAtMs - plan.fromMs) / interval))
         phaseMs = Int64(random.below(Int(max(1, interval - plan.maxJitterMs))))
         medianLatencyMs = providerDetails.medianLatencyMs * random.logNormal(median: 1, sigma: 0.3)
-        // One integration in ten is flaky: outages every day or two instead of every few days.
-        outagesPerDay = random.chance(0.1) ? random.between(0.8, 2.0) : random.between(0.05, 0.4)
+        // Most integrations fail a few times a quarter; one in twenty-five is flaky (every day or few).
+        outagesPerDay = (random.chance(0.04) ? random.between(0.3, 1.0) : random.between(0.003, 0.025)) * plan.outageRate
         warningBurstsPerDay = random.between(0.2, 1.2)
+        // One in twenty has one long outage, 3 to 20 hours, somewhere in its window.
+        if plan.outageRate > 0, random.chance(min(1, 0.05 * plan.outageRate)), endSlot > firstSlot {
+            let length = max(1, Int(random.between(3.0, 20.0) * 3_600_000 / Double(interval)))
+            let start = firstSlot + random.below(max(1, endSlot - firstSlot))
+            longOutage = start..<min(endSlot, start + length)
+        }
     }
 }

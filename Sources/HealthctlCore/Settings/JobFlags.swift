@@ -66,7 +66,7 @@ extension Settings {
         case .flag: settings.database.url.set(databaseURL, from: .flag)
         case .environment: settings.database.url.set(environment["DATABASE_URL"], from: .env)
         case .dotEnvFile: settings.database.url.set("(from ./.env)", from: .env)
-        case .configFile, .libpqEnvironment, .replica: break
+        case .configFile, .libpqEnvironment, .libpqDefaults, .replica: break
         }
         return SettingKeys.effective(settings)
     }

@@ -47,6 +47,8 @@ public struct DatabaseError: CategorizedError, Sendable {
     public var underlying: PostgresError
     /// What was being done, e.g. "connecting to the database" or "deleting archived rows".
     public var operation: String
+    /// The connection had no settings at all (libpq's defaults were tried).
+    public var withoutSettings = false
 
     public init(_ underlying: PostgresError, operation: String) {
         self.underlying = underlying
@@ -58,6 +60,7 @@ public struct DatabaseError: CategorizedError, Sendable {
     }
 
     public var category: FailureCategory {
+        if withoutSettings { return .configuration }
         if underlying.isAuthenticationFailure || underlying.isPermissionDenied { return .permission }
         if underlying.kind == .connectionFailed {
             // A missing database is a configuration problem, not an outage.
@@ -73,6 +76,13 @@ public struct DatabaseError: CategorizedError, Sendable {
     /// The server's message is redacted: messages such as `invalid input syntax for type
     /// integer: "..."` quote the data, which can be an error message holding a token.
     public var description: String {
+        if withoutSettings {
+            return "no database connection settings found: no --database-url, no DATABASE_URL in the environment or in ./.env, "
+                + "no database.url in a settings file (--config, ./healthctl.toml, /etc/healthctl/healthctl.toml), and none of "
+                + ConnectionTarget.libpqVariables.joined(separator: ", ")
+                + " set. Give --database-url postgresql://user:password@host:5432/database, or set DATABASE_URL "
+                + "(postgresql:///database for the local socket)"
+        }
         var text = "\(operation) failed: \(Redactor.redact(underlying.description))"
         switch category {
         case .permission where underlying.isAuthenticationFailure:

@@ -45,7 +45,8 @@ public enum DurationText {
         guard !trimmed.isEmpty else { return nil }
         // Up to about 290 years: more than any retention or window, and far from Int64's limit.
         let limit: Double = 9e12
-        if let seconds = Int64(trimmed) { return seconds >= 0 && Double(seconds) * 1000 <= limit ? seconds * 1000 : nil }
+        // A number needs its unit (`90` could be seconds or days); only zero reads the same either way.
+        if let number = Int64(trimmed) { return number == 0 ? 0 : nil }
         var total: Int64 = 0
         var number = ""
         var unit = ""
