@@ -62,6 +62,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Down runs shorter than this (e.g. 2m) count as up and are not incidents (default 0).")
     var minIncident: String?
 
+    @Option(help: "A token expiring within this of now is expiring (default 7d; report.token_warning).")
+    var tokenWarning: String?
+
     @Flag(help: "Exit with code 3 after writing the report when any integration missed its SLO.")
     var failOnBreach = false
 
@@ -104,7 +107,7 @@ struct ReportCommand: ParsableCommand {
         (flags.period, flags.since, flags.until) = (period, since, until)
         (flags.slo, flags.maxGap, flags.staleAfter, flags.warningAs, flags.latencyOf) = (slo, maxGap, staleAfter, warningAs, latencyOf)
         (flags.format, flags.output, flags.outputDir, flags.rows, flags.sources) = (format, output, outputDir, by, source)
-        (flags.maintenance, flags.serviceHours, flags.minIncident) = (maintenance, serviceHours, minIncident)
+        (flags.maintenance, flags.serviceHours, flags.minIncident, flags.tokenWarning) = (maintenance, serviceHours, minIncident, tokenWarning)
         (flags.groupBy, flags.splitBy, flags.compare, flags.failOnBreach) = (groupBy, splitBy, compare, failOnBreach)
         let now = ISOTime.nowMilliseconds()
         let request = try context.settings.reportRequest(flags, nowMs: now)

@@ -39,7 +39,9 @@ import Testing
         #expect(page.contains("| 2026-11-16 | **95.833 %** | 1h | 1 | "))
         #expect(page.contains(" ms | 288 |"))
         #expect(page.contains("| 2026-11-17 | 100.000 % | 0s | 0 |"))
-        #expect(page.contains("| 2026-11-16T10:00:00Z | 2026-11-16T11:00:00Z | 1h | invalid_auth: [REDACTED] |"))
+        // Slack's invalid_auth reads as a revoked grant: the incident is a token error, the token suspect.
+        #expect(page.contains("| 2026-11-16T10:00:00Z | 2026-11-16T11:00:00Z | 1h | token error: invalid_auth: [REDACTED] |"))
+        #expect(page.contains("Token: revoked-suspected (no refresh token; latest incident: invalid_auth: [REDACTED]): the customer must reconnect."))
         #expect(page.contains("## Top errors\n\n| Count | Message (redacted) |\n|---:|---|\n| 12 | invalid_auth: [REDACTED] |"))
         for fleetWording in ["Fleet", "Worst", "integrations", "worst first", "1 incidents", "xoxb-"] {
             #expect(!page.contains(fleetWording), "\(fleetWording)")
@@ -58,7 +60,7 @@ import Testing
     @Test func anIncidentStillGoingAtTheEndIsOpen() throws {
         let output = try report(["--since", "2026-11-16T00:00:00Z", "--until", "2026-11-16T10:30:00Z", "--integration", "slack_cus_0001"])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("| 2026-11-16T10:00:00Z | open (ongoing at the window's end) | 30m | invalid_auth: [REDACTED] |"))
+        #expect(output.stdout.contains("| 2026-11-16T10:00:00Z | open (ongoing at the window's end) | 30m | token error: invalid_auth: [REDACTED] |"))
         #expect(output.stdout.contains("1 incident"))
     }
 

@@ -86,7 +86,7 @@ import Testing
             "integration_id", "provider", "checks_total", "healthy", "warning", "error", "unknown", "availability_count",
             "availability_time", "coverage", "availability_strict", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
             "incidents", "downtime_seconds", "mttr_seconds", "longest_incident_seconds", "slo_target", "slo_met",
-            "error_budget_remaining", "user_id", "excluded_seconds", "burn_alert",
+            "error_budget_remaining", "user_id", "excluded_seconds", "burn_alert", "token_state", "token_expires_at",
         ])
         #expect(rows.count == 3)
         #expect(rows[1][0] == "int_a" && rows[1][2] == "576" && rows[1][5] == "3" && rows[1][17] == "1" && rows[1][18] == "900")

@@ -178,7 +178,7 @@ private struct BackfillJob {
     private func readCandidates(after lastId: String?) throws -> [BackfillCandidate] {
         let isActive = schema.hasIsActive ? "i.\"isActive\"" : "NULL::bool"
         let tokenExpired = schema.hasTokenExpiry ? "i.\"tokenExpiry\" < now()" : "NULL::bool"
-        let hasRefreshToken = schema.hasRefreshToken ? "coalesce(i.\"refreshToken\" <> '', false)" : "NULL::bool"
+        let hasRefreshToken = TokenKnowledge.factsSQL(schema, alias: "i").hasRefreshToken
         var parameters: [any PostgresParameter] = [options.roundSize]
         var keyset = ""
         if let lastId {

@@ -153,7 +153,7 @@ public enum BackfillRules {
         case .noLogs:
             guard options.tokenRules else { return BackfillDecision(rule: .noEvidence, status: .unknown) }
             if candidate.isActive == false { return BackfillDecision(rule: .inactive, status: .unknown) }
-            if candidate.tokenExpired == true, candidate.hasRefreshToken == false {
+            if TokenKnowledge.isExpiredUnrefreshable(expired: candidate.tokenExpired, hasRefreshToken: candidate.hasRefreshToken) {
                 return BackfillDecision(rule: .tokenExpired, status: .error)
             }
             return BackfillDecision(rule: .noEvidence, status: .unknown)

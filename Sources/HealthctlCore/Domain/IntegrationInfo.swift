@@ -7,6 +7,8 @@ public struct IntegrationInfo: Sendable, Equatable {
     public var lastHealthCheckMs: Int64?
     /// The customer (`userId`), when the table has that column.
     public var userId: String?
+    /// When its token expires and whether tokens are set; nil when the table has no token columns.
+    public var token: TokenFacts?
 
     public init(id: String, provider: String?, healthStatus: HealthStatus, lastHealthCheckMs: Int64?, userId: String? = nil) {
         self.id = id

@@ -60,8 +60,17 @@ public enum ReportMetrics {
             text.sample("healthctl_latency_seconds_count", labels(item), Double(latency.count))
         }
 
+        text.family("healthctl_token_expiry_timestamp_seconds", .gauge, help: "When the integration's OAuth token expires (Unix time).")
+        for item in items {
+            if let expiry = item.info.token?.expiresAtMs { text.sample("healthctl_token_expiry_timestamp_seconds", labels(item), Double(expiry) / 1000) }
+        }
+
         let fleet = report.fleet
         let fleetLabels = [("window", window)]
+        if let tokens = fleet.tokens {
+            text.family("healthctl_tokens", .gauge, help: "Integrations per token state at the report's generation.")
+            for state in TokenState.allCases { text.sample("healthctl_tokens", fleetLabels + [("state", state.rawValue)], Double(tokens[state] ?? 0)) }
+        }
         text.family("healthctl_fleet_availability_ratio", .gauge, help: "The fleet's time-weighted availability, from the sums of up and down time.")
         if let availability = fleet.availability.timeWeighted { text.sample("healthctl_fleet_availability_ratio", fleetLabels, availability) }
         text.family("healthctl_fleet_integrations", .gauge, help: "Integrations of the report by state.")

@@ -134,6 +134,11 @@ struct IntegrationAccumulator: Sendable {
             info: info, stale: info.lastHealthCheckMs.map { $0 < nowMs - settings.staleAfterMs } ?? true, maxGapMs: maxGapMs,
             stats: windowStats, slo: slo, daily: daily, periods: periods,
             topErrors: ReportBuilder.ranked(errors.map { ($0.key, $0.value, 1) }, limit: ReportBuilder.topErrorsPerIntegration))
+        report.token = info.token.map { facts in
+            TokenStatus.assess(
+                facts, latestErrors: windowStats.incidents.items.reversed().compactMap(\.firstError).prefix(1).map { $0 }, nowMs: nowMs,
+                warningMs: settings.tokenWarningMs)
+        }
         report.latencyHistogram = latency
         report.latencyInvalid = latencyInvalid
         report.errorCounts = errors

@@ -7,7 +7,7 @@ public enum ReportCSV {
         "integration_id", "provider", "checks_total", "healthy", "warning", "error", "unknown", "availability_count",
         "availability_time", "coverage", "availability_strict", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
         "incidents", "downtime_seconds", "mttr_seconds", "longest_incident_seconds", "slo_target", "slo_met",
-        "error_budget_remaining", "user_id", "excluded_seconds", "burn_alert",
+        "error_budget_remaining", "user_id", "excluded_seconds", "burn_alert", "token_state", "token_expires_at",
     ]
 
     /// Added to rows per integration with `--compare previous`.
@@ -37,7 +37,8 @@ public enum ReportCSV {
             switch rows {
             case .integration:
                 var fields = row(item.info, item.stats, item.slo)
-                fields[fields.count - 1] = item.slo.alert.rawValue
+                fields[fields.count - 3] = item.slo.alert.rawValue
+                fields[fields.count - 2] = item.token?.state.rawValue ?? ""
                 if compared { fields += comparison(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData) }
                 out += line(fields)
             case .day:
@@ -70,7 +71,8 @@ public enum ReportCSV {
             int(latency.p99), int(latency.max), number(latency.mean), String(incidents.count),
             number(Double(incidents.downtimeMs) / 1000), number(incidents.mttrSeconds),
             number(incidents.longestMs.map { Double($0) / 1000 }), number(slo.target), slo.met.map { $0 ? "true" : "false" } ?? "",
-            number(slo.errorBudgetRemaining), info.userId ?? "", number(Double(availability.excludedMs) / 1000), "",
+            number(slo.errorBudgetRemaining), info.userId ?? "", number(Double(availability.excludedMs) / 1000), "", "",
+            info.token?.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "",
         ]
     }
 

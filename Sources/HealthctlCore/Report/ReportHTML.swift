@@ -37,6 +37,7 @@ public enum ReportHTML {
                 tiles(&html, report)
                 breaches(&html, report)
                 burnAlerts(&html, report)
+                tokens(&html, report)
                 maintenance(&html, report)
                 groups(&html, report)
                 integrations(&html, report)
@@ -68,6 +69,7 @@ public enum ReportHTML {
             for line in ReportMarkdown.sourceNotes(report.days) {
                 html.element("p", ["class": "note"], text: line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
             }
+            for note in report.notes { html.element("p", ["class": "note"], text: "Note: \(note).") }
         }
     }
 
@@ -81,10 +83,12 @@ public enum ReportHTML {
             if let prefix = report.resolvedPrefixes[info.id] { identity.append("matched from the prefix \"\(prefix)\"") }
             if !identity.isEmpty { html.element("p", text: identity.joined(separator: ", ") + ".") }
             html.element("p", text: ReportMarkdown.currentLine(item))
+            if let token = item.token { html.element("p", ["class": token.state.needsReconnect ? "alert" : "note"], text: ReportMarkdown.tokenLine(token)) }
             html.element("p", ["class": "rules"], text: "Window \(ReportText.windowText(report.window)). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)). " + ReportText.accountingLine(report))
             for line in ReportMarkdown.sourceNotes(report.days) {
                 html.element("p", ["class": "note"], text: line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
             }
+            for note in report.notes { html.element("p", ["class": "note"], text: "Note: \(note).") }
         }
         html.element("section", ["class": "tiles", "aria-label": "The window"]) { html in
             let stats = item.stats
@@ -143,6 +147,26 @@ public enum ReportHTML {
             }
         }
         legend(&html)
+    }
+
+    /// Integrations whose token needs attention, reconnects first.
+    private static func tokens(_ html: inout HTMLWriter, _ report: Report) {
+        let needing = report.integrations.filter { ($0.token?.state ?? .ok) != .ok }
+            .sorted { (ReportMarkdown.severity($0.token?.state), $0.info.id) < (ReportMarkdown.severity($1.token?.state), $1.info.id) }
+        guard report.fleet.tokens != nil, !needing.isEmpty else { return }
+        html.element("section") { html in
+            html.element("h2", text: "Tokens needing attention")
+            table(&html, ["Integration", "Customer", "Provider", "Token", "Expires", "Evidence (redacted)"], numeric: 99...99) { html in
+                for item in needing {
+                    guard let token = item.token else { continue }
+                    row(&html, numeric: 99...99, [
+                        item.info.id, item.info.userId ?? "", item.info.provider ?? "",
+                        token.state.rawValue + (token.state.needsReconnect ? " (reconnect)" : ""),
+                        token.facts.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "", token.evidence ?? "",
+                    ])
+                }
+            }
+        }
     }
 
     private static func tiles(_ html: inout HTMLWriter, _ report: Report) {

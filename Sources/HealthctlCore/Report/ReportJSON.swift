@@ -54,8 +54,10 @@ public enum ReportJSON {
                 ("maintenance", .string(settings.maintenanceMode.rawValue)),
                 ("serviceHours", serviceHoursValue),
                 ("minIncidentSeconds", seconds(settings.minIncidentMs)),
+                ("tokenWarningSeconds", seconds(settings.tokenWarningMs)),
             ])),
             ("user", report.user.map(JSONValue.string) ?? .null),
+            ("notes", .array(report.notes.map(JSONValue.string))),
             ("maintenance", .array(maintenanceValues)),
             ("source", .object([
                 ("standby", .bool(report.source.isStandby)),
@@ -82,6 +84,17 @@ public enum ReportJSON {
             return JSONValue.object(fields)
         }
         return .object([("by", .string(grouping.rawValue)), ("items", .array(items))])
+    }
+
+    private static func token(_ status: TokenStatus) -> JSONValue {
+        .object([
+            ("state", .string(status.state.rawValue)),
+            ("expiresAt", status.facts.expiresAtMs.map(time) ?? .null),
+            ("hasRefreshToken", status.facts.hasRefreshToken.map(JSONValue.bool) ?? .null),
+            ("hasAccessToken", status.facts.hasAccessToken.map(JSONValue.bool) ?? .null),
+            ("needsReconnect", .bool(status.state.needsReconnect)),
+            ("evidence", status.evidence.map(JSONValue.string) ?? .null),
+        ])
     }
 
     private static func serviceHours(_ hours: ServiceHours) -> JSONValue {
@@ -139,6 +152,7 @@ public enum ReportJSON {
                 ("paging", .int(fleet.paging)),
                 ("ticketing", .int(fleet.ticketing)),
             ])),
+            ("tokens", fleet.tokens.map { counts in .object(TokenState.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) }) } ?? .null),
             ("checks", checks(fleet.checks)),
             ("availability", availability(fleet.availability)),
             ("latencyMs", latency(fleet.latency)),
@@ -154,6 +168,9 @@ public enum ReportJSON {
 
     private static func integration(_ item: IntegrationReport, compared: Bool) -> JSONValue {
         let stats = item.stats
+        let previous: JSONValue = compared
+            ? comparison(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData) : .null
+        let tokenValue: JSONValue = item.token.map(token) ?? .null
         return .object([
             ("id", .string(item.info.id)),
             ("provider", item.info.provider.map(JSONValue.string) ?? .null),
@@ -179,8 +196,8 @@ public enum ReportJSON {
                 ("alert", .string(item.slo.alert.rawValue)),
                 ("alertRule", item.slo.alertRule.map { JSONValue.string($0.text) } ?? .null),
             ])),
-            ("previous", compared
-                ? comparison(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData) : .null),
+            ("previous", previous),
+            ("token", tokenValue),
             ("daily", .array(item.daily.map { day in
                 .object([
                     ("date", .string(day.date.text)),
@@ -254,6 +271,7 @@ public enum ReportJSON {
                     ("excludedSeconds", seconds(incident.excludedMs)),
                     ("countedSeconds", seconds(incident.countedMs)),
                     ("open", .bool(incident.open)),
+                    ("tokenError", .bool(incident.firstError.map(TokenKnowledge.looksRevoked) ?? false)),
                     ("firstError", incident.firstError.map(JSONValue.string) ?? .null),
                 ])
             })))

@@ -11,6 +11,7 @@ extension ReportMarkdown {
         if let prefix = report.resolvedPrefixes[info.id] { identity.append("matched from the prefix \"\(escape(prefix))\"") }
         if !identity.isEmpty { out.append(identity.joined(separator: ", ") + ".") }
         out.append(currentLine(item))
+        if let token = item.token { out.append(tokenLine(token)) }
         out.append("")
         out.append("Window \(ReportText.windowText(window)). Generated \(ISOTime.format(epochMilliseconds: report.generatedAtMs)).")
         out.append(ReportText.accountingLine(report))
@@ -75,6 +76,17 @@ extension ReportMarkdown {
         }
         out.append("")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `Token: expired-unrefreshable (expired 2026-11-20T08:00:00Z, no refresh token): the customer must reconnect.`
+    static func tokenLine(_ token: TokenStatus) -> String {
+        var details: [String] = []
+        if let expiry = token.facts.expiresAtMs { details.append("expires \(ISOTime.format(epochMilliseconds: expiry))") }
+        if let refresh = token.facts.hasRefreshToken { details.append(refresh ? "a refresh token is set" : "no refresh token") }
+        if let evidence = token.evidence { details.append("latest incident: \(evidence)") }
+        var text = "Token: \(token.state.rawValue)"
+        if !details.isEmpty { text += " (" + details.joined(separator: "; ") + ")" }
+        return text + (token.state.needsReconnect ? ": the customer must reconnect." : ".")
     }
 
     /// `Now ERROR, last health check 2026-11-22T23:55:00Z (stale: older than 24h).`

@@ -22,6 +22,8 @@ public enum ReportMarkdown {
         }
         out.append(ReportText.accountingLine(report))
         out.append("")
+        for note in report.notes { out.append("Note: \(note).") }
+        if !report.notes.isEmpty { out.append("") }
         if report.source.isStandby {
             let asOf = report.source.replayedUntilMs.map { "data as of \(ISOTime.format(epochMilliseconds: $0)) (the last transaction the standby replayed)" }
                 ?? "no transaction replayed yet"
@@ -59,6 +61,7 @@ public enum ReportMarkdown {
         }
         out.append("")
 
+        out.append(contentsOf: tokenSection(report))
         out.append(contentsOf: maintenanceSection(report))
         out.append(contentsOf: burnRateSection(report))
         out.append(contentsOf: groupSection(report))
@@ -145,6 +148,41 @@ public enum ReportMarkdown {
         guard let now else { return "" }
         if now == before { return " =" }
         return " \(now > before ? "▲ +" : "▼ ")\(now - before)\(unit)"
+    }
+
+    /// Integrations whose token needs attention, those that need a reconnect first.
+    private static func tokenSection(_ report: Report) -> [String] {
+        let needing = report.integrations.filter { ($0.token?.state ?? .ok) != .ok }
+            .sorted { (severity($0.token?.state), $0.info.id) < (severity($1.token?.state), $1.info.id) }
+        guard report.fleet.tokens != nil else { return [] }
+        var out = ["## Tokens needing attention", ""]
+        guard !needing.isEmpty else { return out + ["None: every token is valid for more than \(duration(report.settings.tokenWarningMs)).", ""] }
+        let reconnect = needing.filter { $0.token?.state.needsReconnect == true }.count
+        out.append("\(ReportText.plural(reconnect, "integration")) need\(reconnect == 1 ? "s" : "") the customer to reconnect.")
+        out.append("")
+        out.append("| Integration | Customer | Provider | Token | Expires | Evidence (redacted) |")
+        out.append("|---|---|---|---|---|---|")
+        for item in needing {
+            guard let token = item.token else { continue }
+            out.append(row([
+                item.info.id, item.info.userId ?? "", item.info.provider ?? "",
+                token.state.rawValue + (token.state.needsReconnect ? " (reconnect)" : ""),
+                token.facts.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "", token.evidence ?? "",
+            ]))
+        }
+        out.append("")
+        return out
+    }
+
+    /// Reconnects first, then expired, then expiring.
+    static func severity(_ state: TokenState?) -> Int {
+        switch state {
+        case .revokedSuspected?: return 0
+        case .expiredUnrefreshable?: return 1
+        case .expiredRefreshable?: return 2
+        case .expiring?: return 3
+        default: return 4
+        }
     }
 
     private static func maintenanceSection(_ report: Report) -> [String] {
@@ -257,7 +295,7 @@ public enum ReportMarkdown {
             if excluded {
                 cells.append(incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs))
             }
-            cells.append(incident.firstError ?? "")
+            cells.append(incident.firstError.map { TokenKnowledge.looksRevoked($0) ? "token error: \($0)" : $0 } ?? "")
             if named { cells.insert(id ?? "", at: 0) }
             out.append(row(cells))
         }

@@ -21,6 +21,8 @@ public struct Report: Sendable {
     public var user: String?
     /// Integration ids given by a prefix (`--integration cmh0ss`): full id to the prefix.
     public var resolvedPrefixes: [String: String] = [:]
+    /// What a reader should know about the whole report (a column it could not read).
+    public var notes: [String] = []
 
     public static let schemaVersion = 2
 }
@@ -227,6 +229,8 @@ public struct IntegrationReport: Sendable {
     public var topErrors: [ErrorCount]
     /// The same numbers over the window before, with `--compare previous`.
     public var previous: PreviousStats?
+    /// The token's state at generation time; nil when the table has no token columns.
+    public var token: TokenStatus?
 
     /// What group and fleet summaries merge: the window's latency histogram, invalid values and
     /// every redacted error count.
@@ -254,6 +258,8 @@ public struct FleetSummary: Sendable {
     /// Integrations whose burn rates fire a page, or a ticket.
     public var paging: Int
     public var ticketing: Int
+    /// Integrations per token state; nil when no integration has token facts.
+    public var tokens: [TokenState: Int]?
     public var checks: CheckCounts
     /// Sums over integrations: time-weighted = sum of up / sum of (up + down); coverage and strict
     /// are over the window length times the number of integrations.

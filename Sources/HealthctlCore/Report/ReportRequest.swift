@@ -19,6 +19,7 @@ public struct ReportFlags: Sendable {
     /// `--service-hours`: count only `[report.service_hours]`.
     public var serviceHours = false
     public var minIncident: String?
+    public var tokenWarning: String?
     public var groupBy: ReportGrouping?
     public var splitBy: ReportGrouping?
     public var compare: ReportComparison?
@@ -102,6 +103,7 @@ extension Settings {
         }
         report.maintenance.apply(flag: flags.maintenance)
         try report.minIncident.apply(flag: flags.minIncident, "--min-incident")
+        try report.tokenWarning.apply(flag: flags.tokenWarning, "--token-warning")
         var settings = ReportSettings(
             slo: report.slo.value, maxGap: report.maxGap.value, warningAs: report.warningAs.value, latencyOf: report.latencyOf.value,
             staleAfterMs: report.staleAfter.value.milliseconds)
@@ -110,6 +112,7 @@ extension Settings {
         settings.maintenance = maintenance.value
         settings.maintenanceMode = report.maintenance.value
         settings.minIncidentMs = report.minIncident.value.milliseconds
+        settings.tokenWarningMs = report.tokenWarning.value.milliseconds
         if flags.serviceHours {
             guard let hours = report.serviceHours.value else {
                 throw UsageError("--service-hours needs [report.service_hours] in the settings file (days, from, to, timezone, holidays)")

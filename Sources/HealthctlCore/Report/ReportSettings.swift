@@ -31,6 +31,8 @@ public struct ReportSettings: Sendable, Equatable {
     public var serviceHours: ServiceHours?
     /// Down runs shorter than this count as up and are not incidents (`--min-incident`).
     public var minIncidentMs: Int64 = 0
+    /// A token expiring within this of the generation time is `expiring` (`--token-warning`).
+    public var tokenWarningMs: Int64 = 7 * CalendarDay.dayMs
 
     public static let minimumAutoGapMs: Int64 = 60_000
     /// A check never holds longer than this under `auto`, so a report looks back at most this far

@@ -147,6 +147,9 @@ public enum ReportSource {
                 }
                 if let grouping = request.grouping { report.group(by: grouping) }
                 report.resolvedPrefixes = resolved
+                if !schema.hasTokenExpiry && !schema.hasRefreshToken {
+                    report.notes.append("the \"Integration\" table has no \"tokenExpiry\" or \"refreshToken\" column: token health is not known")
+                }
                 logger.debug("read \(rows) checks of \(integrations.count) integrations at \(ContinuousClock.now - started)")
                 return Loaded(report: report, rows: rows)
             }
@@ -179,8 +182,6 @@ public enum ReportSource {
     private static func loadIntegrations(
         _ connection: PostgresConnection, schema: HealthSchema, selection: ReportSelection
     ) throws -> [IntegrationInfo] {
-        let provider = schema.hasProvider ? "\"provider\"::text" : "NULL::text"
-        let user = schema.hasUserId ? "\"userId\"::text" : "NULL::text"
         var conditions: [String] = []
         var parameters: [any PostgresParameter] = []
         if !selection.integrationIds.isEmpty {
@@ -195,18 +196,30 @@ public enum ReportSource {
             parameters.append(jsonArray(selection.userIds))
             conditions.append("\"userId\"::text IN (SELECT json_array_elements_text($\(parameters.count)::json))")
         }
-        let result = try connection.query(
-            """
-            SELECT "id"::text, \(provider), "healthStatus"::text, \(HealthSchema.epochMillisecondsSQL("\"lastHealthCheck\"")), \(user)
+        let result = try connection.query(integrationsSQL(schema: schema, conditions: conditions), parameters)
+        let hasTokenColumns = schema.hasTokenExpiry || schema.hasRefreshToken
+        return result.rows.map { row in
+            var info = IntegrationInfo(
+                id: row[0] ?? "", provider: row[1], healthStatus: HealthStatus(rawValue: row[2] ?? "") ?? .unknown,
+                lastHealthCheckMs: row.int64(3), userId: row[4])
+            if hasTokenColumns { info.token = TokenFacts(expiresAtMs: row.int64(5), hasAccessToken: row.bool(6), hasRefreshToken: row.bool(7)) }
+            return info
+        }
+    }
+
+    /// The report's one query of `"Integration"`: ids, provider, customer, current status and the
+    /// token facts (never a token's value: see `TokenKnowledge.factsSQL`).
+    static func integrationsSQL(schema: HealthSchema, conditions: [String]) -> String {
+        let provider = schema.hasProvider ? "\"provider\"::text" : "NULL::text"
+        let user = schema.hasUserId ? "\"userId\"::text" : "NULL::text"
+        let token = TokenKnowledge.factsSQL(schema, alias: "")
+        return """
+            SELECT "id"::text, \(provider), "healthStatus"::text, \(HealthSchema.epochMillisecondsSQL("\"lastHealthCheck\"")), \(user),
+                   \(token.expiresAt), \(token.hasAccessToken), \(token.hasRefreshToken)
             FROM \(schema.integrationTable)
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY "id"::text
-            """, parameters)
-        return result.rows.map { row in
-            IntegrationInfo(
-                id: row[0] ?? "", provider: row[1], healthStatus: HealthStatus(rawValue: row[2] ?? "") ?? .unknown,
-                lastHealthCheckMs: row.int64(3), userId: row[4])
-        }
+            """
     }
 
     /// The shortest prefix `--integration` may give for an id.

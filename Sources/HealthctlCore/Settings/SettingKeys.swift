@@ -51,6 +51,7 @@ public enum SettingKeys {
         SettingKey("report.output_dir", \.report.outputDir, "directory for <label>.<ext> report files"),
         SettingKey("report.maintenance", \.report.maintenance, "honor maintenance windows (left out of the numbers) or ignore them"),
         SettingKey("report.min_incident", \.report.minIncident, "down runs shorter than this count as up and are not incidents"),
+        SettingKey("report.token_warning", \.report.tokenWarning, "a token expiring within this of the report's generation is expiring"),
         SettingKey("report.service_hours", \.report.serviceHours, "the hours --service-hours counts: days, from, to, timezone, holidays"),
         SettingKey("maintenance", \.maintenance, "[[maintenance]] windows: start/end or every/days/from/to/timezone, providers or integrations, reason"),
         SettingKey("prune.older_than", \.prune.olderThan, "retention: rows older than this are archived and deleted"),

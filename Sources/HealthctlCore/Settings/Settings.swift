@@ -36,6 +36,7 @@ public struct Settings: Sendable {
         public var outputDir = Setting<String?>(nil, SettingKind<String>.text.optional())
         public var maintenance = Setting(ReportSettings.MaintenanceMode.honor, .choice(ReportSettings.MaintenanceMode.self))
         public var minIncident = Setting(TimeSpan.zero, .duration)
+        public var tokenWarning = Setting(TimeSpan.days(7), .positiveDuration)
         /// Counted only with `--service-hours`.
         public var serviceHours = Setting<ServiceHours?>(nil, .serviceHours)
 

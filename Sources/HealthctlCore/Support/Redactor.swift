@@ -28,7 +28,7 @@ public enum Redactor {
             // JWTs: three base64url parts.
             (#"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"#, mask),
             // Provider token formats: ya29., gho_, ghp_, xoxb-, sk_live_ and the like.
-            (#"\b(?:ya29\.[A-Za-z0-9_\-]+|gh[oprsu]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]+|sk_(?:live|test)_[A-Za-z0-9]+)"#, mask),
+            (TokenKnowledge.providerTokenPattern, mask),
             // Long hex runs (32+) and long base64 runs (32+ with a digit), as raw tokens appear.
             (#"\b[0-9a-fA-F]{32,}\b"#, mask),
             // (Swift's Regex has no lookbehind: the character before the run is captured and kept.)
