@@ -85,12 +85,21 @@ import PostgresClient
         try #require(planted > 0, "the seed plants token-like strings in some error messages")
 
         let logging = ["--log-level", "trace", "--log-format", "json"]
+        let metrics = scratch.appendingPathComponent("textfile").path
+        try FileManager.default.createDirectory(atPath: metrics, withIntermediateDirectories: true)
+        // The integration with the most planted secrets in its messages: its own page quotes them most.
+        let tokenIntegration = try database.connect().query(
+            #"SELECT "integrationId"::text FROM "IntegrationHealthLog" WHERE "errorMessage" ~ '(Bearer |access_token=|eyJ)' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"#
+        ).first?[0] ?? ""
         let archive = scratch.appendingPathComponent("archive").path
         let runs = [
             ["doctor"], ["backfill", "--dry-run"], ["backfill"],
             ["report", "--period", "2026-W47", "--format", "json"], ["report", "--period", "2026-W47", "--format", "markdown"],
             ["report", "--period", "2026-W47", "--format", "csv", "--by", "day"],
-            ["rollup"], ["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive], ["archive", "verify", archive],
+            ["report", "--period", "2026-W47", "--format", "html"], ["report", "--period", "2026-W47", "--format", "prometheus"],
+            ["report", "--period", "2026-W47", "--format", "markdown", "--integration", tokenIntegration],
+            ["report", "--period", "2026-W47", "--format", "json", "--textfile-dir", metrics],
+            ["rollup", "--textfile-dir", metrics], ["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive], ["archive", "verify", archive],
             ["archive", "restore", archive, "--dry-run"],
         ]
         var logLines = 0
@@ -109,6 +118,14 @@ import PostgresClient
             }
         }
         #expect(logLines > 0, "trace level logs something")
+        // The files jobs leave, and what rollups store, hold no secret either.
+        var stored = try FileManager.default.contentsOfDirectory(atPath: metrics).map { try String(contentsOfFile: metrics + "/" + $0, encoding: .utf8) }
+        stored += try database.connect().query(#"SELECT encode(piece, 'escape') FROM healthctl.rollup"#).rows.compactMap { $0[0] }
+        #expect(stored.count > 2)
+        for text in stored {
+            for token in tokens { #expect(!text.contains(token), "a stored file or rollup holds a token") }
+            #expect(!text.contains("eyJ") && !text.contains(password))
+        }
     }
 
     // MARK: settings file

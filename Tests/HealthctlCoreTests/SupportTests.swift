@@ -133,3 +133,18 @@ import Testing
         #expect(sql.contains("PRIMARY KEY (\"id\", \"checkedAt\")"))
     }
 }
+
+/// The hint of a temporary failure names what happened, by SQLSTATE.
+@Suite struct TemporaryFailureHintTests {
+    @Test(arguments: [
+        ("57P01", "the server terminated the session: an administrator (pg_terminate_backend) or a shutdown"),
+        ("55P03", "a lock was not granted within lock_timeout: another session holds it"),
+        ("57014", "the statement was cancelled: statement_timeout, or an operator cancelled it"),
+        ("40P01", "a deadlock with another session"),
+    ])
+    func theHintNamesTheCause(_ state: String, _ cause: String) {
+        let error = PostgresError(kind: .statementFailed, sqlState: state, message: "server said so").during("deleting archived rows")
+        #expect(error.category == .temporary)
+        #expect(error.description == "deleting archived rows failed: server said so (SQLSTATE \(state)) (\(cause); run again later)")
+    }
+}

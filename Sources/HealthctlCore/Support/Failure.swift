@@ -92,11 +92,27 @@ public struct DatabaseError: CategorizedError, Sendable {
         case .unavailable:
             text += " (is the server running and reachable? check host and port)"
         case .temporary:
-            text += " (another session held a lock or the statement timed out; run again later)"
+            text += " (\(Self.temporaryCause(underlying.sqlState)); run again later)"
         default:
             break
         }
         return text
+    }
+}
+
+extension DatabaseError {
+    /// What a temporary failure's SQLSTATE says happened, for the hint.
+    static func temporaryCause(_ sqlState: String?) -> String {
+        switch sqlState {
+        case "55P03": return "a lock was not granted within lock_timeout: another session holds it"
+        case "57014": return "the statement was cancelled: statement_timeout, or an operator cancelled it"
+        case "40001": return "a serialization failure, or a standby's recovery conflict"
+        case "40P01": return "a deadlock with another session"
+        case "57P01": return "the server terminated the session: an administrator (pg_terminate_backend) or a shutdown"
+        case "57P03": return "the server is starting up or shutting down"
+        case "53300": return "the server has no free connection slot"
+        default: return "a temporary condition on the server"
+        }
     }
 }
 
