@@ -101,7 +101,14 @@ enum ArchiveFiles {
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
             let enumerator = FileManager.default.enumerator(atPath: base)
             while let relative = enumerator?.nextObject() as? String {
-                if relative.hasSuffix(ArchiveFormat.dataSuffix) { found.append(base + "/" + relative) }
+                guard relative.hasSuffix(ArchiveFormat.dataSuffix) else { continue }
+                let file = base + "/" + relative
+                // A link could make verify or restore read rows from outside the archive.
+                var status = stat()
+                if lstat(file, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK {
+                    throw .damaged(path: file, member: nil, problem: "is a symbolic link: an archive holds regular files only")
+                }
+                found.append(file)
             }
         }
         return Array(Set(found)).sorted()

@@ -100,11 +100,22 @@ public struct ArchiveManifest: Codable, Sendable, Equatable {
 
     public static func load(_ path: String) throws(ArchiveError) -> ArchiveManifest {
         let bytes = try ArchiveFiles.readAll(path)
+        let manifest: ArchiveManifest
         do {
-            return try JSONDecoder().decode(ArchiveManifest.self, from: Data(bytes))
+            manifest = try JSONDecoder().decode(ArchiveManifest.self, from: Data(bytes))
         } catch {
             throw .damaged(path: path, member: nil, problem: "manifest is not valid: \(error)")
         }
+        // Names that could point anywhere else (`../`, a slash, a quote) are refused, whatever
+        // later uses them.
+        guard CalendarDay(text: manifest.day) != nil else {
+            throw .damaged(path: path, member: nil, problem: "manifest names day \"\(manifest.day.prefix(40))\", which is not a date such as 2026-11-20")
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+        guard !manifest.table.isEmpty, manifest.table.count <= 63, manifest.table.allSatisfy(allowed.contains) else {
+            throw .damaged(path: path, member: nil, problem: "manifest names table \"\(manifest.table.prefix(40))\", which is not a plain table name")
+        }
+        return manifest
     }
 
     /// Writes the manifest durably (temporary file, fsync, rename, directory fsync).

@@ -58,7 +58,16 @@ public enum ArchiveVerifier {
         do {
             manifest = try ArchiveManifest.load(manifestPath)
         } catch {
-            problem(nil, FileManager.default.fileExists(atPath: manifestPath) ? "manifest \(manifestPath) is not valid" : "manifest \(manifestPath) is missing")
+            guard FileManager.default.fileExists(atPath: manifestPath) else {
+                problem(nil, "manifest \(manifestPath) is missing")
+                return problems
+            }
+            // Say why: a bad field names itself (ArchiveManifest.load), a syntax error does not need to.
+            if case let .damaged(_, _, reason) = error, reason.hasPrefix("manifest names") {
+                problem(nil, "manifest \(manifestPath) is not valid: \(reason.dropFirst("manifest ".count))")
+            } else {
+                problem(nil, "manifest \(manifestPath) is not valid")
+            }
             return problems
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
