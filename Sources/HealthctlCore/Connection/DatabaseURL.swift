@@ -99,7 +99,9 @@ public struct DatabaseURL: Sendable, Equatable {
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = try Self.decode(pieces[0], part: "query parameter name", plusIsSpace: true)
-            let value = pieces.count == 2 ? try Self.decode(pieces[1], part: "query parameter \(key)", plusIsSpace: true) : ""
+            // Named only when it is a plain parameter name: a mangled URL can put a password there.
+            let known = key.count <= 40 && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            let value = pieces.count == 2 ? try Self.decode(pieces[1], part: known ? "query parameter \(key)" : "a query parameter", plusIsSpace: true) : ""
             if key == "schema" {
                 guard !value.isEmpty else { throw .emptySchema }
                 schema = value

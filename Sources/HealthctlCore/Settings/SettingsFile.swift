@@ -25,6 +25,9 @@ public enum SettingsFile {
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Settings {
+        if let line = TOMLKeyCheck.firstBadKeyLine(text) {
+            throw .syntax(path: path, line: line, message: "expected a key (a name, or a quoted string)")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
