@@ -151,20 +151,12 @@ public enum ReportHTML {
 
     /// Integrations whose token needs attention, reconnects first.
     private static func tokens(_ html: inout HTMLWriter, _ report: Report) {
-        let needing = report.integrations.filter { ($0.token?.state ?? .ok) != .ok }
-            .sorted { (ReportMarkdown.severity($0.token?.state), $0.info.id) < (ReportMarkdown.severity($1.token?.state), $1.info.id) }
-        guard report.fleet.tokens != nil, !needing.isEmpty else { return }
+        let rows = ReportText.tokenRows(report)
+        guard report.fleet.tokens != nil, !rows.isEmpty else { return }
         html.element("section") { html in
             html.element("h2", text: "Tokens needing attention")
-            table(&html, ["Integration", "Customer", "Provider", "Token", "Expires", "Evidence (redacted)"], numeric: 99...99) { html in
-                for item in needing {
-                    guard let token = item.token else { continue }
-                    row(&html, numeric: 99...99, [
-                        item.info.id, item.info.userId ?? "", item.info.provider ?? "",
-                        token.state.rawValue + (token.state.needsReconnect ? " (reconnect)" : ""),
-                        token.facts.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "", token.evidence ?? "",
-                    ])
-                }
+            table(&html, ReportText.tokenHeaders, numeric: 99...99) { html in
+                for cells in rows { row(&html, numeric: 99...99, cells) }
             }
         }
     }
@@ -181,15 +173,12 @@ public enum ReportHTML {
         }
         html.element("section", ["class": "tiles", "aria-label": "Fleet"]) { html in
             let availability = fleet.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data"
-            tile(&html, "Availability", availability, previous.map { before in
-                guard let now = fleet.availability.timeWeighted, let then = before.availability.timeWeighted else { return "no data before" }
-                return change(points: now - then)
-            })
-            tile(&html, "Downtime", ReportText.duration(fleet.downtimeMs), previous.map { changeOf(ms: fleet.downtimeMs - $0.downtimeMs) })
-            tile(&html, "Incidents", String(fleet.incidents), previous.map { changeOf(count: fleet.incidents - $0.incidents) })
+            tile(&html, "Availability", availability, previous.map { ReportText.pointsChange(fleet.availability.timeWeighted, $0.availability.timeWeighted) ?? "no data before" })
+            tile(&html, "Downtime", ReportText.duration(fleet.downtimeMs), previous.map { ReportText.durationChange(fleet.downtimeMs, $0.downtimeMs) })
+            tile(&html, "Incidents", String(fleet.incidents), previous.map { ReportText.countChange(fleet.incidents, $0.incidents) })
             tile(&html, "p95 latency", fleet.latency.p95.map { "\($0) ms" } ?? "none", previous.map { before in
                 guard let now = fleet.latency.p95, let then = before.latency.p95 else { return "no data before" }
-                return changeOf(count: now - then, unit: " ms")
+                return ReportText.countChange(now, then, unit: " ms")
             })
             tile(&html, "SLO breaches", "\(fleet.breachingSLO) of \(fleet.withData)", nil)
             tile(&html, "Burn-rate alerts", "\(fleet.paging) page, \(fleet.ticketing) ticket", nil)
@@ -247,15 +236,8 @@ public enum ReportHTML {
                 ? "Time inside these windows counts neither as up nor as down for the integrations they apply to."
                 : "Ignored (--maintenance ignore): time inside these windows counts like any other.")
             let numeric = 3...4
-            table(&html, ["Reason", "Schedule", "Applies to", "Occurrences", "Time in window"], numeric: numeric) { html in
-                for applied in report.maintenance {
-                    let window = applied.window
-                    let scope = window.appliesToAll ? "all" : (window.providers.map { "provider \($0)" } + window.integrations).joined(separator: ", ")
-                    row(&html, numeric: numeric, [
-                        window.reason.isEmpty ? "(no reason given)" : window.reason, window.scheduleText, "\(scope) (\(applied.integrations))",
-                        String(applied.occurrences.count), ReportText.duration(applied.occurrences.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) }),
-                    ])
-                }
+            table(&html, ReportText.maintenanceHeaders, numeric: numeric) { html in
+                for cells in ReportText.maintenanceRows(report) { row(&html, numeric: numeric, cells) }
             }
         }
     }
@@ -278,8 +260,7 @@ public enum ReportHTML {
                         String(summary.breachingSLO),
                     ]
                     if compared {
-                        let before = group.previous?.availability.timeWeighted
-                        cells.insert(summary.availability.timeWeighted.flatMap { now in before.map { change(points: now - $0) } } ?? "no data before", at: 3)
+                        cells.insert(ReportText.availabilityChange(ComparedNumbers(summary), group.previous.map { ComparedNumbers($0) } ?? .noData), at: 3)
                     }
                     row(&html, numeric: numeric, cells)
                 }
@@ -304,10 +285,8 @@ public enum ReportHTML {
                         }
                         html.element("td", ["class": "num"], text: availabilityText(item))
                         if compared {
-                            let before = item.previous?.stats.availability.timeWeighted
-                            let text = item.previous?.hasData != true ? "no data before"
-                                : item.stats.availability.timeWeighted.flatMap { now in before.map { change(points: now - $0) } } ?? ""
-                            html.element("td", ["class": "num"], text: text)
+                            let change = ReportText.availabilityChange(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData)
+                            html.element("td", ["class": "num"], text: change)
                         }
                         html.element("td", ["class": "num"], text: ReportText.duration(item.stats.availability.downMs))
                         html.element("td", ["class": "num"], text: String(item.stats.incidents.count))
@@ -338,7 +317,7 @@ public enum ReportHTML {
                     row(&html, numeric: numeric, [
                         id, ISOTime.format(epochMilliseconds: incident.startMs),
                         incident.open ? "open" : ISOTime.format(epochMilliseconds: incident.endMs), ReportText.duration(incident.durationMs),
-                        incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : ReportText.duration(incident.excludedMs),
+                        ReportText.excludedText(incident),
                         incident.firstError ?? "",
                     ])
                 }
@@ -658,21 +637,6 @@ public enum ReportHTML {
 
     private static func rate(_ value: Double) -> String {
         ReportText.percentNumber(value / 100, decimals: 1) + "x"
-    }
-
-    /// `▲ +0.120 pp`, `▼ -0.040 pp` or `= 0.000 pp`.
-    private static func change(points ratio: Double) -> String {
-        let delta = ratio * 100
-        if abs(delta) < 0.0005 { return "= 0.000 pp" }
-        return (delta > 0 ? "▲ +" : "▼ ") + ReportText.percentNumber(delta / 100, decimals: 3) + " pp"
-    }
-
-    private static func changeOf(ms: Int64) -> String {
-        ms == 0 ? "=" : (ms > 0 ? "▲ +" : "▼ -") + ReportText.duration(abs(ms))
-    }
-
-    private static func changeOf(count: Int, unit: String = "") -> String {
-        count == 0 ? "=" : (count > 0 ? "▲ +" : "▼ ") + String(count) + unit
     }
 
     private static let hatchPattern: StaticString = """

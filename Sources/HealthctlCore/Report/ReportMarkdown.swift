@@ -80,7 +80,7 @@ public enum ReportMarkdown {
                 item.slo.met.map { $0 ? "met" : "**missed**" } ?? "", statusStrip(item.daily), sparkline(item.daily),
             ]
             if compared {
-                cells.insert(change(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData), at: 3)
+                cells.insert(ReportText.availabilityChange(ComparedNumbers(item.stats), item.previous.map { ComparedNumbers($0.stats) } ?? .noData), at: 3)
             }
             out.append(row(cells))
         }
@@ -116,73 +116,33 @@ public enum ReportMarkdown {
             ?? "Previous window"
         guard previous.hasData else { return "\(label): no data." }
         var parts: [String] = []
-        parts.append("availability \(previous.availability.map { ReportText.percent($0, decimals: 3) } ?? "no data")\(arrow(current.availability, previous.availability, points: true))")
-        parts.append("downtime \(duration(previous.downtimeMs))\(arrowDuration(current.downtimeMs, previous.downtimeMs))")
-        parts.append("\(ReportText.plural(previous.incidents, "incident"))\(arrowCount(current.incidents, previous.incidents))")
-        if let p95 = previous.p95 { parts.append("p95 \(p95) ms\(arrowCount(current.p95, p95, unit: " ms"))") }
+        let availabilityChange = ReportText.pointsChange(current.availability, previous.availability).map { " " + $0 } ?? ""
+        parts.append("availability \(previous.availability.map { ReportText.percent($0, decimals: 3) } ?? "no data")\(availabilityChange)")
+        parts.append("downtime \(duration(previous.downtimeMs)) \(ReportText.durationChange(current.downtimeMs, previous.downtimeMs))")
+        parts.append("\(ReportText.plural(previous.incidents, "incident")) \(ReportText.countChange(current.incidents, previous.incidents))")
+        if let p95 = previous.p95 {
+            parts.append("p95 \(p95) ms" + (current.p95.map { " " + ReportText.countChange($0, p95, unit: " ms") } ?? ""))
+        }
         return "\(label): " + parts.joined(separator: ", ") + ". Arrows show the change to this window."
-    }
-
-    /// The change of an integration's availability, or why there is none.
-    private static func change(_ now: ComparedNumbers, _ before: ComparedNumbers) -> String {
-        guard before.hasData else { return "no data before" }
-        guard before.availability != nil else { return "no time covered before" }
-        let text = arrow(now.availability, before.availability, points: true)
-        return text.isEmpty ? "" : String(text.dropFirst())
-    }
-
-    /// ` ▲ +0.120 pp` (this window higher), ` ▼ -0.040 pp`, ` = ` unchanged; empty when either is missing.
-    private static func arrow(_ now: Double?, _ before: Double?, points: Bool) -> String {
-        guard let now, let before else { return "" }
-        let delta = (now - before) * 100
-        if abs(delta) < 0.0005 { return " = 0.000 pp" }
-        return String(format: " %@ %+.3f pp", delta > 0 ? "▲" : "▼", delta)
-    }
-
-    private static func arrowDuration(_ now: Int64, _ before: Int64) -> String {
-        if now == before { return " =" }
-        return " \(now > before ? "▲ +" : "▼ -")\(duration(abs(now - before)))"
-    }
-
-    private static func arrowCount(_ now: Int?, _ before: Int, unit: String = "") -> String {
-        guard let now else { return "" }
-        if now == before { return " =" }
-        return " \(now > before ? "▲ +" : "▼ ")\(now - before)\(unit)"
     }
 
     /// Integrations whose token needs attention, those that need a reconnect first.
     private static func tokenSection(_ report: Report) -> [String] {
-        let needing = report.integrations.filter { ($0.token?.state ?? .ok) != .ok }
-            .sorted { (severity($0.token?.state), $0.info.id) < (severity($1.token?.state), $1.info.id) }
         guard report.fleet.tokens != nil else { return [] }
         var out = ["## Tokens needing attention", ""]
-        guard !needing.isEmpty else { return out + ["None: every token is valid for more than \(duration(report.settings.tokenWarningMs)).", ""] }
-        let reconnect = needing.filter { $0.token?.state.needsReconnect == true }.count
+        let rows = ReportText.tokenRows(report)
+        guard !rows.isEmpty else { return out + ["None: every token is valid for more than \(duration(report.settings.tokenWarningMs)).", ""] }
+        let reconnect = report.integrations.filter { $0.token?.state.needsReconnect == true }.count
         out.append("\(ReportText.plural(reconnect, "integration")) need\(reconnect == 1 ? "s" : "") the customer to reconnect.")
         out.append("")
-        out.append("| Integration | Customer | Provider | Token | Expires | Evidence (redacted) |")
-        out.append("|---|---|---|---|---|---|")
-        for item in needing {
-            guard let token = item.token else { continue }
-            out.append(row([
-                item.info.id, item.info.userId ?? "", item.info.provider ?? "",
-                token.state.rawValue + (token.state.needsReconnect ? " (reconnect)" : ""),
-                token.facts.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "", token.evidence ?? "",
-            ]))
-        }
+        out.append(contentsOf: table(ReportText.tokenHeaders, alignments: Array(repeating: "---", count: ReportText.tokenHeaders.count), rows))
         out.append("")
         return out
     }
 
-    /// Reconnects first, then expired, then expiring.
-    static func severity(_ state: TokenState?) -> Int {
-        switch state {
-        case .revokedSuspected?: return 0
-        case .expiredUnrefreshable?: return 1
-        case .expiredRefreshable?: return 2
-        case .expiring?: return 3
-        default: return 4
-        }
+    /// A table: a header row, an alignment row (`---`, `---:`), escaped cells.
+    private static func table(_ headers: [String], alignments: [String], _ rows: [[String]]) -> [String] {
+        ["| " + headers.joined(separator: " | ") + " |", "|" + alignments.map { $0 + "|" }.joined()] + rows.map(row)
     }
 
     private static func maintenanceSection(_ report: Report) -> [String] {
@@ -192,17 +152,7 @@ public enum ReportMarkdown {
             ? "Time inside these windows counts neither as up nor as down for the integrations they apply to."
             : "Ignored (--maintenance ignore): time inside these windows counts like any other.")
         out.append("")
-        out.append("| Reason | Schedule | Applies to | Occurrences | Time in window |")
-        out.append("|---|---|---|---:|---:|")
-        for applied in report.maintenance {
-            let window = applied.window
-            var scope = window.appliesToAll ? "all" : (window.providers.map { "provider \($0)" } + window.integrations).joined(separator: ", ")
-            scope += " (\(applied.integrations))"
-            out.append(row([
-                window.reason.isEmpty ? "(no reason given)" : window.reason, window.scheduleText, scope, String(applied.occurrences.count),
-                duration(applied.occurrences.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) }),
-            ]))
-        }
+        out.append(contentsOf: table(ReportText.maintenanceHeaders, alignments: ["---", "---", "---", "---:", "---:"], ReportText.maintenanceRows(report)))
         out.append("")
         return out
     }
@@ -244,7 +194,7 @@ public enum ReportMarkdown {
                 summary.availability.timeWeighted.map { ReportText.percent($0, decimals: 3) } ?? "no data", duration(summary.downtimeMs),
                 String(summary.incidents), summary.latency.p95.map { "\($0) ms" } ?? "", String(summary.breachingSLO),
             ]
-            if compared { cells.insert(change(ComparedNumbers(summary), group.previous.map { ComparedNumbers($0) } ?? .noData), at: 3) }
+            if compared { cells.insert(ReportText.availabilityChange(ComparedNumbers(summary), group.previous.map { ComparedNumbers($0) } ?? .noData), at: 3) }
             out.append(row(cells))
         }
         out.append("")
@@ -293,7 +243,7 @@ public enum ReportMarkdown {
                 incident.open ? openText : ISOTime.format(epochMilliseconds: incident.endMs), duration(incident.durationMs),
             ]
             if excluded {
-                cells.append(incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs))
+                cells.append(ReportText.excludedText(incident))
             }
             cells.append(incident.firstError.map { TokenKnowledge.looksRevoked($0) ? "token error: \($0)" : $0 } ?? "")
             if named { cells.insert(id ?? "", at: 0) }

@@ -58,5 +58,78 @@ enum ReportText {
         return text
     }
 
+    // MARK: Changes against the previous window
+
+    /// `▲ +0.120 pp` (this window higher), `▼ -0.040 pp`, `= 0.000 pp`; nil when either is missing.
+    static func pointsChange(_ now: Double?, _ before: Double?) -> String? {
+        guard let now, let before else { return nil }
+        let delta = (now - before) * 100
+        if abs(delta) < 0.0005 { return "= 0.000 pp" }
+        return String(format: "%@ %+.3f pp", delta > 0 ? "▲" : "▼", delta)
+    }
+
+    /// `▲ +5m`, `▼ -5m` or `=`.
+    static func durationChange(_ now: Int64, _ before: Int64) -> String {
+        now == before ? "=" : (now > before ? "▲ +" : "▼ -") + duration(abs(now - before))
+    }
+
+    /// `▲ +2`, `▼ -2` or `=`, with an optional unit.
+    static func countChange(_ now: Int, _ before: Int, unit: String = "") -> String {
+        now == before ? "=" : (now > before ? "▲ +" : "▼ ") + String(now - before) + unit
+    }
+
+    /// The change of an integration's or a group's availability, or why there is none.
+    static func availabilityChange(_ now: ComparedNumbers, _ before: ComparedNumbers) -> String {
+        guard before.hasData else { return "no data before" }
+        guard before.availability != nil else { return "no time covered before" }
+        return pointsChange(now.availability, before.availability) ?? ""
+    }
+
+    // MARK: Cells both renderers for people show
+
+    /// The excluded part of an incident: nothing, all of it (not counted), or how much.
+    static func excludedText(_ incident: Incident) -> String {
+        incident.excludedMs == 0 ? "" : incident.countedMs == 0 ? "all (not counted)" : duration(incident.excludedMs)
+    }
+
+    static let maintenanceHeaders = ["Reason", "Schedule", "Applies to", "Occurrences", "Time in window"]
+
+    /// One row per applied maintenance window, as `maintenanceHeaders` name them.
+    static func maintenanceRows(_ report: Report) -> [[String]] {
+        report.maintenance.map { applied in
+            let window = applied.window
+            let scope = window.appliesToAll ? "all" : (window.providers.map { "provider \($0)" } + window.integrations).joined(separator: ", ")
+            return [
+                window.reason.isEmpty ? "(no reason given)" : window.reason, window.scheduleText, "\(scope) (\(applied.integrations))",
+                String(applied.occurrences.count), duration(applied.occurrences.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) }),
+            ]
+        }
+    }
+
+    static let tokenHeaders = ["Integration", "Customer", "Provider", "Token", "Expires", "Evidence (redacted)"]
+
+    /// The integrations whose token needs attention, reconnects first, then expired, then
+    /// expiring; one row each as `tokenHeaders` name them.
+    static func tokenRows(_ report: Report) -> [[String]] {
+        func severity(_ state: TokenState) -> Int {
+            switch state {
+            case .revokedSuspected: return 0
+            case .expiredUnrefreshable: return 1
+            case .expiredRefreshable: return 2
+            case .expiring: return 3
+            case .ok: return 4
+            }
+        }
+        return report.integrations.compactMap { item in item.token.flatMap { $0.state == .ok ? nil : (item, $0) } }
+            .sorted { (severity($0.1.state), $0.0.info.id) < (severity($1.1.state), $1.0.info.id) }
+            .map { item, token in
+                [
+                    item.info.id, item.info.userId ?? "", item.info.provider ?? "",
+                    token.state.rawValue + (token.state.needsReconnect ? " (reconnect)" : ""),
+                    token.facts.expiresAtMs.map { ISOTime.format(epochMilliseconds: $0) } ?? "", token.evidence ?? "",
+                ]
+            }
+    }
+
     static func duration(_ ms: Int64) -> String { DurationText.humanize(seconds: Double(ms) / 1000) }
 }
