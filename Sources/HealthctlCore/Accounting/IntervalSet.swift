@@ -56,10 +56,7 @@ public struct IntervalSet: Sendable, Equatable {
     /// The parts of the set inside `range`.
     public func clipped(to range: Range<Int64>) -> IntervalSet {
         var result = IntervalSet()
-        result.ranges = ranges.compactMap { part in
-            let clipped = max(part.lowerBound, range.lowerBound)..<max(max(part.lowerBound, range.lowerBound), min(part.upperBound, range.upperBound))
-            return clipped.isEmpty ? nil : clipped
-        }
+        result.ranges = ranges.map { $0.clamped(to: range) }.filter { !$0.isEmpty }
         return result
     }
 

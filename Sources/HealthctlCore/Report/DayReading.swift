@@ -76,7 +76,7 @@ struct DayReading: Sendable {
     func plan(on connection: PostgresConnection) throws -> Plan {
         let window = request.window
         let days = ReportBuilder.days(in: ReportBuilder.timelineRange(of: window)).map { day in
-            let counted = max(day.startMs, window.sinceMs)..<max(max(day.startMs, window.sinceMs), min(day.startMs + CalendarDay.dayMs, window.untilMs))
+            let counted = (day.startMs..<(day.startMs + CalendarDay.dayMs)).clamped(to: window.sinceMs..<window.untilMs)
             return counted.isEmpty
                 ? PlannedDay(date: day, counted: day.startMs..<day.startMs, countsMatter: false) : PlannedDay(date: day, counted: counted)
         }

@@ -136,7 +136,7 @@ struct IntegrationAccumulator: Sendable {
             topErrors: ReportBuilder.ranked(errors.map { ($0.key, $0.value, 1) }, limit: ReportBuilder.topErrorsPerIntegration))
         report.token = info.token.map { facts in
             TokenStatus.assess(
-                facts, latestErrors: windowStats.incidents.items.reversed().compactMap(\.firstError).prefix(1).map { $0 }, nowMs: nowMs,
+                facts, latestErrors: windowStats.incidents.items.last(where: { $0.firstError != nil })?.firstError.map { [$0] } ?? [], nowMs: nowMs,
                 warningMs: settings.tokenWarningMs)
         }
         report.latencyHistogram = latency

@@ -168,7 +168,8 @@ public struct ReportBuilder: Sendable {
         var withData = 0
         var paging = 0
         var ticketing = 0
-        var tokens: [TokenState: Int]?
+        var tokens: [TokenState: Int] = [:]
+        var hasTokenFacts = false
         var latencyInvalid = 0
         var errorTotals: [String: (count: Int, integrations: Int)] = [:]
         for item in integrations {
@@ -182,7 +183,10 @@ public struct ReportBuilder: Sendable {
             latencyInvalid += item.latencyInvalid
             if item.slo.met == false { breaching += 1 }
             if item.hasData { withData += 1 }
-            if let token = item.token { tokens = (tokens ?? [:]).merging([token.state: 1], uniquingKeysWith: +) }
+            if let token = item.token {
+                tokens[token.state, default: 0] += 1
+                hasTokenFacts = true
+            }
             switch item.slo.alert {
             case .page: paging += 1
             case .ticket: ticketing += 1
@@ -198,7 +202,7 @@ public struct ReportBuilder: Sendable {
             .sorted(by: worstFirst).prefix(worstInFleet).map(\.info.id)
         return FleetSummary(
             integrations: integrations.count, withData: withData, noData: integrations.count - withData, breachingSLO: breaching,
-            paging: paging, ticketing: ticketing, tokens: tokens, checks: checks,
+            paging: paging, ticketing: ticketing, tokens: hasTokenFacts ? tokens : nil, checks: checks,
             availability: Availability(
                 upChecks: upChecks, downChecks: downChecks, upMs: upMs, downMs: downMs, windowMs: window.lengthMs * Int64(integrations.count),
                 excludedMs: excludedMs, outsideServiceMs: outsideServiceMs),

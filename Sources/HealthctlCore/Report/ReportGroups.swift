@@ -39,7 +39,12 @@ extension Report {
             part.user = key ?? ""
             part.integrations = items
             part.fleet = summary(of: items)
-            part.maintenance = ReportBuilder.appliedMaintenance(settings: settings, window: window, integrations: items.map(\.info))
+            // The windows' occurrences are the report's; only whom they apply to changes.
+            part.maintenance = maintenance.compactMap { applied in
+                var mine = applied
+                mine.integrations = items.reduce(0) { $0 + (applied.window.applies(to: $1.info) ? 1 : 0) }
+                return mine.integrations > 0 ? mine : nil
+            }
             if let previous {
                 let ids = Set(items.map(\.info.id))
                 part.previous = PreviousPeriod(
