@@ -13,19 +13,14 @@ import Testing
         database = try TestDatabase("e2e_html")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
-        try #require(setup.status == 0, "\(setup.stderr)")
+        try database.applySchema()
         // int_b's error message tries to run a script and to change the page's title.
         try database.connect().execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") VALUES
               ('int_a', 'u', 'google', now()), ('int_b', 'u', 'github', now()), ('int_c', 'u', 'google', now());
-            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
-            SELECT 'l' || s || i, i,
-                   CASE WHEN i = 'int_b' AND s BETWEEN 120 AND 131 THEN 'ERROR' ELSE 'HEALTHY' END::"IntegrationHealthStatus",
-                   CASE WHEN i = 'int_b' AND s BETWEEN 120 AND 131 THEN '<script>document.title="pwned"</script><img src=x onerror=alert(1)>' END,
-                   100 + s % 50, timestamp '2026-11-16 00:00:00' + s * interval '5 minutes'
-            FROM generate_series(0, 2015) s, unnest(ARRAY['int_a', 'int_b']) i;
             """)
+        try database.insertWeekOfChecks(
+            ["int_a", "int_b"], failing: "int_b", errorMessage: #"<script>document.title="pwned"</script><img src=x onerror=alert(1)>"#)
     }
 
     func healthctl(_ arguments: [String]) throws -> HealthctlProcess.Output {

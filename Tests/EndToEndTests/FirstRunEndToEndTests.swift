@@ -102,7 +102,7 @@ import Testing
 
     @Test func doctorLogsItsStepsAtDebugLevelWithoutSecrets() throws {
         let database = try TestDatabase("e2e_doctor_debug")
-        #expect(try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url]).status == 0)
+        try database.applySchema()
         let output = try HealthctlProcess.run(["doctor", "--database-url", database.url, "--log-level", "debug"])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.contains("debug connecting to dbname=") && output.stderr.contains("(from --database-url)"))

@@ -9,18 +9,12 @@ import PostgresClient
 
     init() throws {
         database = try TestDatabase("e2e_report")
-        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
-        #expect(setup.status == 0)
+        try database.applySchema()
         try database.connect().execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") VALUES
               ('int_a', 'u', 'google', now()), ('int_b', 'u', 'github', now()), ('int_c', 'u', 'google', now());
-            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
-            SELECT 'l' || s || i, i,
-                   CASE WHEN i = 'int_b' AND s BETWEEN 120 AND 131 THEN 'ERROR' ELSE 'HEALTHY' END::"IntegrationHealthStatus",
-                   CASE WHEN i = 'int_b' AND s BETWEEN 120 AND 131 THEN 'invalid_grant | access_token=ya29.SECRETSECRET' END,
-                   100 + s % 50, timestamp '2026-11-16 00:00:00' + s * interval '5 minutes'
-            FROM generate_series(0, 2015) s, unnest(ARRAY['int_a', 'int_b']) i;
             """)
+        try database.insertWeekOfChecks(["int_a", "int_b"], failing: "int_b", errorMessage: "invalid_grant | access_token=ya29.SECRETSECRET")
     }
 
     func report(_ arguments: [String], directory: URL? = nil) throws -> HealthctlProcess.Output {

@@ -10,20 +10,15 @@ import Testing
 
     init() throws {
         database = try TestDatabase("e2e_single")
-        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
-        try #require(setup.status == 0, "\(setup.stderr)")
+        try database.applySchema()
         // slack_cus_0001 is down 2026-11-16 10:00-11:00; slack_cus_0002 has no checks.
         try database.connect().execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") VALUES
               ('slack_cus_0001', 'u1', 'slack', now()), ('slack_cus_0002', 'u2', 'slack', now()), ('github_cus_0003', 'u2', 'github', now());
             UPDATE "Integration" SET "healthStatus" = 'ERROR', "lastHealthCheck" = '2026-11-22 23:55:00' WHERE id = 'slack_cus_0001';
-            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
-            SELECT 'l' || s || i, i,
-                   CASE WHEN i = 'slack_cus_0001' AND s BETWEEN 120 AND 131 THEN 'ERROR' ELSE 'HEALTHY' END::"IntegrationHealthStatus",
-                   CASE WHEN i = 'slack_cus_0001' AND s BETWEEN 120 AND 131 THEN 'invalid_auth: xoxb-1234567890-abcdefghijkl' END,
-                   100 + s % 50, timestamp '2026-11-16 00:00:00' + s * interval '5 minutes'
-            FROM generate_series(0, 2015) s, unnest(ARRAY['slack_cus_0001', 'github_cus_0003']) i;
             """)
+        try database.insertWeekOfChecks(
+            ["slack_cus_0001", "github_cus_0003"], failing: "slack_cus_0001", errorMessage: "invalid_auth: xoxb-1234567890-abcdefghijkl")
     }
 
     func report(_ arguments: [String]) throws -> HealthctlProcess.Output {

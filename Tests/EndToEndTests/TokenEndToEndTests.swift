@@ -10,8 +10,7 @@ import Testing
 
     init() throws {
         database = try TestDatabase("e2e_tokens")
-        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
-        try #require(setup.status == 0, "\(setup.stderr)")
+        try database.applySchema()
         // Every token holds a marker no output may contain. tok_revoked fails with invalid_grant
         // on 2026-11-20; tok_dead expired without a refresh token; tok_soon expires in two days.
         try database.connect().execute(script: """
@@ -21,13 +20,10 @@ import Testing
               ('tok_dead', 'cus_2', 'notion', 'SECRET-ACCESS-3', NULL, timestamp '2026-11-20 08:00:00', now()),
               ('tok_refresh', 'cus_2', 'github', 'SECRET-ACCESS-4', 'SECRET-REFRESH-4', timestamp '2026-11-20 08:00:00', now()),
               ('tok_revoked', 'cus_3', 'google', 'SECRET-ACCESS-5', 'SECRET-REFRESH-5', now() + interval '30 days', now());
-            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
-            SELECT 'l' || s || i, i,
-                   CASE WHEN i = 'tok_revoked' AND s BETWEEN 1152 AND 1200 THEN 'ERROR' ELSE 'HEALTHY' END::"IntegrationHealthStatus",
-                   CASE WHEN i = 'tok_revoked' AND s BETWEEN 1152 AND 1200 THEN 'invalid_grant: Token has been expired or revoked. refresh_token=1//0gAbCdEf' END,
-                   120, timestamp '2026-11-16 00:00:00' + s * interval '5 minutes'
-            FROM generate_series(0, 2015) s, unnest(ARRAY['tok_ok', 'tok_soon', 'tok_dead', 'tok_refresh', 'tok_revoked']) i;
             """)
+        try database.insertWeekOfChecks(
+            ["tok_ok", "tok_soon", "tok_dead", "tok_refresh", "tok_revoked"], failing: "tok_revoked", down: 1152...1200,
+            errorMessage: "invalid_grant: Token has been expired or revoked. refresh_token=1//0gAbCdEf", responseTimeSQL: "120")
     }
 
     func report(_ arguments: [String]) throws -> HealthctlProcess.Output {

@@ -78,8 +78,7 @@ import Testing
 @Suite(.requiresDatabase) struct TokenSQLTests {
     @Test func theIntegrationQuerySelectsNoTokenValue() throws {
         let database = try TestDatabase("token_sql")
-        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
-        try #require(setup.status == 0, "\(setup.stderr)")
+        try database.applySchema()
         let schema = try SchemaInspector.inspect(try database.connect(), schema: "public")
         #expect(schema.hasTokenExpiry && schema.hasRefreshToken && schema.hasIntegrationColumn("accessToken"))
         let sql = ReportSource.integrationsSQL(schema: schema, conditions: [])

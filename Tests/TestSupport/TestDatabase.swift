@@ -54,6 +54,7 @@ public enum TestEnvironmentError: Error, CustomStringConvertible {
     case noServer
     case binaryNotFound(String)
     case toolNotFound(String)
+    case setupFailed(String)
 
     public var description: String {
         switch self {
@@ -63,6 +64,8 @@ public enum TestEnvironmentError: Error, CustomStringConvertible {
             return "healthctl binary not found at \(path): build it first (swift build)"
         case let .toolNotFound(name):
             return "\(name) is not installed: run scripts/install-deps"
+        case let .setupFailed(stderr):
+            return "setting up the test database failed: \(stderr)"
         }
     }
 }
