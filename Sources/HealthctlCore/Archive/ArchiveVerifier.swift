@@ -38,19 +38,64 @@ public struct ArchiveVerificationFailed: CategorizedError, Sendable {
 
 /// Checks archive files without a database: gzip CRC and length of every member, CSV structure,
 /// the header, row counts, ranges, sizes and SHA-256 against the manifest, and ids archived twice.
+///
+/// Memory stays bounded whatever the archive's size: files are read as streams, and ids go to a
+/// `DuplicateIdFinder`, which keeps fingerprints and spills them to temporary files.
 public enum ArchiveVerifier {
+    /// Duplicates confirmed by id and listed one by one; beyond this, one problem says there are more.
+    static let listedDuplicateLimit = 10_000
+
     public static func verify(paths: [String]) throws -> VerificationReport {
+        try verify(paths: paths, finder: DuplicateIdFinder())
+    }
+
+    static func verify(paths: [String], finder: consuming DuplicateIdFinder, duplicateLimit: Int = listedDuplicateLimit) throws -> VerificationReport {
         var report = VerificationReport()
-        var seenIds: [String: String] = [:]
-        for path in try ArchiveFiles.dataFiles(in: paths) {
+        defer { finder.discardRuns() }
+        let files = try ArchiveFiles.dataFiles(in: paths)
+        for path in files {
             report.files += 1
-            let problems = verifyFile(path, report: &report, seenIds: &seenIds)
+            let problems = try verifyFile(path, report: &report, finder: &finder)
             report.problems += problems
+        }
+        let repeated = try finder.repeatedFingerprints(limit: duplicateLimit)
+        if !repeated.found.isEmpty {
+            report.problems += confirmDuplicates(files: files, fingerprints: repeated.found, finder: finder, limit: repeated.more ? duplicateLimit : nil)
         }
         return report
     }
 
-    private static func verifyFile(_ path: String, report: inout VerificationReport, seenIds: inout [String: String]) -> [ArchiveProblem] {
+    /// Reads the files again for the ids behind repeated fingerprints, and names each id that is
+    /// really there twice, where it is and where it was first.
+    private static func confirmDuplicates(files: [String], fingerprints: Set<DuplicateIdFinder.Fingerprint>, finder: DuplicateIdFinder, limit: Int?) -> [ArchiveProblem] {
+        var firstSeen: [String: String] = [:]
+        var problems: [ArchiveProblem] = []
+        for path in files {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            // A file's damage was reported in the first pass; its rows up to there still count.
+            try? ArchiveRecords.read(
+                path: path, descriptor: descriptor,
+                onRecord: { record, member, isHeader in
+                    guard !isHeader, record.fieldCount == ArchiveFormat.columns.count else { return }
+                    let id = record.bytes(ArchiveFormat.idColumn)
+                    guard fingerprints.contains(finder.fingerprintOf(id)) else { return }
+                    let text = String(decoding: id, as: UTF8.self)
+                    if let earlier = firstSeen.updateValue(firstSeen[text] ?? path, forKey: text) {
+                        problems.append(ArchiveProblem(file: path, member: member, problem: "id \(text) is archived twice (also in \(earlier))"))
+                    }
+                },
+                onMemberEnd: { _, _ in true })
+        }
+        if let limit, let last = problems.last {
+            problems.append(ArchiveProblem(file: last.file, member: nil, problem: "more ids are archived twice than the \(limit) looked up"))
+        }
+        return problems
+    }
+
+    /// The file's problems; throws only when the temporary space for ids fails, which ends the run.
+    private static func verifyFile(_ path: String, report: inout VerificationReport, finder: inout DuplicateIdFinder) throws(ScratchSpaceError) -> [ArchiveProblem] {
         var problems: [ArchiveProblem] = []
         func problem(_ member: Int?, _ text: String) { problems.append(ArchiveProblem(file: path, member: member, problem: text)) }
         let manifestPath = ArchiveFormat.manifestPath(forDataFile: path)
@@ -97,10 +142,7 @@ public enum ArchiveVerifier {
                         throw ArchiveError.damaged(path: path, member: member, problem: "row \(rowNumber) has no id or a checkedAt outside \(manifest.day)")
                     }
                     current.add(record)
-                    let id = record.string(ArchiveFormat.idColumn) ?? ""
-                    if let earlier = seenIds.updateValue(path, forKey: id) {
-                        throw ArchiveError.damaged(path: path, member: member, problem: "id \(id) is archived twice (also in \(earlier))")
-                    }
+                    try finder.add(record.bytes(ArchiveFormat.idColumn))
                 },
                 onMemberEnd: { gzip, _ in
                     gzipMembers.append(gzip)
@@ -111,6 +153,8 @@ public enum ArchiveVerifier {
         } catch let error as ArchiveError {
             if case let .damaged(_, member, text) = error { problem(member, text) } else { problem(nil, error.description) }
             return problems
+        } catch let error as ScratchSpaceError {
+            throw error
         } catch {
             problem(nil, "\(error)")
             return problems
