@@ -10,6 +10,7 @@ seed_fresh_database() {
 
 seed_fresh_database healthctl_bench_seed
 seed_seconds=$(bench_time "$HEALTHCTL" seed "${BENCH_SEED_ARGS[@]}" --quiet --database-url postgresql:///healthctl_bench_seed)
+seed_mb=$(bench_last_peak_mb)
 seed_rows=$(psql -d healthctl_bench_seed -Atc 'SELECT count(*) FROM "IntegrationHealthLog"')
 
 # The dumps hold tokens and error messages: owner-only, like every file of log rows.
@@ -29,7 +30,7 @@ psql -d postgres -qc 'DROP DATABASE healthctl_bench_seed_psql WITH (FORCE)'
 rates=$(awk -v r="$seed_rows" -v a="$seed_seconds" -v b="$psql_seconds" \
   'BEGIN { printf "%.0f rows/s vs %.0f rows/s", r / a, r / b }')
 bench_row "seed $BENCH_INTEGRATIONS integrations x $BENCH_DAYS days: $seed_rows rows, $rates" \
-  "$seed_seconds" "$psql_seconds" "psql \\copy of the same rows from files, one connection"
+  "$seed_seconds" "$psql_seconds" "psql \\copy of the same rows from files, one connection" "$seed_mb"
 
 # The seeded database is the standard data set: keep it for the other parts when there is none yet.
 if psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$BENCH_DATABASE'" | grep -q 1; then

@@ -35,20 +35,20 @@ GROUP BY \"integrationId\""
 report_count_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_count_sql")
 report_window_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_window_sql")
 report_raw_s=$(bench_time "$HEALTHCTL" report --period 2026-W47 --format json --source raw)
+report_raw_mb=$(bench_last_peak_mb)
 report_rollup_s=$(bench_time "$HEALTHCTL" report --period 2026-W47 --format json)
-bench_row "report, one ISO week from log rows (psql: counts + percentile_cont only)" "$report_raw_s" "$report_count_s" "count-only query"
-bench_row "report, one ISO week from log rows (psql: + time-weighted via window functions)" "$report_raw_s" "$report_window_s" "window-function query"
-bench_row "report, one ISO week from rollups (psql: counts + percentile_cont only)" "$report_rollup_s" "$report_count_s" "count-only query"
+report_rollup_mb=$(bench_last_peak_mb)
+bench_row "report, one ISO week from log rows (psql: counts + percentile_cont only; memory limit 200 MB)" "$report_raw_s" "$report_count_s" "count-only query" "$report_raw_mb"
+bench_row "report, one ISO week from log rows (psql: + time-weighted via window functions)" "$report_raw_s" "$report_window_s" "window-function query" "$report_raw_mb"
+bench_row "report, one ISO week from rollups (psql: counts + percentile_cont only)" "$report_rollup_s" "$report_count_s" "count-only query" "$report_rollup_mb"
 
 report_first=$(psql -X -At -c "SELECT to_char(min(\"checkedAt\"), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM \"IntegrationHealthLog\"")
 report_last=$(psql -X -At -c "SELECT to_char(max(\"checkedAt\") + interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM \"IntegrationHealthLog\"")
 report_rows=$(psql -X -At -c 'SELECT count(*) FROM "IntegrationHealthLog"')
-report_week_mb=$(bench_peak_mb "$HEALTHCTL" report --period 2026-W47 --format json --source raw)
 report_all_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$report_first" --until "$report_last" --format json --source raw)
 report_all_rollup_mb=$(bench_peak_mb "$HEALTHCTL" report --since "$report_first" --until "$report_last" --format json)
-printf '| report peak memory, one ISO week from log rows | %s MB | limit 200 MB | - |\n' "$report_week_mb"
-printf '| report peak memory, all %s rows (%s to %s) from log rows | %s MB | goal 120 MB | - |\n' "$report_rows" "$report_first" "$report_last" "$report_all_mb"
-printf '| report peak memory, the same window from rollups | %s MB | - | - |\n' "$report_all_rollup_mb"
+bench_fact "report peak memory, all $report_rows rows ($report_first to $report_last) from log rows" "$report_all_mb MB" "goal 120 MB"
+bench_fact "report peak memory, the same window from rollups" "$report_all_rollup_mb MB" "-"
 
 # The nightly rollup of one day (2026-11-22, the last), against one GROUP BY of that day's counts
 # and percentile_disc per integration.
@@ -59,8 +59,9 @@ GROUP BY 1, 2"
 report_day_rows=$(psql -X -At -c "SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" >= '2026-11-22' AND \"checkedAt\" < '2026-11-23'")
 psql -X -q -c "DELETE FROM healthctl.rollup_day WHERE day = '2026-11-22'"
 report_day_s=$(bench_time "$HEALTHCTL" rollup --since 2026-11-22 --until 2026-11-23 --quiet)
+report_day_mb=$(bench_last_peak_mb)
 report_day_base_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_day_sql")
-bench_row "rollup of one day ($report_day_rows rows; goal at most 1 s)" "$report_day_s" "$report_day_base_s" "GROUP BY with percentile_disc"
+bench_row "rollup of one day ($report_day_rows rows; goal at most 1 s)" "$report_day_s" "$report_day_base_s" "GROUP BY with percentile_disc" "$report_day_mb"
 
 # A year of rollups: the data set's 35 days of rollups (2026-10-19 to 2026-11-22) repeated back to
 # 365 days in a copy.
@@ -75,8 +76,8 @@ ANALYZE healthctl.rollup_day;
 ANALYZE healthctl.rollup;
 SQL
 report_year_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
-report_year_mb=$(bench_peak_mb "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
+report_year_mb=$(bench_last_peak_mb)
 report_year_pieces=$(psql -X -At -c "SELECT count(*) FROM healthctl.rollup WHERE day >= '2025-11-23'")
-bench_row "report, 365 days from rollups ($report_year_pieces day pieces; goal at most 1 s), $report_year_mb MB peak" "$report_year_s" "$report_count_s" "count-only query over one week of rows"
+bench_row "report, 365 days from rollups ($report_year_pieces day pieces; goal at most 1 s)" "$report_year_s" "$report_count_s" "count-only query over one week of rows" "$report_year_mb"
 psql -d postgres -qc 'DROP DATABASE healthctl_bench_year WITH (FORCE)'
 export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"

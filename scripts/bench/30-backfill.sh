@@ -58,19 +58,16 @@ backfill_compare() {
   local baseline_updated
   baseline_updated=$(psql -Atc 'SELECT count(*) FROM "Integration" WHERE "healthStatus" <> '"'UNKNOWN'")
   backfill_reset
-  local start end
-  start=$(date +%s.%N)
-  json=$("$HEALTHCTL" backfill --format json --quiet)
-  end=$(date +%s.%N)
-  healthctl=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
-  bench_row "$what" "$healthctl" "$baseline" "one UPDATE ... FROM (SELECT DISTINCT ON ...)"
+  healthctl=$(BENCH_STDOUT="$BENCH_DIR/backfill.json" bench_time "$HEALTHCTL" backfill --format json --quiet)
+  json=$(cat "$BENCH_DIR/backfill.json")
+  bench_row "$what" "$healthctl" "$baseline" "one UPDATE ... FROM (SELECT DISTINCT ON ...)" "$(bench_last_peak_mb)"
   echo "$json" | awk -v base="$baseline_updated" '
     /"count" :/ && !seen { batches = $3 + 0; seen = 1 }
     /"maxMilliseconds"/ { max = $3 + 0 }
     /"updated" :/ { updated = $3 + 0 }
     /"windowLogRows"/ { rows = $3 + 0 }
     /"lookedUpIndividually"/ { direct = $3 + 0 }
-    END { printf "|   (healthctl: %d rows updated in %d %s, longest batch transaction %.0f ms; %d log rows read in windows, %d integrations looked up directly; baseline set %d statuses) | | | |\n", updated, batches, batches == 1 ? "batch" : "batches", max, rows, direct, base }'
+    END { printf "|   (healthctl: %d rows updated in %d %s, longest batch transaction %.0f ms; %d log rows read in windows, %d integrations looked up directly; baseline set %d statuses) | | | | |\n", updated, batches, batches == 1 ? "batch" : "batches", max, rows, direct, base }'
 }
 
 if declare -F bench_copy_dataset >/dev/null; then

@@ -60,12 +60,14 @@ rm -rf "$BENCH_DIR/part-plain-archive"
 bench_copy_dataset healthctl_bench_part_plain
 psql -q -c 'VACUUM ANALYZE "IntegrationHealthLog"' >/dev/null
 bench_part_plain=$(bench_time "$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-plain-archive" --quiet)
+bench_part_plain_mb=$(bench_last_peak_mb)
 dropdb healthctl_bench_part_plain
 
 # healthctl on the partitioned copy.
 rm -rf "$BENCH_DIR/part-archive"
 bench_part_copy healthctl_bench_part
 bench_part_ours=$(bench_time "$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-archive" --quiet)
+bench_part_mb=$(bench_last_peak_mb)
 bench_part_left=$(psql -Atq -c "SELECT count(*) FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" < '$bench_part_cut'")
 [ "$bench_part_left" = "0" ] || echo "partitioned prune benchmark: $bench_part_left rows left (expected 0)" >&2
 bench_part_archived=$("$HEALTHCTL" archive verify "$BENCH_DIR/part-archive" --format json | awk -F': ' '/"rows"/ { gsub(/[ ,]/, "", $2); print $2; exit }')
@@ -73,9 +75,9 @@ bench_part_archived=$("$HEALTHCTL" archive verify "$BENCH_DIR/part-archive" --fo
 psql -q -c 'ANALYZE "IntegrationHealthLog"' >/dev/null
 bench_part_dead=$(psql -Atq -c "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE relname LIKE 'IntegrationHealthLog%'")
 
-bench_row "prune $bench_part_count rows on a daily-partitioned table (whole partitions detached, archived, dropped) vs COPY child TO PROGRAM gzip -6 + DROP per child" "$bench_part_ours" "$bench_part_base" "per-child COPY + DROP"
-bench_row "  the same rows, partitioned vs healthctl's batched prune on the plain table" "$bench_part_ours" "$bench_part_plain" "healthctl batched prune, plain table"
-printf '| dead tuples left in the log table after the partitioned prune | %s | - | - |\n' "$bench_part_dead"
+bench_row "prune $bench_part_count rows on a daily-partitioned table (whole partitions detached, archived, dropped) vs COPY child TO PROGRAM gzip -6 + DROP per child" "$bench_part_ours" "$bench_part_base" "per-child COPY + DROP" "$bench_part_mb"
+bench_row "  the same rows, partitioned vs healthctl's batched prune on the plain table" "$bench_part_ours" "$bench_part_plain" "healthctl batched prune, plain table ($bench_part_plain_mb MB)" "$bench_part_mb"
+bench_fact "dead tuples left in the log table after the partitioned prune" "$bench_part_dead" "-"
 
 # Insert latency of an application while prune works, against the idle server.
 cat > "$bench_part_base_dir/insert.sql" <<'SQL'
@@ -98,7 +100,7 @@ sleep 1
 "$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-load-archive" --quiet
 wait "$bench_part_load"
 bench_part_busy_p99=$(bench_part_p99)
-printf '| application insert latency p99 while the partitioned prune runs | %s ms | %s ms (idle) | %s |\n' "$bench_part_busy_p99" "$bench_part_idle_p99" \
+bench_fact "application insert latency p99 while the partitioned prune runs" "$bench_part_busy_p99 ms" "$bench_part_idle_p99 ms (idle)" \
   "$(awk -v a="$bench_part_busy_p99" -v b="$bench_part_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 dropdb healthctl_bench_part_load
 dropdb healthctl_bench_part

@@ -1,26 +1,36 @@
 # Shared by the benchmark parts: timing helpers and the table printer.
-# Every part prints rows "| what | healthctl | baseline | ratio |" through bench_row.
+# Every part prints rows "| what | healthctl | peak RSS | baseline | ratio |" through bench_row.
 
-# Runs a command and prints its wall time in seconds (to 0.01 s) on stdout.
+# Runs a command under GNU time and prints its wall time in seconds (to 0.01 s) on stdout; its
+# peak resident memory is then bench_last_peak_mb. The command's stdout goes to BENCH_STDOUT
+# (default /dev/null).
 bench_time() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'
+  /usr/bin/time -f '%e %M' -o "$BENCH_DIR/last-run" "$@" >"${BENCH_STDOUT:-/dev/null}"
+  bench_last_seconds
 }
 
-# Peak resident memory in MB of a command (GNU time's %M is in KB).
+# Wall seconds and peak resident MB of the last bench_time (GNU time's %M is in KB; a failed
+# command adds a line before the figures).
+bench_last_seconds() { awk 'END { printf "%.2f", $1 }' "$BENCH_DIR/last-run"; }
+bench_last_peak_mb() { awk 'END { printf "%.0f", $2 / 1024 }' "$BENCH_DIR/last-run"; }
+
+# Peak resident memory in MB of a command.
 bench_peak_mb() {
-  /usr/bin/time -f '%M' -o "$BENCH_DIR/peak" "$@" >/dev/null
-  awk '{ printf "%.0f", $1 / 1024 }' "$BENCH_DIR/peak"
+  bench_time "$@" >/dev/null
+  bench_last_peak_mb
 }
 
 bench_row() {
-  # what, healthctl seconds, baseline seconds, baseline name
-  local ratio
+  # what, healthctl seconds, baseline seconds, baseline name, healthctl's peak MB (or -)
+  local ratio peak=${5:--}
   ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-  printf '| %s | %s s | %s s (%s) | %s |\n' "$1" "$2" "$3" "$4" "$ratio"
+  [ "$peak" = - ] || peak="$peak MB"
+  printf '| %s | %s s | %s | %s s (%s) | %s |\n' "$1" "$2" "$peak" "$3" "$4" "$ratio"
+}
+
+# A row that is not a timing: what, healthctl's figure, baseline figure, ratio.
+bench_fact() {
+  printf '| %s | %s | - | %s | %s |\n' "$1" "$2" "$3" "${4:--}"
 }
 
 # The standard data set: BENCH_INTEGRATIONS integrations x BENCH_DAYS days of 5-minute checks
@@ -64,5 +74,5 @@ bench_copy_dataset() {
   export DATABASE_URL="postgresql:///$1" PGDATABASE="$1"
 }
 
-echo "| benchmark | healthctl | psql baseline | ratio (healthctl / baseline) |"
-echo "|---|---|---|---|"
+echo "| benchmark | healthctl | peak RSS | psql baseline | ratio (healthctl / baseline) |"
+echo "|---|---|---|---|---|"
