@@ -60,12 +60,13 @@ struct ArchiveCommand: ParsableCommand {
             var options = RestoreOptions(paths: paths)
             options.dryRun = dryRun
             options.includeOrphans = includeOrphans
-            let summary = try ArchiveRestorer.run(target: connection.target(context.settings), options: options)
+            let summary = try ArchiveRestorer.run(target: connection.target(context.settings), options: options, logger: context.logger)
             if format == .json {
                 print(try JSONOutput.encode(summary))
             } else {
                 var line = "\(dryRun ? "dry run: would restore" : "restored") \(summary.inserted) rows from \(summary.files) files; \(summary.alreadyPresent) already present"
                 line += ", \(summary.orphaned) orphaned (integration gone)" + (summary.orphansKept > 0 ? " kept" : " skipped")
+                if let note = ConnectionRetry.startedOverNote(attempts: summary.attempts) { line += "; \(note)" }
                 print(line)
             }
         }

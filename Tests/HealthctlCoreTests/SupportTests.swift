@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HealthctlCore
 import PostgresClient
 import TestSupport
@@ -92,29 +93,84 @@ import Testing
     }
 }
 
-@Suite struct RecoveryConflictRetryTests {
+@Suite struct ConnectionRetryTests {
     let conflict = DatabaseError(PostgresError(kind: .statementFailed, sqlState: "40001", message: "canceling statement due to conflict with recovery"), operation: "reading")
+    let terminated = PostgresError(kind: .connectionLost, sqlState: "57P01", message: "terminating connection due to administrator command")
+    let refused = PostgresError(kind: .connectionFailed, message: "connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: Connection refused")
+
+    func wait(_ policy: ConnectionRetry, _ attempt: Int, _ error: any Error, afterLoss: Bool = false) -> Int64? {
+        policy.delay(afterAttempt: attempt, error: error, afterLostConnection: afterLoss)?.milliseconds
+    }
 
     @Test func waitsLongerEachTimeThenGivesUp() {
-        let policy = RecoveryConflictRetry(delaysMilliseconds: [500, 1000, 2000])
-        #expect(policy.delay(afterAttempt: 1, error: conflict) == 500)
-        #expect(policy.delay(afterAttempt: 2, error: conflict) == 1000)
-        #expect(policy.delay(afterAttempt: 3, error: conflict) == 2000)
-        #expect(policy.delay(afterAttempt: 4, error: conflict) == nil, "the fourth failure is thrown")
+        let policy = ConnectionRetry(delaysMilliseconds: [500, 1000, 2000], retriesRecoveryConflicts: true)
+        #expect(wait(policy, 1, conflict) == 500)
+        #expect(wait(policy, 2, conflict) == 1000)
+        #expect(wait(policy, 3, conflict) == 2000)
+        #expect(wait(policy, 4, conflict) == nil, "the fourth failure is thrown")
         #expect(conflict.category == .temporary, "and exits 75")
     }
 
-    @Test func onlyARecoveryConflictIsRetried() {
+    @Test func readsRetryRecoveryConflictsAndLostConnections() {
         let lockTimeout = DatabaseError(PostgresError(kind: .statementFailed, sqlState: "55P03", message: "lock timeout"), operation: "reading")
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: lockTimeout) == nil)
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: UsageError("x")) == nil)
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: conflict.underlying) == 500, "bare or wrapped")
+        #expect(wait(.reads, 1, lockTimeout) == nil)
+        #expect(wait(.reads, 1, UsageError("x")) == nil)
+        #expect(wait(.reads, 1, conflict.underlying) == 500, "bare or wrapped")
         let closed = PostgresError(kind: .connectionLost, message: "server closed the connection unexpectedly")
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: closed) == 500, "a conflict that ended the session")
+        #expect(ConnectionRetry.reads.delay(afterAttempt: 1, error: closed)?.cause == .lostConnection)
         let exporterGone = PostgresError(kind: .statementFailed, sqlState: "22023", message: "invalid snapshot identifier: \"00000002-0000000D-1\"")
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: exporterGone) == 500, "a conflict that ended the exporting session")
+        #expect(ConnectionRetry.reads.delay(afterAttempt: 1, error: exporterGone)?.cause == .recoveryConflict)
         let otherBadValue = PostgresError(kind: .statementFailed, sqlState: "22023", message: "invalid value for parameter")
-        #expect(RecoveryConflictRetry.standard.delay(afterAttempt: 1, error: otherBadValue) == nil)
+        #expect(wait(.reads, 1, otherBadValue) == nil)
+    }
+
+    @Test func jobsRetryALostSessionAndWaitForTheServerOnlyAfterOne() {
+        #expect(ConnectionRetry.jobs.delay(afterAttempt: 1, error: terminated.during("deleting"))?.cause == .lostConnection)
+        #expect(wait(.jobs, 1, conflict) == nil, "a writing job meets no recovery conflict")
+        #expect(wait(.jobs, 1, refused) == nil, "a server down from the start is an error at once")
+        #expect(wait(.jobs, 2, refused, afterLoss: true) == 2000, "a server restarting after a lost session is waited for")
+        #expect(wait(.jobs, 5, refused, afterLoss: true) == nil)
+        let wrongPassword = PostgresError(kind: .connectionFailed, message: "password authentication failed for user \"x\"")
+        #expect(wait(.jobs, 2, wrongPassword, afterLoss: true) == nil)
+    }
+
+    @Test func theJobStartsOverAndTheLastFailureIsThrown() throws {
+        let policy = ConnectionRetry(delaysMilliseconds: [1, 1], retriesRecoveryConflicts: false)
+        var attempts: [Int] = []
+        let value = try policy.run("test", logger: Logger(label: "test")) { attempt in
+            attempts.append(attempt)
+            if attempt == 1 { throw terminated.during("x") }
+            if attempt == 2 { throw refused }
+            return 7
+        }
+        #expect(value == 7)
+        #expect(attempts == [1, 2, 3])
+        attempts = []
+        #expect(throws: DatabaseError.self) {
+            try policy.run("test", logger: Logger(label: "test")) { attempt in
+                attempts.append(attempt)
+                throw terminated.during("x")
+            }
+        }
+        #expect(attempts == [1, 2, 3])
+        let stop = StopRequest()
+        stop.request("SIGTERM")
+        attempts = []
+        #expect(throws: DatabaseError.self) {
+            try policy.run("test", logger: Logger(label: "test"), stop: stop) { attempt in
+                attempts.append(attempt)
+                throw terminated.during("x")
+            }
+        }
+        #expect(attempts == [1], "a stop request ends the retries")
+    }
+
+    @Test func aLostSessionNamesItsCause() {
+        let error = terminated.during("deleting archived rows")
+        #expect(error.category == .unavailable)
+        #expect(error.description.hasSuffix("(the server terminated the session: an administrator (pg_terminate_backend) or a shutdown; run again once the server is back)"))
+        let closed = PostgresError(kind: .connectionLost, message: "server closed the connection unexpectedly").during("x")
+        #expect(closed.description.hasSuffix("(the connection to the server was lost: a server restart, a failover or the network; run again once the server is back)"))
     }
 }
 

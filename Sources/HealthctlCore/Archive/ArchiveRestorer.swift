@@ -1,4 +1,5 @@
 import Gzip
+import Logging
 import PostgresClient
 
 #if canImport(Glibc)
@@ -31,6 +32,8 @@ public struct RestoreSummary: Codable, Sendable, Equatable {
     /// Orphaned rows inserted anyway (`--include-orphans`).
     public var orphansKept = 0
     public var dryRun = false
+    /// More than 1 when the restore started over after a lost connection.
+    public var attempts = 1
 }
 
 /// `--include-orphans` asked for rows the foreign key forbids.
@@ -46,7 +49,16 @@ public struct OrphansForbiddenError: CategorizedError, Sendable {
 /// Loads archived rows back: every file verified first, then COPY into a temporary staging
 /// table and `INSERT ... ON CONFLICT (row key) DO NOTHING`, all in one transaction.
 public enum ArchiveRestorer {
-    public static func run(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
+    /// Starts over after a lost connection: the restore is one transaction, and rows already back are skipped.
+    public static func run(target: ConnectionTarget, options: RestoreOptions, logger: Logger = Logger(label: "healthctl.restore")) throws -> RestoreSummary {
+        try ConnectionRetry.jobs.run("archive restore", logger: logger) { attempt in
+            var summary = try runOnce(target: target, options: options)
+            summary.attempts = attempt
+            return summary
+        }
+    }
+
+    private static func runOnce(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
         let connection = try target.connectToPrimary(for: "archive restore")
         let files = try ArchiveFiles.dataFiles(in: options.paths)
         let report = try ArchiveVerifier.verify(paths: files)

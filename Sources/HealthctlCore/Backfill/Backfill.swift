@@ -75,12 +75,17 @@ public struct Backfill {
         self.logger = logger
     }
 
+    /// Starts over after a lost connection (`ConnectionRetry.jobs`): only rows still UNKNOWN change.
     public func run() throws -> BackfillSummary {
-        // A dry run only reads, so it may run on a standby.
-        let connection = try options.dryRun ? target.connect() : target.connectToPrimary(for: "backfill")
-        let schema = try SchemaInspector.inspect(connection, schema: target.schema)
-        return try BackfillJob(connection: connection, schema: schema, options: options, logger: logger)
-            .run(BatchRun(pacing: options.pacing, stop: stop), progress: progress)
+        try ConnectionRetry.jobs.run("backfill", logger: logger, stop: stop) { attempt in
+            // A dry run only reads, so it may run on a standby.
+            let connection = try options.dryRun ? target.connect() : target.connectToPrimary(for: "backfill")
+            let schema = try SchemaInspector.inspect(connection, schema: target.schema)
+            var summary = try BackfillJob(connection: connection, schema: schema, options: options, logger: logger)
+                .run(BatchRun(pacing: options.pacing, stop: stop), progress: progress)
+            summary.attempts = attempt
+            return summary
+        }
     }
 
     /// Batch transactions are kept under this lock-holding time, even on a busy server.

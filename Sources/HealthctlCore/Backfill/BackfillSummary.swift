@@ -63,6 +63,9 @@ public struct BackfillSummary: Sendable, Codable, Equatable {
     public var durationSeconds: Double
     /// Set when the run stopped early (`SIGINT`, `SIGTERM`, `--max-runtime reached`).
     public var stoppedBy: String?
+    /// More than 1 when the run started over after a lost connection; the figures are the last
+    /// attempt's (earlier attempts' batches were committed).
+    public var attempts = 1
 
     /// The transitions table and the totals, for a person.
     public func renderText() -> String {
@@ -89,6 +92,7 @@ public struct BackfillSummary: Sendable, Codable, Equatable {
             lines.append("skipped \(skippedChanged) rows the application changed meanwhile (its status wins)")
         }
         if let stoppedBy { lines.append("stopped early (\(stoppedBy)): run again to continue") }
+        if let note = ConnectionRetry.startedOverNote(attempts: attempts) { lines.append(note) }
         let samples = transitions.filter { $0.sampleIds?.isEmpty == false }
         if !samples.isEmpty {
             lines.append("sample ids:")

@@ -106,6 +106,9 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     /// Whole partitions detached and archived; how many of them were dropped.
     public var partitionsDetached = 0
     public var partitionsDropped = 0
+    /// More than 1 when the run started over after a lost connection; the figures are the last
+    /// attempt's (earlier attempts' batches were committed and archived).
+    public var attempts = 1
 
     /// Uncompressed bytes per compressed byte, to two decimals.
     public var compressionRatio = 0.0

@@ -38,7 +38,17 @@ public struct Pruner {
         }
     }
 
+    /// Starts over after a lost connection (`ConnectionRetry.jobs`): recovery settles what the
+    /// lost attempt left pending.
     public func run() throws -> PruneSummary {
+        try ConnectionRetry.jobs.run("prune", logger: logger, stop: stop) { attempt in
+            var summary = try runOnce()
+            summary.attempts = attempt
+            return summary
+        }
+    }
+
+    private func runOnce() throws -> PruneSummary {
         let run = BatchRun(pacing: options.pacing, stop: stop)
         let connection = try target.connectToPrimary(for: "prune")
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)

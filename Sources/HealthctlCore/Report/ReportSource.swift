@@ -73,11 +73,11 @@ public enum ReportSource {
 
     public static func report(
         target: ConnectionTarget, request: Request, nowMs: Int64, logger: Logger = Logger(label: "healthctl.report"),
-        retry: RecoveryConflictRetry = .standard
+        retry: ConnectionRetry = .reads
     ) throws -> Loaded {
         // On a standby, replaying the primary's changes can cancel a read (or end the session):
         // the whole read starts over on new connections, with a new snapshot.
-        try retry.run(logger: logger) {
+        try retry.run("report", logger: logger) { _ in
             try loadOnce(target: target, request: request, nowMs: nowMs, logger: logger)
         }
     }

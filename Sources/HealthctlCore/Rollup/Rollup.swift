@@ -72,6 +72,8 @@ public struct RollupSummary: Sendable, Encodable {
     public var pruned = 0
     /// Why the run stopped early, if it did.
     public var stoppedBecause: String?
+    /// More than 1 when the run started over after a lost connection; the figures are the last attempt's.
+    public var attempts = 1
     public var seconds: Double = 0
 
     public func renderText() -> String {
@@ -84,6 +86,7 @@ public struct RollupSummary: Sendable, Encodable {
         }
         if rolledUp.count > 40 { lines.append("  ... and \(rolledUp.count - 40) more") }
         if let stoppedBecause { lines.append("stopped early: \(stoppedBecause); run again to finish") }
+        if let note = ConnectionRetry.startedOverNote(attempts: attempts) { lines.append(note) }
         return lines.joined(separator: "\n")
     }
 }
@@ -99,6 +102,17 @@ public enum Rollup {
     public static func run(
         target: ConnectionTarget, options: RollupOptions, stop: StopRequest = StopRequest(), progress: ProgressHandler? = nil,
         logger: Logger = Logger(label: "healthctl.rollup")
+    ) throws -> RollupSummary {
+        // Starts over after a lost connection: only days without a current rollup are redone.
+        try ConnectionRetry.jobs.run("rollup", logger: logger, stop: stop) { attempt in
+            var summary = try runOnce(target: target, options: options, stop: stop, progress: progress, logger: logger)
+            summary.attempts = attempt
+            return summary
+        }
+    }
+
+    private static func runOnce(
+        target: ConnectionTarget, options: RollupOptions, stop: StopRequest, progress: ProgressHandler?, logger: Logger
     ) throws -> RollupSummary {
         let started = ContinuousClock.now
         let main = try target.connectToPrimary(for: "rollup")

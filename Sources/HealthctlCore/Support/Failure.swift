@@ -89,6 +89,8 @@ public struct DatabaseError: CategorizedError, Sendable {
             text += " (check the user and password in DATABASE_URL, PGPASSWORD or ~/.pgpass)"
         case .permission:
             text += " (grant the healthctl role the privilege, or run as the table owner)"
+        case .unavailable where underlying.kind == .connectionLost:
+            text += " (\(Self.lostConnectionCause(underlying.sqlState)); run again once the server is back)"
         case .unavailable:
             text += " (is the server running and reachable? check host and port)"
         case .temporary:
@@ -101,6 +103,16 @@ public struct DatabaseError: CategorizedError, Sendable {
 }
 
 extension DatabaseError {
+    /// Why a session ended, by the SQLSTATE of the server's last message, for the hint.
+    static func lostConnectionCause(_ sqlState: String?) -> String {
+        switch sqlState {
+        case "57P01": return temporaryCause(sqlState)
+        case "57P02": return "the server restarted after a crash of one of its processes"
+        case "57P03": return temporaryCause(sqlState)
+        default: return "the connection to the server was lost: a server restart, a failover or the network"
+        }
+    }
+
     /// What a temporary failure's SQLSTATE says happened, for the hint.
     static func temporaryCause(_ sqlState: String?) -> String {
         switch sqlState {
