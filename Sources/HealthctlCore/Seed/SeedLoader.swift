@@ -87,14 +87,28 @@ public enum SeedLoader {
     }
 
     /// Seeding the same plan twice would collide on ids halfway through; say so up front instead.
+    /// A seed of the same plan that did not finish (killed, or its connection lost before it could
+    /// clean up) left part of its rows: those are taken out and the seed starts over, so the next
+    /// run always completes.
     private static func refuseExistingData(
         _ dataSet: SeedDataSet, _ encoder: SeedRowEncoder, _ schema: HealthSchema, _ connection: PostgresConnection
     ) throws {
-        let firstId = String(decoding: encoder.integrationIdBytes(dataSet.integrations[0]), as: UTF8.self)
-        let exists = try databaseStep("looking for an earlier seed") {
-            try connection.query("SELECT 1 FROM \(schema.integrationTable) WHERE \(quoteIdentifier("id")) = $1", [firstId]).rowCount > 0
+        let ids = dataSet.integrations.map { String(decoding: encoder.integrationIdBytes($0), as: UTF8.self) }
+        let id = quoteIdentifier("id")
+        let (integrations, checks) = try databaseStep("looking for an earlier seed") {
+            let found = try connection.query("SELECT count(*) FROM \(schema.integrationTable) WHERE \(id)::text = ANY($1)", [ids]).first?.int(0) ?? 0
+            guard found > 0 else { return (0, 0) }
+            let checks = try connection.query(
+                "SELECT count(*) FROM \(schema.logTable) WHERE \(quoteIdentifier("integrationId"))::text = ANY($1)", [ids]).first?.int(0) ?? 0
+            return (found, checks)
         }
-        if exists { throw SeedError.alreadySeeded(seed: dataSet.plan.seed, table: HealthSchema.integrationTableName) }
+        guard integrations > 0 else { return }
+        var expected = 0
+        dataSet.forEachCheck(integrations: 0..<dataSet.integrations.count, afterChunk: {}) { _ in expected += 1 }
+        if integrations == ids.count, checks == expected {
+            throw SeedError.alreadySeeded(seed: dataSet.plan.seed, table: HealthSchema.integrationTableName)
+        }
+        try databaseStep("removing an interrupted seed") { try removeIntegrations(dataSet, encoder, schema, connection) }
     }
 
     /// Takes the seeded integrations out again (and any of their checks) after a failed load.
@@ -103,8 +117,8 @@ public enum SeedLoader {
     ) throws {
         let ids = dataSet.integrations.map { String(decoding: encoder.integrationIdBytes($0), as: UTF8.self) }
         try connection.transaction {
-            try connection.query("DELETE FROM \(schema.logTable) WHERE \(quoteIdentifier("integrationId")) = ANY($1)", [ids])
-            try connection.query("DELETE FROM \(schema.integrationTable) WHERE \(quoteIdentifier("id")) = ANY($1)", [ids])
+            try connection.query("DELETE FROM \(schema.logTable) WHERE \(quoteIdentifier("integrationId"))::text = ANY($1)", [ids])
+            try connection.query("DELETE FROM \(schema.integrationTable) WHERE \(quoteIdentifier("id"))::text = ANY($1)", [ids])
         }
     }
 
