@@ -2,15 +2,20 @@ import Foundation
 import PostgresClient
 
 /// A real hot standby of the test server, made with `pg_basebackup -R` and started on a port of
-/// its own; stopped and removed when released. The server `pg_virtualenv` started belongs to the
-/// `postgres` user, so the standby runs as that user too.
+/// its own; or, as `.copy`, a primary of its own cloned the same way, which a test may crash and
+/// restart without disturbing the suites that share the test server. Stopped and removed when
+/// released. The server `pg_virtualenv` started belongs to the `postgres` user, so this one runs
+/// as that user too.
 public final class TestStandby: @unchecked Sendable {
+    public enum Role: Sendable { case standby, copy }
+
     public let port: Int
     private let directory: URL
+    private let startCommand: String
 
-    /// `settings` are `-c name=value` options for the standby (for example
+    /// `settings` are `-c name=value` options for the server (for example
     /// `max_standby_streaming_delay=0`).
-    public init(settings: [String] = []) throws {
+    public init(settings: [String] = [], role: Role = .standby) throws {
         let environment = ProcessInfo.processInfo.environment
         guard let host = environment["PGHOST"], let primaryPort = environment["PGPORT"] else { throw TestEnvironmentError.noServer }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-standby-\(UUID().uuidString.prefix(8))")
@@ -19,21 +24,22 @@ public final class TestStandby: @unchecked Sendable {
         let bin = try Self.binDirectory()
         try Self.shell("""
             chown postgres '\(directory.path)' && \
-            runuser -u postgres -- env PGPASSWORD="$PGPASSWORD" '\(bin)/pg_basebackup' -h '\(host)' -p \(primaryPort) -U "${PGUSER:-postgres}" -D '\(data)' -R -X stream -c fast && \
+            runuser -u postgres -- env PGPASSWORD="$PGPASSWORD" '\(bin)/pg_basebackup' -h '\(host)' -p \(primaryPort) -U "${PGUSER:-postgres}" -D '\(data)' \(role == .standby ? "-R" : "") -X stream -c fast && \
             touch '\(data)/postgresql.conf' && \
             printf 'local all all trust\\nhost all all 127.0.0.1/32 trust\\nhost all all ::1/128 trust\\n' > '\(data)/pg_hba.conf' && \
             chown -R postgres '\(data)'
             """)
         // A random port can be taken by then: one more try on another, and the server's log when both fail.
-        var started: Int?
+        var started: (port: Int, command: String)?
         var failure: (any Error)?
         for _ in 0..<2 where started == nil {
             let candidate = Int.random(in: 20_000...40_000)
             let options = (["-p \(candidate)", "-k \(directory.path)", "-c hot_standby=on", "-c listen_addresses=localhost", "-c hba_file=\(data)/pg_hba.conf"] + settings.map { "-c \($0)" })
                 .joined(separator: " ")
+            let command = "runuser -u postgres -- '\(bin)/pg_ctl' -D '\(data)' -o \"\(options)\" -l '\(directory.path)/log' -w -t 60 start"
             do {
-                try Self.shell("runuser -u postgres -- '\(bin)/pg_ctl' -D '\(data)' -o \"\(options)\" -l '\(directory.path)/log' -w -t 60 start")
-                started = candidate
+                try Self.shell(command)
+                started = (candidate, command)
             } catch {
                 failure = error
             }
@@ -42,7 +48,16 @@ public final class TestStandby: @unchecked Sendable {
             let log = (try? String(contentsOfFile: directory.path + "/log", encoding: .utf8)) ?? ""
             throw TestStandbyError.didNotStart(String(describing: failure ?? TestStandbyError.didNotStart("")), log: String(log.suffix(2000)))
         }
-        port = started
+        (port, startCommand) = started
+    }
+
+    /// Stops the server as a crash would (`pg_ctl stop -m immediate`: no checkpoint, every
+    /// session cut), waits `seconds`, and starts it again, which runs crash recovery.
+    public func crashAndRestart(after seconds: Double) throws {
+        let data = directory.appendingPathComponent("data").path
+        try Self.shell("runuser -u postgres -- '\(try Self.binDirectory())/pg_ctl' -D '\(data)' -m immediate -w stop")
+        Thread.sleep(forTimeInterval: seconds)
+        try Self.shell(startCommand)
     }
 
     deinit {

@@ -1,0 +1,190 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+/// Every writing job against the server's faults at random instants: kill -9 of healthctl,
+/// `pg_terminate_backend` of its session, and a crash of the server (`pg_ctl stop -m immediate`,
+/// then a start). After each loop the next run completes and the job's invariant holds. The
+/// crashes run on a copy of the test server of their own, so other suites are not disturbed.
+@Suite(.serialized, .requiresDatabase) struct FaultLoopEndToEndTests {
+    enum Fault: String, CaseIterable, CustomTestStringConvertible {
+        case kill, terminate
+        var testDescription: String { rawValue }
+    }
+
+    enum Job: String, CaseIterable, CustomTestStringConvertible {
+        case backfill, rollup, restore, seed
+        var testDescription: String { rawValue }
+    }
+
+    /// One database with a job's starting state, on the shared test server or on `server`.
+    struct Fixture {
+        let url: String
+        let name: String
+        let connect: () throws -> PostgresConnection
+        let archive: URL
+        /// Log rows when the data is complete: as seeded.
+        var expectedRows = 0
+        let keep: Any
+
+        func healthctl(_ arguments: [String]) throws -> HealthctlProcess.Output {
+            try HealthctlProcess.run(arguments + ["--database-url", url])
+        }
+
+        func count(_ sql: String) throws -> Int { try connect().query(sql).first?.int(0) ?? -1 }
+    }
+
+    static let seedArguments = ["seed", "--integrations", "40", "--days", "6", "--interval", "5m", "--seed", "21", "--until", "2026-11-23T00:00:00Z"]
+
+    func fixture(_ job: Job, on server: TestStandby? = nil) throws -> Fixture {
+        let archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-faults-\(UUID().uuidString)")
+        var fixture: Fixture
+        if let server {
+            let name = "healthctl_faults_\(UUID().uuidString.prefix(8).lowercased())"
+            try server.connect("postgres").query("CREATE DATABASE \(quoteIdentifier(name))")
+            fixture = Fixture(url: server.url(name), name: name, connect: { try server.connect(name) }, archive: archive, keep: server)
+        } else {
+            let database = try TestDatabase("e2e_faults")
+            fixture = Fixture(url: database.url, name: database.name, connect: database.connect, archive: archive, keep: database)
+        }
+        try #require(try fixture.healthctl(["schema", "apply", "--with-base-table"]).status == 0)
+        guard job != .seed else {
+            let reference = try TestDatabase("e2e_faults_reference")
+            let url = ["--database-url", reference.url]
+            try #require(try HealthctlProcess.run(["schema", "apply", "--with-base-table"] + url).status == 0)
+            try #require(try HealthctlProcess.run(Self.seedArguments + url).status == 0)
+            fixture.expectedRows = try reference.connect().query(#"SELECT count(*) FROM "IntegrationHealthLog""#).first?.int(0) ?? 0
+            return fixture
+        }
+        let seeded = try fixture.healthctl(Self.seedArguments)
+        try #require(seeded.status == 0, "\(seeded.stderr)")
+        fixture.expectedRows = try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#)
+        if job == .restore {
+            let pruned = try fixture.healthctl(["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", archive.path, "--without-rollups"])
+            try #require(pruned.status == 0, "\(pruned.stderr)")
+        }
+        return fixture
+    }
+
+    func arguments(_ job: Job, _ fixture: Fixture) -> [String] {
+        switch job {
+        case .backfill: return ["backfill", "--batch-size", "3"]
+        case .rollup: return ["rollup"]
+        case .restore: return ["archive", "restore", fixture.archive.path]
+        case .seed: return Self.seedArguments + ["--jobs", "2"]
+        }
+    }
+
+    /// What must hold once the job has completed after the faults.
+    func expectInvariant(_ job: Job, _ fixture: Fixture, _ sourceLocation: SourceLocation = #_sourceLocation) throws {
+        switch job {
+        case .backfill:
+            // Every integration with log rows has the status of its latest one, and a rerun changes nothing.
+            let wrong = try fixture.count(
+                """
+                SELECT count(*) FROM "Integration" i
+                JOIN LATERAL (SELECT status FROM "IntegrationHealthLog" l WHERE l."integrationId" = i.id ORDER BY "checkedAt" DESC, id DESC LIMIT 1) latest ON true
+                WHERE i."healthStatus"::text <> latest.status::text
+                """)
+            #expect(wrong == 0, sourceLocation: sourceLocation)
+            let again = try fixture.healthctl(["backfill", "--format", "json"])
+            #expect(again.stdout.contains("\"updated\" : 0"), "\(again.stdout)", sourceLocation: sourceLocation)
+        case .rollup:
+            let pending = try fixture.healthctl(["rollup", "--dry-run", "--format", "json"])
+            #expect(pending.stdout.contains("\"rolledUp\" : [\n\n  ]") || pending.stdout.contains("\"rolledUp\" : []"), "\(pending.stdout)", sourceLocation: sourceLocation)
+            let window = ["report", "--since", "2026-11-17", "--until", "2026-11-23", "--format", "json"]
+            let raw = try fixture.healthctl(window + ["--source", "raw"])
+            let rolledUp = try fixture.healthctl(window)
+            #expect(ReportJSONComparison.withoutVolatileFields(raw.stdout) == ReportJSONComparison.withoutVolatileFields(rolledUp.stdout), sourceLocation: sourceLocation)
+        case .restore:
+            #expect(try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#) == fixture.expectedRows, sourceLocation: sourceLocation)
+        case .seed:
+            #expect(try fixture.count(#"SELECT count(*) FROM "Integration""#) == 40, sourceLocation: sourceLocation)
+            #expect(try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#) == fixture.expectedRows, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A killed run's session may hold the job's lock a moment longer (exit 75): try again.
+    func completes(_ fixture: Fixture, _ arguments: [String]) throws -> HealthctlProcess.Output {
+        for _ in 0..<50 {
+            let output = try fixture.healthctl(arguments)
+            if output.status != 75 { return output }
+            usleep(100_000)
+        }
+        return try fixture.healthctl(arguments)
+    }
+
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test(arguments: Job.allCases, Fault.allCases)
+    func afterFaultsAtRandomInstantsTheNextRunCompletes(job: Job, fault: Fault) throws {
+        let fixture = try fixture(job)
+        defer { try? FileManager.default.removeItem(at: fixture.archive) }
+        let arguments = arguments(job, fixture)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<6 {
+            let process = try start(arguments + ["--database-url", fixture.url])
+            usleep(UInt32.random(in: 20_000...300_000, using: &generator))
+            switch fault {
+            case .kill:
+                kill(process.processIdentifier, SIGKILL)
+            case .terminate:
+                _ = try fixture.connect().query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'healthctl'", [fixture.name])
+            }
+            process.waitUntilExit()
+            if fault == .terminate, job != .seed {
+                // Sessions cut by the server are started over: the run itself completes.
+                #expect(process.terminationStatus == 0, "\(job) after pg_terminate_backend")
+            }
+        }
+        let final = try completes(fixture, arguments)
+        let acceptable: Set<Int32> = job == .seed ? [0, 78] : [0]
+        #expect(acceptable.contains(final.status), "\(final.stderr)")
+        try expectInvariant(job, fixture)
+    }
+
+    /// The server crashes while each job waits for a lock another session holds, and is back a
+    /// second later: the job starts over on its own and completes, and its invariant holds.
+    @Test func aServerCrashInTheMiddleIsRiddenOut() throws {
+        let server = try TestStandby(role: .copy)
+        let lockedTable = [Job.backfill: "Integration", .rollup: "IntegrationHealthLog", .restore: "IntegrationHealthLog"]
+        for job in Job.allCases where job != .seed {
+            let fixture = try fixture(job, on: server)
+            defer { try? FileManager.default.removeItem(at: fixture.archive) }
+            let locker = try fixture.connect()
+            try locker.execute(script: "BEGIN; LOCK TABLE \(quoteIdentifier(lockedTable[job]!)) IN ACCESS EXCLUSIVE MODE")
+            let output = folderFile()
+            defer { try? FileManager.default.removeItem(at: output) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+            process.arguments = arguments(job, fixture) + ["--database-url", fixture.url]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: output)
+            try process.run()
+            usleep(400_000)
+            try server.crashAndRestart(after: 1)
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(process.terminationStatus == 0, "\(job): \(stderr)")
+            #expect(stderr.contains("\(job == .restore ? "archive restore" : job.rawValue): the connection to the server was lost ("), "\(job): \(stderr)")
+            #expect(stderr.contains("starting over in 1000 ms (attempt 2 of 5)"), "\(job): \(stderr)")
+            try expectInvariant(job, fixture)
+        }
+    }
+
+    func folderFile() -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-faults-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        return file
+    }
+}
