@@ -1,0 +1,68 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+/// Every job runs while the application writes: checks of now and late ones, status updates,
+/// an integration deleted now and then (see `ApplicationLoad`). After each, no application
+/// transaction failed, nothing it inserted is lost or archived twice, and none of its statuses
+/// was overwritten.
+@Suite(.serialized, .requiresDatabase, .requiresTool(ApplicationLoad.pgbench))
+struct ApplicationLoadEndToEndTests {
+    let database: TestDatabase
+    let archive: URL
+
+    init() throws {
+        database = try TestDatabase("e2e_load")
+        archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-load-archive-\(UUID().uuidString)")
+    }
+
+    func healthctl(_ arguments: [String]) throws -> HealthctlProcess.Output {
+        try HealthctlProcess.run(arguments + ["--database-url", database.url])
+    }
+
+    /// Runs `job` once the load has started, then checks the load and the invariants.
+    func underLoad(_ load: ApplicationLoad, _ job: [String], seconds: Int = 4) throws {
+        try load.start(seconds: seconds, lateSeconds: 2 * 86_400)
+        usleep(500_000)
+        let output = try healthctl(job)
+        let run = try load.finish()
+        #expect(output.status == 0, "\(job): \(output.stderr)")
+        #expect(run.status == 0 && run.failed == 0, "\(job): the application failed: \(run.output)")
+        #expect(run.transactions > 100, "\(job): \(run.output)")
+        let broken = try load.violations(archive: archive)
+        #expect(broken.isEmpty, "\(job): \(broken.prefix(5)) (\(broken.count) in all)")
+    }
+
+    @Test func everyJobKeepsTheApplicationsWritesAndNeverFailsIt() throws {
+        defer { try? FileManager.default.removeItem(at: archive) }
+        try #require(try healthctl(["schema", "apply", "--with-base-table"]).status == 0)
+        let seeded = try healthctl(["seed", "--integrations", "25", "--days", "8", "--interval", "10m", "--seed", "11"])
+        try #require(seeded.status == 0, "\(seeded.stderr)")
+        let load = try ApplicationLoad(database: database)
+        // Late checks reach two days back, after the prune's cutoff: a day before it that changes
+        // after its rollup is refused by prune (its rollup would no longer match).
+        let cutoff = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 86_400))
+        for job in [
+            ["rollup"],
+            ["backfill", "--batch-size", "5"],
+            ["report", "--period", "last-7d", "--format", "json", "--output", archive.path + "-report.json"],
+            ["prune", "--before", cutoff, "--archive-dir", archive.path, "--batch-size", "500"],
+            ["rollup"],
+            ["archive", "restore", archive.path],
+        ] {
+            try underLoad(load, job)
+        }
+        try? FileManager.default.removeItem(atPath: archive.path + "-report.json")
+
+        // The checks themselves catch a lost row and an overwritten status.
+        let connection = try database.connect()
+        try connection.execute(script: """
+            DELETE FROM "IntegrationHealthLog" WHERE id = (SELECT max(id) FROM app_load.inserted WHERE checked_at > now() AT TIME ZONE 'UTC' - interval '1 hour');
+            UPDATE "Integration" SET "healthStatus" = 'UNKNOWN' WHERE id = (SELECT max(integration_id) FROM app_load.statuses);
+            """)
+        let broken = try load.violations(archive: archive)
+        #expect(broken.contains { $0.hasSuffix("the application inserted is gone") }, "\(broken)")
+        #expect(broken.contains { $0.contains("has status UNKNOWN but the application last wrote") }, "\(broken)")
+    }
+}
