@@ -1,4 +1,4 @@
--- Samples every 10 ms, for :seconds seconds, the application statements (application_name
+-- Samples every 10 ms, for :seconds seconds or until a row appears in app_load.sampler_stop, the application statements (application_name
 -- pgbench) waiting on a lock that a healthctl session holds, into app_load.lock_waits; the
 -- longest wait of each statement is then max(waited) per (pid, query_start).
 -- psql -v seconds=N -f lock-waits.sql
@@ -7,7 +7,7 @@ DO $$
 DECLARE
   deadline timestamptz := clock_timestamp() + make_interval(secs => current_setting('app_load.seconds')::float8);
 BEGIN
-  WHILE clock_timestamp() < deadline LOOP
+  WHILE clock_timestamp() < deadline AND NOT EXISTS (SELECT FROM app_load.sampler_stop) LOOP
     PERFORM pg_stat_clear_snapshot();
     INSERT INTO app_load.lock_waits
     SELECT a.pid, a.query_start, clock_timestamp() - a.query_start

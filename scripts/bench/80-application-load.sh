@@ -1,0 +1,82 @@
+# Part 80: the application's workload (scripts/application-load/workload.sql: checks of now and
+# late ones, status updates, a delete now and then; 200 transactions a second on 4 connections)
+# on a copy of the standard data set, first alone, then while each job runs with its defaults.
+# Per job: the application's transaction latency p99 and maximum during the job against idle
+# (goal: p99 at most 1.5x idle), its statements that waited on a lock a healthctl session held
+# (sampled every 10 ms; goal: none over 100 ms), and its failed transactions (goal: none).
+# Latencies count the transactions that ended while the job ran.
+
+bench_load_dir=$(mktemp -d /tmp/healthctl-bench-load.XXXXXX)
+bench_load_scripts="$PWD/scripts/application-load"
+bench_load_pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
+bench_copy_dataset healthctl_bench_load
+PGOPTIONS="-c client_min_messages=warning" psql -q -v ON_ERROR_STOP=1 -f "$bench_load_scripts/setup.sql" >/dev/null
+bench_load_integrations=$(psql -Atc 'SELECT count(*) FROM app_load.integrations')
+
+# Runs the workload in 5-second pgbench runs (each logging every transaction) until file $1
+# exists; the logs land in $bench_load_dir/$2.*.
+bench_load_run() {
+  local until_file=$1 prefix=$2 segment=0
+  while [ ! -e "$until_file" ]; do
+    segment=$((segment + 1))
+    (cd "$bench_load_dir" && PGOPTIONS="-c lock_timeout=1000 -c statement_timeout=5000" "$bench_load_pgbench" -n \
+      -f "$bench_load_scripts/workload.sql" -c 4 -j 2 -R 200 -T 5 -l --log-prefix="$prefix.$segment" \
+      -D integrations="$bench_load_integrations" -D late_seconds=172800 >"$prefix.$segment.out" 2>&1) || true
+  done
+}
+
+# p99 and max latency in ms of the transactions logged under $1 that ended between the epoch
+# seconds $2 and $3 (default: all), how many, and the failed ones.
+bench_load_stats() {
+  cat "$bench_load_dir"/"$1".*.[0-9]* 2>/dev/null |
+    awk -v from="${2:-0}" -v to="${3:-1e12}" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 }' | sort -n |
+    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.1f %.1f %d", v[i] / 1000, v[NR] / 1000, NR }'
+  printf ' %s\n' "$(cat "$bench_load_dir"/"$1".*.out | awk '/number of failed transactions/ { f += $5 } /aborted/ { f += 1000000 } END { print f + 0 }')"
+}
+
+# Runs a job (the arguments) under the workload; prints its table row.
+bench_load_job() {
+  local label=$1 prefix=$2
+  shift 2
+  rm -f "$bench_load_dir/stop"
+  psql -q -c 'TRUNCATE app_load.lock_waits, app_load.sampler_stop'
+  bench_load_run "$bench_load_dir/stop" "$prefix" &
+  local load=$!
+  psql -q -v seconds=600 -f "$bench_load_scripts/lock-waits.sql" >/dev/null 2>&1 &
+  local sampler=$!
+  sleep 2
+  local seconds from to
+  from=$(date +%s.%N)
+  seconds=$(bench_time "$@")
+  to=$(date +%s.%N)
+  touch "$bench_load_dir/stop"
+  wait "$load"
+  psql -q -c 'INSERT INTO app_load.sampler_stop DEFAULT VALUES'
+  wait "$sampler"
+  read -r p99 max count failed < <(bench_load_stats "$prefix" "$from" "$to")
+  local waits
+  waits=$(psql -Atc "SELECT count(*) FILTER (WHERE w > interval '100 ms') || ' over 100 ms, longest ' || coalesce(round(extract(epoch FROM max(w)) * 1000), 0) || ' ms' FROM (SELECT max(waited) AS w FROM app_load.lock_waits GROUP BY pid, query_start) s")
+  bench_fact "application p99 / max latency during $label ($seconds s; $count transactions, $failed failed; lock waits on healthctl: $waits)" \
+    "$p99 ms / $max ms" "$bench_load_idle_p99 ms / $bench_load_idle_max ms (idle)" \
+    "$(awk -v a="$p99" -v b="$bench_load_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+}
+
+# Idle: the workload alone for 20 seconds.
+rm -f "$bench_load_dir/stop"
+bench_load_run "$bench_load_dir/stop" idle &
+bench_load_idle=$!
+sleep 20
+touch "$bench_load_dir/stop"
+wait "$bench_load_idle"
+read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count bench_load_idle_failed < <(bench_load_stats idle)
+
+bench_load_cut=$(psql -Atq -c "SELECT to_char(\"checkedAt\", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM \"IntegrationHealthLog\" ORDER BY \"checkedAt\" OFFSET ${BENCH_PRUNE_ROWS:-2000000} LIMIT 1")
+psql -q -c "UPDATE \"Integration\" SET \"healthStatus\" = 'UNKNOWN', \"lastHealthCheck\" = NULL" -c "DELETE FROM healthctl.rollup_day WHERE day >= '2026-11-16'" -c 'VACUUM ANALYZE'
+bench_load_job "report, one ISO week from log rows" report "$HEALTHCTL" report --period 2026-W47 --format json --source raw
+bench_load_job "rollup of 7 days" rollup "$HEALTHCTL" rollup --quiet
+bench_load_job "backfill of $bench_load_integrations integrations" backfill "$HEALTHCTL" backfill --quiet
+bench_load_job "prune of the oldest ${BENCH_PRUNE_ROWS:-2000000} rows" prune "$HEALTHCTL" prune --before "$bench_load_cut" --archive-dir "$bench_load_dir/archive" --quiet
+bench_load_job "archive restore of those rows" restore "$HEALTHCTL" archive restore "$bench_load_dir/archive" --quiet
+dropdb healthctl_bench_load
+rm -rf "$bench_load_dir"
+export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"
