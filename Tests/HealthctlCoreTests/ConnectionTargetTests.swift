@@ -92,22 +92,29 @@ import PostgresClient
     @Test func sessionSettingsAreAdded() throws {
         #expect(try parameters("postgresql://h/db", timeout: 4) == [
             "host=h", "dbname=db", "connect_timeout=4", "application_name=healthctl", "client_encoding=UTF8",
-            "options=-c TimeZone=UTC",
+            "options=-c TimeZone=UTC -c lock_timeout=10000",
         ])
     }
 
     @Test func theURLsOwnSettingsAreKept() throws {
         #expect(try parameters("postgresql://h/db?application_name=dashboard&connect_timeout=3&options=-c%20search_path%3Dapp") == [
-            "host=h", "dbname=db", "application_name=dashboard", "connect_timeout=3", "options=-c search_path=app -c TimeZone=UTC",
+            "host=h", "dbname=db", "application_name=dashboard", "connect_timeout=3", "options=-c search_path=app -c TimeZone=UTC -c lock_timeout=10000",
             "client_encoding=UTF8",
         ])
     }
 
     @Test func utcIsAddedAfterPGOPTIONSInsteadOfHidingThem() throws {
         let result = try parameters("postgresql:///db", environment: ["PGOPTIONS": "-c work_mem=64MB "])
-        #expect(result.last == "options=-c work_mem=64MB -c TimeZone=UTC")
+        #expect(result.last == "options=-c work_mem=64MB -c TimeZone=UTC -c lock_timeout=10000")
         let urlWins = try parameters("postgresql:///db?options=-c%20jit%3Doff", environment: ["PGOPTIONS": "-c work_mem=64MB"])
-        #expect(urlWins.contains("options=-c jit=off -c TimeZone=UTC"))
+        #expect(urlWins.contains("options=-c jit=off -c TimeZone=UTC -c lock_timeout=10000"))
+    }
+
+    @Test func aLockTimeoutOfTheUsersOwnIsKept() throws {
+        #expect(try parameters("postgresql:///db", environment: ["PGOPTIONS": "-c lock_timeout=2s"]).last == "options=-c lock_timeout=2s -c TimeZone=UTC")
+        var target = ConnectionTarget(url: try DatabaseURL(parsing: "postgresql:///db"), source: .flag)
+        target.lockTimeoutMilliseconds = 250
+        #expect(target.sessionParameters(environment: [:]).last.map { "\($0.key)=\($0.value)" } == "options=-c TimeZone=UTC -c lock_timeout=250")
     }
 
     @Test func theClientEncodingIsAlwaysUTF8() throws {

@@ -22,11 +22,20 @@ public struct ConnectionTarget: Sendable {
     public var source: ConnectionSource
     /// Seconds libpq waits for the server; sets `connect_timeout` unless the URL has one.
     public var connectTimeoutSeconds: Int
+    /// The session's `lock_timeout` (`database.lock_timeout`), unless the URL's options or
+    /// `PGOPTIONS` set one: a statement queued behind another session's lock (a migration's
+    /// `ALTER TABLE`) ends after it instead of waiting for as long as that lock is held. Batch
+    /// transactions set their own, shorter one.
+    public var lockTimeoutMilliseconds: Int64
 
-    public init(url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = Settings.Database.builtIn.connectTimeoutSeconds.value) {
+    public init(
+        url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = Settings.Database.builtIn.connectTimeoutSeconds.value,
+        lockTimeoutMilliseconds: Int64 = Settings.Database.builtIn.lockTimeout.value.milliseconds
+    ) {
         self.url = url
         self.source = source
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
     }
 
     public static func resolve(
@@ -70,7 +79,8 @@ public struct ConnectionTarget: Sendable {
     /// - `client_encoding=UTF8` always, since every text is read as UTF-8;
     /// - `-c TimeZone=UTC` appended to the startup `options` always (after the URL's own options,
     ///   or after `PGOPTIONS` from `environment`, which an explicit `options` would otherwise hide),
-    ///   so `now()`, defaults and date arithmetic are in UTC like the data.
+    ///   so `now()`, defaults and date arithmetic are in UTC like the data;
+    /// - `-c lock_timeout=...` (`lockTimeoutMilliseconds`) unless those options set one.
     public func sessionParameters(environment: [String: String]) -> [(key: String, value: String)] {
         var parameters = url.libpqParameters.filter { $0.key != "client_encoding" }.map { (key: $0.key, value: $0.value) }
         func addUnlessPresent(_ key: String, _ value: String) {
@@ -79,11 +89,13 @@ public struct ConnectionTarget: Sendable {
         addUnlessPresent("connect_timeout", String(connectTimeoutSeconds))
         addUnlessPresent("application_name", "healthctl")
         parameters.append((key: "client_encoding", value: "UTF8"))
-        let utc = "-c TimeZone=UTC"
+        let given = parameters.first(where: { $0.key == "options" })?.value ?? environment["PGOPTIONS"] ?? ""
+        var options = Self.appending("-c TimeZone=UTC", to: given)
+        if !given.contains("lock_timeout") { options += " -c lock_timeout=\(lockTimeoutMilliseconds)" }
         if let index = parameters.firstIndex(where: { $0.key == "options" }) {
-            parameters[index].value = Self.appending(utc, to: parameters[index].value)
+            parameters[index].value = options
         } else {
-            parameters.append((key: "options", value: Self.appending(utc, to: environment["PGOPTIONS"] ?? "")))
+            parameters.append((key: "options", value: options))
         }
         return parameters
     }

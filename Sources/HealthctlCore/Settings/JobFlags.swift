@@ -38,6 +38,7 @@ extension Settings {
         try timeout.apply(flag: connectTimeout, "--connect-timeout")
         var target = try ConnectionTarget.resolve(flag: databaseURL, configFileURL: database.url.value, environment: environment)
         target.connectTimeoutSeconds = timeout.value
+        target.lockTimeoutMilliseconds = database.lockTimeout.value.milliseconds
         return target
     }
 }
@@ -52,7 +53,9 @@ extension Settings {
         let primary = try connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, environment: environment)
         let replica = [replicaURL, environment["DATABASE_REPLICA_URL"], database.replicaURL.value].compactMap { $0 }.first { !$0.isEmpty }
         guard let replica else { return primary }
-        return ConnectionTarget(url: try DatabaseURL(parsing: replica), source: .replica, connectTimeoutSeconds: primary.connectTimeoutSeconds)
+        return ConnectionTarget(
+            url: try DatabaseURL(parsing: replica), source: .replica, connectTimeoutSeconds: primary.connectTimeoutSeconds,
+            lockTimeoutMilliseconds: primary.lockTimeoutMilliseconds)
     }
 
     /// What `config show` lists: every key with its effective value and source, `database.url`

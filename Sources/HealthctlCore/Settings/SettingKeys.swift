@@ -37,6 +37,7 @@ public enum SettingKeys {
         SettingKey("database.url", \.database.url, secret: true, "PostgreSQL URL; DATABASE_URL and --database-url take precedence"),
         SettingKey("database.replica_url", \.database.replicaURL, secret: true, "a read replica for reports; DATABASE_REPLICA_URL and --replica-url take precedence"),
         SettingKey("database.connect_timeout", \.database.connectTimeoutSeconds, "seconds to wait for the server"),
+        SettingKey("database.lock_timeout", \.database.lockTimeout, "longest wait for another session's lock outside batch transactions (then exit 75)"),
         SettingKey("log.level", \.log.level, "log level"),
         SettingKey("log.format", \.log.format, "log line format"),
         SettingKey("report.period", \.report.period, "default report window"),

@@ -10,6 +10,7 @@ public struct Settings: Sendable {
         public var url = Setting<String?>(nil, SettingKind<String>.text.optional())
         public var replicaURL = Setting<String?>(nil, SettingKind<String>.text.optional())
         public var connectTimeoutSeconds = Setting(10, .positiveInteger)
+        public var lockTimeout = Setting(TimeSpan(milliseconds: 10_000, text: "10s"), .positiveDuration)
 
         public init() {}
 
