@@ -3,10 +3,11 @@ import PostgresClient
 import TestSupport
 import Testing
 
-/// Every writing job against the server's faults at random instants: kill -9 of healthctl,
-/// `pg_terminate_backend` of its session, and a crash of the server (`pg_ctl stop -m immediate`,
-/// then a start). After each loop the next run completes and the job's invariant holds. The
-/// crashes run on a copy of the test server of their own, so other suites are not disturbed.
+/// Every writing job against the server's faults: kill -9 of healthctl and `pg_terminate_backend`
+/// of its session at random instants, a crash of the server (`pg_ctl stop -m immediate`, then a
+/// start), a lock held past `lock_timeout` and a `statement_timeout` far too short. After each,
+/// the next run completes and the job's invariant holds. The crashes run on a copy of the test
+/// server of their own, so other suites are not disturbed.
 @Suite(.serialized, .requiresDatabase) struct FaultLoopEndToEndTests {
     enum Fault: String, CaseIterable, CustomTestStringConvertible {
         case kill, terminate
@@ -14,8 +15,11 @@ import Testing
     }
 
     enum Job: String, CaseIterable, CustomTestStringConvertible {
-        case backfill, rollup, restore, seed
+        case backfill, rollup, restore, seed, prune
         var testDescription: String { rawValue }
+
+        /// A table the job cannot do without.
+        var neededTable: String { self == .backfill || self == .seed ? "Integration" : "IntegrationHealthLog" }
     }
 
     /// One database with a job's starting state, on the shared test server or on `server`.
@@ -73,6 +77,7 @@ import Testing
         case .rollup: return ["rollup"]
         case .restore: return ["archive", "restore", fixture.archive.path]
         case .seed: return Self.seedArguments + ["--jobs", "2"]
+        case .prune: return ["prune", "--before", "2026-11-21T00:00:00Z", "--archive-dir", fixture.archive.path, "--without-rollups", "--batch-size", "500"]
         }
     }
 
@@ -99,6 +104,13 @@ import Testing
             #expect(ReportJSONComparison.withoutVolatileFields(raw.stdout) == ReportJSONComparison.withoutVolatileFields(rolledUp.stdout), sourceLocation: sourceLocation)
         case .restore:
             #expect(try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#) == fixture.expectedRows, sourceLocation: sourceLocation)
+        case .prune:
+            // Nothing before the cutoff is left, and every row is in the table or the archive, once.
+            #expect(try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog" WHERE "checkedAt" < '2026-11-21'"#) == 0, sourceLocation: sourceLocation)
+            let verify = try HealthctlProcess.run(["archive", "verify", fixture.archive.path, "--format", "json"])
+            #expect(verify.status == 0, "\(verify.stdout)", sourceLocation: sourceLocation)
+            let archived = (try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])?["rows"] as? Int ?? -1
+            #expect(archived + (try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#)) == fixture.expectedRows, sourceLocation: sourceLocation)
         case .seed:
             #expect(try fixture.count(#"SELECT count(*) FROM "Integration""#) == 40, sourceLocation: sourceLocation)
             #expect(try fixture.count(#"SELECT count(*) FROM "IntegrationHealthLog""#) == fixture.expectedRows, sourceLocation: sourceLocation)
@@ -153,16 +165,46 @@ import Testing
         try expectInvariant(job, fixture)
     }
 
+    /// Another session holds a lock the job needs for longer than `database.lock_timeout`, then a
+    /// `statement_timeout` the database's owner set is far too short: each run ends with exit 75
+    /// naming which, and once both are gone the next run completes.
+    @Test(arguments: Job.allCases)
+    func aLockTimeoutOrAStatementTimeoutEndsTheRunWithItsCause(job: Job) throws {
+        let fixture = try fixture(job)
+        defer { try? FileManager.default.removeItem(at: fixture.archive) }
+        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-faults-\(UUID().uuidString).toml")
+        try "[database]\nlock_timeout = \"300ms\"\n".write(to: settings, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: settings) }
+        let arguments = arguments(job, fixture) + ["--config", settings.path]
+
+        let locker = try fixture.connect()
+        try locker.execute(script: "BEGIN; LOCK TABLE \(quoteIdentifier(job.neededTable)) IN ACCESS EXCLUSIVE MODE")
+        let blocked = try fixture.healthctl(arguments)
+        #expect(blocked.status == 75, "\(job): \(blocked.stderr)")
+        #expect(blocked.stderr.contains("(a lock was not granted within lock_timeout: another session holds it; run again later)"), "\(job): \(blocked.stderr)")
+        try locker.execute(script: "ROLLBACK")
+
+        let admin = try fixture.connect()
+        try admin.query("ALTER DATABASE \(quoteIdentifier(fixture.name)) SET statement_timeout = '1ms'")
+        let cancelled = try fixture.healthctl(arguments)
+        try admin.query("ALTER DATABASE \(quoteIdentifier(fixture.name)) RESET statement_timeout")
+        #expect(cancelled.status == 75, "\(job): \(cancelled.stderr)")
+        #expect(cancelled.stderr.contains("(the statement was cancelled: statement_timeout, or an operator cancelled it; run again later)"), "\(job): \(cancelled.stderr)")
+
+        let final = try completes(fixture, arguments)
+        #expect(final.status == 0, "\(job): \(final.stderr)")
+        try expectInvariant(job, fixture)
+    }
+
     /// The server crashes while each job waits for a lock another session holds, and is back a
     /// second later: the job starts over on its own and completes, and its invariant holds.
     @Test func aServerCrashInTheMiddleIsRiddenOut() throws {
         let server = try TestStandby(role: .copy)
-        let lockedTable = [Job.backfill: "Integration", .rollup: "IntegrationHealthLog", .restore: "IntegrationHealthLog"]
         for job in Job.allCases where job != .seed {
             let fixture = try fixture(job, on: server)
             defer { try? FileManager.default.removeItem(at: fixture.archive) }
             let locker = try fixture.connect()
-            try locker.execute(script: "BEGIN; LOCK TABLE \(quoteIdentifier(lockedTable[job]!)) IN ACCESS EXCLUSIVE MODE")
+            try locker.execute(script: "BEGIN; LOCK TABLE \(quoteIdentifier(job.neededTable)) IN ACCESS EXCLUSIVE MODE")
             let output = folderFile()
             defer { try? FileManager.default.removeItem(at: output) }
             let process = Process()
