@@ -58,8 +58,8 @@ struct ApplicationLoadEndToEndTests {
         // The checks themselves catch a lost row and an overwritten status.
         let connection = try database.connect()
         try connection.execute(script: """
-            DELETE FROM "IntegrationHealthLog" WHERE id = (SELECT max(id) FROM app_load.inserted WHERE checked_at > now() AT TIME ZONE 'UTC' - interval '1 hour');
-            UPDATE "Integration" SET "healthStatus" = 'UNKNOWN' WHERE id = (SELECT max(integration_id) FROM app_load.statuses);
+            DELETE FROM "IntegrationHealthLog" WHERE id = (SELECT max(a.id) FROM app_load.inserted a JOIN "IntegrationHealthLog" l ON l.id = a.id WHERE a.checked_at > now() AT TIME ZONE 'UTC' - interval '1 hour');
+            UPDATE "Integration" SET "healthStatus" = 'UNKNOWN' WHERE id = (SELECT max(s.integration_id) FROM app_load.statuses s JOIN "Integration" i ON i.id = s.integration_id);
             """)
         let broken = try load.violations(archive: archive)
         #expect(broken.contains { $0.hasSuffix("the application inserted is gone") }, "\(broken)")

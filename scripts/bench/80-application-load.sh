@@ -61,6 +61,12 @@ bench_load_job() {
     "$(awk -v a="$p99" -v b="$bench_load_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 }
 
+bench_load_cut=$(psql -Atq -c "SELECT to_char(\"checkedAt\", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM \"IntegrationHealthLog\" ORDER BY \"checkedAt\" OFFSET ${BENCH_PRUNE_ROWS:-2000000} LIMIT 1")
+psql -q -c "UPDATE \"Integration\" SET \"healthStatus\" = 'UNKNOWN', \"lastHealthCheck\" = NULL" -c "DELETE FROM healthctl.rollup_day WHERE day >= '2026-11-16'" -c 'VACUUM ANALYZE'
+# The copy of the data set and the resets above leave the server writing them out: settle first.
+psql -q -c 'CHECKPOINT'
+sleep 5
+
 # Idle: the workload alone for 20 seconds.
 rm -f "$bench_load_dir/stop"
 bench_load_run "$bench_load_dir/stop" idle &
@@ -70,8 +76,6 @@ touch "$bench_load_dir/stop"
 wait "$bench_load_idle"
 read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count bench_load_idle_failed < <(bench_load_stats idle)
 
-bench_load_cut=$(psql -Atq -c "SELECT to_char(\"checkedAt\", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM \"IntegrationHealthLog\" ORDER BY \"checkedAt\" OFFSET ${BENCH_PRUNE_ROWS:-2000000} LIMIT 1")
-psql -q -c "UPDATE \"Integration\" SET \"healthStatus\" = 'UNKNOWN', \"lastHealthCheck\" = NULL" -c "DELETE FROM healthctl.rollup_day WHERE day >= '2026-11-16'" -c 'VACUUM ANALYZE'
 bench_load_job "report, one ISO week from log rows" report "$HEALTHCTL" report --period 2026-W47 --format json --source raw
 bench_load_job "rollup of 7 days" rollup "$HEALTHCTL" rollup --quiet
 bench_load_job "backfill of $bench_load_integrations integrations" backfill "$HEALTHCTL" backfill --quiet
