@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What healthctl knows about OAuth tokens, in one place: the provider token formats the
 /// redactor masks, the wordings of a revoked or invalid grant, and the facts it may read about a
 /// token (when it expires, whether one is set) without ever selecting one.
@@ -26,14 +28,25 @@ public enum TokenKnowledge {
         ("atlassian", #"\bunauthorized_client\b"#),
     ]
 
-    nonisolated(unsafe) private static let revokedRegexes: [Regex<AnyRegexOutput>] = revokedWordings.map {
+    /// Every wording in one case-insensitive alternation: one pass over a message.
+    nonisolated(unsafe) private static let revokedRegex: Regex<AnyRegexOutput> =
         // Literals above, each exercised by TokenHealthTests.
-        try! Regex("(?i)" + $0.pattern)
-    }
+        try! Regex("(?i)" + revokedWordings.map { "(?:\($0.pattern))" }.joined(separator: "|")).wordBoundaryKind(.simple)
+
+    /// Verdicts on messages seen before: reports ask about the same few wordings again and again
+    /// (every incident of a year), and a regular expression costs microseconds each time.
+    private static let verdicts = Mutex<[String: Bool]>([:])
+    private static let verdictLimit = 4096
 
     /// True when an error message reads like a revoked or invalid grant.
     public static func looksRevoked(_ message: String) -> Bool {
-        revokedRegexes.contains { message.contains($0) }
+        if let known = verdicts.withLock({ $0[message] }) { return known }
+        let verdict = message.contains(revokedRegex)
+        verdicts.withLock { cache in
+            if cache.count >= verdictLimit { cache.removeAll(keepingCapacity: true) }
+            cache[message] = verdict
+        }
+        return verdict
     }
 
     /// SQL for the token facts of the `Integration` row `alias`: `tokenExpiry`, and whether an
