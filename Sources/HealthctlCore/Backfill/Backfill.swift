@@ -110,6 +110,22 @@ private struct BackfillJob {
     let logger: Logger
     var sql: BackfillSQL { BackfillSQL(schema: schema) }
 
+    /// Batches commit without waiting for the disk; at the end the run waits until the server has
+    /// flushed its WAL past the last of them (the WAL writer does within three `wal_writer_delay`s),
+    /// so what the summary counts survives a server crash (a crash before then ends the session,
+    /// and the run starts over). A synchronous commit would not do: one that writes nothing but its
+    /// commit record is made asynchronous by the server.
+    private func waitUntilDurable() throws {
+        try databaseStep("waiting for the updates to reach disk") {
+            let written = try connection.query("SELECT pg_current_wal_insert_lsn()::text").first?.string(0) ?? "0/0"
+            for _ in 0..<200 {
+                if try connection.query("SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", [written]).first?.bool(0) == true { return }
+                Thread.sleep(forTimeInterval: 0.025)
+            }
+            logger.warning("the server has not flushed its WAL after 5 s; the last updates may not survive a crash")
+        }
+    }
+
     func run(_ run: BatchRun, progress: ProgressHandler?) throws -> BackfillSummary {
         // A dry run changes nothing, so it does not keep a real run (a nightly job) from starting.
         if !options.dryRun { try AdvisoryLock.acquire(.backfill, on: connection) }
@@ -174,6 +190,7 @@ private struct BackfillJob {
             }
             if candidates.count < options.roundSize { break }
         }
+        if !options.dryRun, summary.updated > 0 { try waitUntilDurable() }
         summary.transitions = tally.transitions
         summary.durationSeconds = run.elapsedSeconds
         return summary
@@ -252,7 +269,7 @@ private struct BackfillJob {
         ]
         // Row locks are taken by the statement and held until COMMIT: that is the time measured.
         var began: UInt64 = 0
-        // Without waiting for the commit to reach disk: a crash can lose the last batches, which the next run redoes.
+        // Without waiting for the commit to reach disk (`waitUntilDurable` does, once, at the end).
         let result = try run.transaction(on: connection, settings: ["synchronous_commit": "off"]) {
             began = DispatchTime.now().uptimeNanoseconds
             return try connection.query(statement, parameters)
