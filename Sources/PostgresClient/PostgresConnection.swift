@@ -236,7 +236,7 @@ public final class PostgresConnection {
 
     func lastError(kind: PostgresError.Kind) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
-        let lost = PQstatus(handle) != CONNECTION_OK
+        let lost = kind != .connectionFailed && (PQstatus(handle) != CONNECTION_OK || PostgresError.saysConnectionLost(message))
         return PostgresError(kind: lost ? .connectionLost : kind, message: message.isEmpty ? "unknown libpq error" : message)
     }
 }

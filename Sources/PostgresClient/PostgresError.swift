@@ -53,6 +53,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             || (message.contains("role \"") && message.contains("does not exist"))
     }
 
+    /// libpq's own words for a connection that broke under a statement: the result can arrive
+    /// before the connection's status says so.
+    static func saysConnectionLost(_ message: String) -> Bool {
+        ["server closed the connection unexpectedly", "no connection to the server", "could not receive data from server",
+         "could not send data to server", "SSL SYSCALL error: EOF detected"].contains { message.contains($0) }
+    }
+
+    /// A connection attempt that reached a server on its way down or up (a restart): worth waiting
+    /// for, unlike a wrong address.
+    public var isServerRestarting: Bool {
+        kind == .connectionFailed
+            && (Self.saysConnectionLost(message)
+                || ["the database system is shutting down", "the database system is starting up", "the database system is in recovery mode",
+                    "the database system is not yet accepting connections"].contains { message.contains($0) })
+    }
+
     /// SQLSTATE 42501: insufficient privilege.
     public var isPermissionDenied: Bool { sqlState == "42501" }
 

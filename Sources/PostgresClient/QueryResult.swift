@@ -30,7 +30,7 @@ public final class QueryResult {
         let sqlState = field("C")
         let message = field("M")
             ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
-        let lost = PQstatus(connection.handle) != CONNECTION_OK
+        let lost = PQstatus(connection.handle) != CONNECTION_OK || PostgresError.saysConnectionLost(message)
         let kind: PostgresError.Kind = lost ? .connectionLost : (sqlState == "57014" ? .cancelled : .statementFailed)
         return PostgresError(
             kind: kind, sqlState: sqlState, message: message.isEmpty ? "statement failed" : message,

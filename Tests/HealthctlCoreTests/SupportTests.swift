@@ -130,6 +130,11 @@ import Testing
         #expect(wait(.jobs, 1, refused) == nil, "a server down from the start is an error at once")
         #expect(wait(.jobs, 2, refused, afterLoss: true) == 2000, "a server restarting after a lost session is waited for")
         #expect(wait(.jobs, 5, refused, afterLoss: true) == nil)
+        for restarting in ["connection to server at \"db\" (10.0.0.5), port 5432 failed: server closed the connection unexpectedly",
+                           "connection to server at \"db\" (10.0.0.5), port 5432 failed: FATAL:  the database system is starting up"] {
+            #expect(ConnectionRetry.jobs.delay(afterAttempt: 1, error: PostgresError(kind: .connectionFailed, message: restarting))?.cause == .lostConnection,
+                    "a server on its way down or up is waited for at once")
+        }
         let wrongPassword = PostgresError(kind: .connectionFailed, message: "password authentication failed for user \"x\"")
         #expect(wait(.jobs, 2, wrongPassword, afterLoss: true) == nil)
     }
@@ -169,6 +174,9 @@ import Testing
         let error = terminated.during("deleting archived rows")
         #expect(error.category == .unavailable)
         #expect(error.description.hasSuffix("(the server terminated the session: an administrator (pg_terminate_backend) or a shutdown; run again once the server is back)"))
+        let restarting = PostgresError(kind: .connectionFailed, message: "connection to server failed: FATAL:  the database system is shutting down").during("connecting")
+        #expect(restarting.category == .unavailable)
+        #expect(restarting.description.hasSuffix("(the server is restarting or shutting down; run again once it is back)"))
         let closed = PostgresError(kind: .connectionLost, message: "server closed the connection unexpectedly").during("x")
         #expect(closed.description.hasSuffix("(the connection to the server was lost: a server restart, a failover or the network; run again once the server is back)"))
     }

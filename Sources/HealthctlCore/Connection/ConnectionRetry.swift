@@ -51,7 +51,7 @@ public struct ConnectionRetry: Sendable, Equatable {
         guard let postgres = (error as? DatabaseError)?.underlying ?? (error as? PostgresError) else { return nil }
         if postgres.sqlState == "22023", postgres.message.contains("snapshot") { return .recoveryConflict }
         if postgres.sqlState == "40001" { return .recoveryConflict }
-        if postgres.kind == .connectionLost || ["57P01", "57P02"].contains(postgres.sqlState) { return .lostConnection }
+        if postgres.kind == .connectionLost || ["57P01", "57P02"].contains(postgres.sqlState) || postgres.isServerRestarting { return .lostConnection }
         if postgres.kind == .connectionFailed, !postgres.isAuthenticationFailure, !postgres.message.contains("does not exist") {
             return .serverUnreachable
         }

@@ -89,6 +89,8 @@ public struct DatabaseError: CategorizedError, Sendable {
             text += " (check the user and password in DATABASE_URL, PGPASSWORD or ~/.pgpass)"
         case .permission:
             text += " (grant the healthctl role the privilege, or run as the table owner)"
+        case .unavailable where underlying.isServerRestarting:
+            text += " (the server is restarting or shutting down; run again once it is back)"
         case .unavailable where underlying.kind == .connectionLost:
             text += " (\(Self.lostConnectionCause(underlying.sqlState)); run again once the server is back)"
         case .unavailable:
