@@ -14,16 +14,20 @@ PGOPTIONS="-c client_min_messages=warning" psql -q -v ON_ERROR_STOP=1 -f "$bench
 bench_load_integrations=$(psql -Atc 'SELECT count(*) FROM app_load.integrations')
 
 # Runs the workload in 5-second pgbench runs (each logging every transaction) until file $1
-# exists; the logs land in $bench_load_dir/$2.*.
+# exists; the logs land in $bench_load_dir/$2.*. Ends too when the benchmark's directory is gone
+# or pgbench cannot run at all (exit 1: no server), so a failed benchmark leaves no loop behind.
 bench_load_run() {
-  local until_file=$1 prefix=$2 segment=0
-  while [ ! -e "$until_file" ]; do
+  local until_file=$1 prefix=$2 segment=0 status
+  while [ ! -e "$until_file" ] && [ -d "$bench_load_dir" ]; do
     segment=$((segment + 1))
+    status=0
     (cd "$bench_load_dir" && PGOPTIONS="-c lock_timeout=1000 -c statement_timeout=5000" "$bench_load_pgbench" -n \
       -f "$bench_load_scripts/workload.sql" -c 4 -j 2 -R 200 -T 5 -l --log-prefix="$prefix.$segment" \
-      -D integrations="$bench_load_integrations" -D late_seconds=172800 >"$prefix.$segment.out" 2>&1) || true
+      -D integrations="$bench_load_integrations" -D late_seconds=172800 >"$prefix.$segment.out" 2>&1) || status=$?
+    [ "$status" != 1 ] || break
   done
 }
+trap 'touch "$bench_load_dir/stop"' EXIT
 
 # p99 and max latency in ms of the transactions logged under $1 that ended between the epoch
 # seconds $2 and $3 (default: all), how many, and the failed ones.
