@@ -18,6 +18,8 @@ WITH inserted AS (
          (now() AT TIME ZONE 'UTC') - CASE WHEN :r > 850 THEN make_interval(secs => :late) ELSE interval '0' END
   FROM app_load.integrations a JOIN "Integration" i ON i.id = a.id
   WHERE a.n = :n
+  -- As an application must: an integration deleted meanwhile gets no check (not an FK error).
+  FOR KEY SHARE OF i
   RETURNING id, "integrationId", "checkedAt")
 INSERT INTO app_load.inserted SELECT * FROM inserted;
 \elif :r <= 998
