@@ -27,7 +27,7 @@ bench_load_run() {
     [ "$status" != 1 ] || break
   done
 }
-trap 'touch "$bench_load_dir/stop"' EXIT
+trap '[ ! -d "$bench_load_dir" ] || touch "$bench_load_dir/stop"' EXIT
 
 # p99 and max latency in ms of the transactions logged under $1 that ended between the epoch
 # seconds $2 and $3 (default: all), how many, and the failed ones.

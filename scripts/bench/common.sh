@@ -5,8 +5,11 @@
 # peak resident memory is then bench_last_peak_mb. The command's stdout goes to BENCH_STDOUT
 # (default /dev/null).
 bench_time() {
-  /usr/bin/time -f '%e %M' -o "$BENCH_DIR/last-run" "$@" >"${BENCH_STDOUT:-/dev/null}"
+  local status=0
+  /usr/bin/time -f '%e %M' -o "$BENCH_DIR/last-run" "$@" >"${BENCH_STDOUT:-/dev/null}" || status=$?
   bench_last_seconds
+  # A failed command is no figure: the benchmark stops, saying which.
+  [ "$status" = 0 ] || { echo "benchmark: $1 failed (exit $status)" >&2; return "$status"; }
 }
 
 # Wall seconds and peak resident MB of the last bench_time (GNU time's %M is in KB; a failed

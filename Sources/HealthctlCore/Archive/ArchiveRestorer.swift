@@ -82,7 +82,17 @@ public enum ArchiveRestorer {
                     }
                 }
                 let integrationId = quoteIdentifier("integrationId")
-                let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(quoteIdentifier("id")) = CAST(s.\(integrationId) AS \(type(of: "integrationId", schema))))"
+                let id = quoteIdentifier("id")
+                let integrationType = type(of: "integrationId", schema)
+                // The rows' integrations are locked as the foreign key's checks would lock them, only
+                // before they are counted: one the application deletes meanwhile is then an orphan
+                // here, not a failed insert.
+                _ = try connection.query(
+                    """
+                    SELECT count(*) FROM (SELECT 1 FROM \(schema.integrationTable) i
+                    WHERE i.\(id) IN (SELECT DISTINCT CAST(s.\(integrationId) AS \(integrationType)) FROM \(staging) s) FOR KEY SHARE OF i) AS locked
+                    """)
+                let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(integrationType)))"
                 summary.orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
                 let keepOrphans = options.includeOrphans && summary.orphaned > 0
                 if keepOrphans, let foreignKey = schema.foreignKey {
