@@ -84,20 +84,7 @@ public enum ArchiveRestorer {
                 let integrationId = quoteIdentifier("integrationId")
                 let id = quoteIdentifier("id")
                 let integrationType = type(of: "integrationId", schema)
-                // The rows' integrations are locked as the foreign key's checks would lock them, only
-                // before they are counted: one the application deletes meanwhile is then an orphan
-                // here, not a failed insert.
-                _ = try connection.query(
-                    """
-                    SELECT count(*) FROM (SELECT 1 FROM \(schema.integrationTable) i
-                    WHERE i.\(id) IN (SELECT DISTINCT CAST(s.\(integrationId) AS \(integrationType)) FROM \(staging) s) FOR KEY SHARE OF i) AS locked
-                    """)
                 let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(integrationType)))"
-                summary.orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
-                let keepOrphans = options.includeOrphans && summary.orphaned > 0
-                if keepOrphans, let foreignKey = schema.foreignKey {
-                    throw OrphansForbiddenError(orphaned: summary.orphaned, constraint: foreignKey.name)
-                }
                 // Without a unique key on id, any unique violation means the row is there already.
                 let conflictTarget = schema.logRowKey.map { "(" + $0.map(quoteIdentifier).joined(separator: ", ") + ")" } ?? ""
                 let values = ArchiveFormat.columns.map { name in
@@ -105,13 +92,31 @@ public enum ArchiveRestorer {
                     guard name == "checkedAt" else { return "CAST(\(column) AS \(type(of: name, schema)))" }
                     return schema.checkedAtType == .timestamptz ? "CAST(\(column) AS timestamptz)" : "(CAST(\(column) AS timestamptz) AT TIME ZONE 'UTC')"
                 }
-                summary.inserted = try connection.query(
-                    """
-                    INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
-                    SELECT \(values.joined(separator: ", ")) FROM \(staging) s \(keepOrphans ? "" : "WHERE NOT \(orphan)")
-                    ON CONFLICT \(conflictTarget) DO NOTHING
-                    """
-                ).affectedRows
+                var keepOrphans = false
+                // An integration the application deletes between the count and the insert fails the
+                // insert on the foreign key: it is undone to the savepoint and counted again. Locking
+                // the integrations first would hold off the application's deletes for the whole restore.
+                for attempt in 1... {
+                    summary.orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
+                    keepOrphans = options.includeOrphans && summary.orphaned > 0
+                    if keepOrphans, let foreignKey = schema.foreignKey {
+                        throw OrphansForbiddenError(orphaned: summary.orphaned, constraint: foreignKey.name)
+                    }
+                    try connection.query("SAVEPOINT healthctl_restore_insert")
+                    do {
+                        summary.inserted = try connection.query(
+                            """
+                            INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
+                            SELECT \(values.joined(separator: ", ")) FROM \(staging) s \(keepOrphans ? "" : "WHERE NOT \(orphan)")
+                            ON CONFLICT \(conflictTarget) DO NOTHING
+                            """
+                        ).affectedRows
+                        try connection.query("RELEASE SAVEPOINT healthctl_restore_insert")
+                        break
+                    } catch let error as PostgresError where error.sqlState == "23503" && attempt < 5 {
+                        try connection.query("ROLLBACK TO SAVEPOINT healthctl_restore_insert")
+                    }
+                }
                 summary.orphansKept = keepOrphans ? summary.orphaned : 0
                 summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
             }
