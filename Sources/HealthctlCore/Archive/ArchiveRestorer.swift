@@ -14,8 +14,7 @@ public struct RestoreOptions: Sendable {
     public var dryRun = false
     /// Keep rows whose integration no longer exists (only possible without a foreign key).
     public var includeOrphans = false
-    /// The whole restore is one transaction: a short lock wait, and no statement time limit
-    /// (the INSERT covers every archived row).
+    /// Each batch transaction: a short lock wait, and no statement time limit.
     public var pacing = BatchPacing(lockTimeoutMilliseconds: 2000, statementTimeoutMilliseconds: 0)
 
     public init(paths: [String]) { self.paths = paths }
@@ -46,8 +45,9 @@ public struct OrphansForbiddenError: CategorizedError, Sendable {
     }
 }
 
-/// Loads archived rows back: every file verified first, then COPY into a temporary staging
-/// table and `INSERT ... ON CONFLICT (row key) DO NOTHING`, all in one transaction.
+/// Loads archived rows back: every file verified first, then COPY into a temporary staging table,
+/// then `INSERT ... ON CONFLICT (row key) DO NOTHING` in batch transactions of `batchRows` rows
+/// (rerun after an interruption, rows already back are skipped).
 public enum ArchiveRestorer {
     /// Starts over after a lost connection: the restore is one transaction, and rows already back are skipped.
     public static func run(target: ConnectionTarget, options: RestoreOptions, logger: Logger = Logger(label: "healthctl.restore")) throws -> RestoreSummary {
@@ -57,6 +57,10 @@ public enum ArchiveRestorer {
             return summary
         }
     }
+
+    /// Rows per batch transaction: its foreign-key checks lock the integrations it touches until
+    /// it commits, so it is kept short for the application's deletes.
+    static let batchRows = 10_000
 
     private static func runOnce(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
         let connection = try target.connectToPrimary(for: "archive restore")
@@ -69,58 +73,73 @@ public enum ArchiveRestorer {
         defer { AdvisoryLock.release(.retention, on: connection) }
         let staging = quoteIdentifier("healthctl_restore")
         let columns = ArchiveFormat.columns.map(quoteIdentifier)
-        let run = BatchRun(pacing: options.pacing, stop: StopRequest())
-        try databaseStep("restoring archived rows") {
-            try run.transaction(on: connection, commit: !options.dryRun) {
-                try connection.query("CREATE TEMPORARY TABLE \(staging) (\(columns.map { "\($0) text" }.joined(separator: ", "))) ON COMMIT DROP")
-                for file in files {
-                    summary.rowsRead += try connection.copyIn("COPY \(staging) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
-                        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-                        guard descriptor >= 0 else { throw ArchiveError.cannotRead(path: file, errno: errno) }
-                        defer { close(descriptor) }
-                        try GzipReader(fileDescriptor: descriptor).read(onData: { try writer.write(bytes: $0) })
-                    }
+        let integrationId = quoteIdentifier("integrationId")
+        let id = quoteIdentifier("id")
+        let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(type(of: "integrationId", schema))))"
+        // The staging table lives as long as the session (no WAL); `seq` numbers the rows for the batches.
+        try databaseStep("loading the archived rows") {
+            try connection.query("DROP TABLE IF EXISTS pg_temp.\(staging)")
+            try connection.query("CREATE TEMPORARY TABLE \(staging) (seq bigserial, \(columns.map { "\($0) text" }.joined(separator: ", ")))")
+            for file in files {
+                summary.rowsRead += try connection.copyIn("COPY \(staging) (\(columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
+                    let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                    guard descriptor >= 0 else { throw ArchiveError.cannotRead(path: file, errno: errno) }
+                    defer { close(descriptor) }
+                    try GzipReader(fileDescriptor: descriptor).read(onData: { try writer.write(bytes: $0) })
                 }
-                let integrationId = quoteIdentifier("integrationId")
-                let id = quoteIdentifier("id")
-                let integrationType = type(of: "integrationId", schema)
-                let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(integrationType)))"
-                // Without a unique key on id, any unique violation means the row is there already.
-                let conflictTarget = schema.logRowKey.map { "(" + $0.map(quoteIdentifier).joined(separator: ", ") + ")" } ?? ""
-                let values = ArchiveFormat.columns.map { name in
-                    let column = "s.\(quoteIdentifier(name))"
-                    guard name == "checkedAt" else { return "CAST(\(column) AS \(type(of: name, schema)))" }
-                    return schema.checkedAtType == .timestamptz ? "CAST(\(column) AS timestamptz)" : "(CAST(\(column) AS timestamptz) AT TIME ZONE 'UTC')"
-                }
-                var keepOrphans = false
-                // An integration the application deletes between the count and the insert fails the
-                // insert on the foreign key: it is undone to the savepoint and counted again. Locking
-                // the integrations first would hold off the application's deletes for the whole restore.
-                for attempt in 1... {
-                    summary.orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
-                    keepOrphans = options.includeOrphans && summary.orphaned > 0
-                    if keepOrphans, let foreignKey = schema.foreignKey {
-                        throw OrphansForbiddenError(orphaned: summary.orphaned, constraint: foreignKey.name)
-                    }
-                    try connection.query("SAVEPOINT healthctl_restore_insert")
-                    do {
-                        summary.inserted = try connection.query(
-                            """
-                            INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
-                            SELECT \(values.joined(separator: ", ")) FROM \(staging) s \(keepOrphans ? "" : "WHERE NOT \(orphan)")
-                            ON CONFLICT \(conflictTarget) DO NOTHING
-                            """
-                        ).affectedRows
-                        try connection.query("RELEASE SAVEPOINT healthctl_restore_insert")
-                        break
-                    } catch let error as PostgresError where error.sqlState == "23503" && attempt < 5 {
-                        try connection.query("ROLLBACK TO SAVEPOINT healthctl_restore_insert")
-                    }
-                }
-                summary.orphansKept = keepOrphans ? summary.orphaned : 0
-                summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
             }
+            try connection.query("CREATE INDEX ON \(staging) (seq)")
+            try connection.query("ANALYZE \(staging)")
         }
+        defer { _ = try? connection.query("DROP TABLE IF EXISTS pg_temp.\(staging)") }
+        // Refused before anything is inserted.
+        if options.includeOrphans, let foreignKey = schema.foreignKey {
+            let orphaned = try databaseStep("counting orphaned rows") {
+                try connection.query("SELECT count(*) FROM \(staging) s WHERE \(orphan)").first?.int(0) ?? 0
+            }
+            if orphaned > 0 { throw OrphansForbiddenError(orphaned: orphaned, constraint: foreignKey.name) }
+        }
+        // Without a unique key on id, any unique violation means the row is there already.
+        let conflictTarget = schema.logRowKey.map { "(" + $0.map(quoteIdentifier).joined(separator: ", ") + ")" } ?? ""
+        let values = ArchiveFormat.columns.map { name in
+            let column = "s.\(quoteIdentifier(name))"
+            guard name == "checkedAt" else { return "CAST(\(column) AS \(type(of: name, schema)))" }
+            return schema.checkedAtType == .timestamptz ? "CAST(\(column) AS timestamptz)" : "(CAST(\(column) AS timestamptz) AT TIME ZONE 'UTC')"
+        }
+        let keepOrphans = options.includeOrphans
+        let inBatch = "s.seq > $1 AND s.seq <= $2"
+        let run = BatchRun(pacing: options.pacing, stop: StopRequest())
+        var done: Int64 = 0
+        while done < Int64(summary.rowsRead) {
+            let range: [any PostgresParameter] = [done, done + Int64(batchRows)]
+            try databaseStep("restoring rows \(done + 1) to \(min(done + Int64(batchRows), Int64(summary.rowsRead)))") {
+                try run.transaction(on: connection, commit: !options.dryRun) {
+                    // An integration the application deletes between the count and the insert fails
+                    // the insert on the foreign key: it is undone to the savepoint and counted again.
+                    for attempt in 1... {
+                        let orphaned = try connection.query("SELECT count(*) FROM \(staging) s WHERE \(inBatch) AND \(orphan)", range).first?.int(0) ?? 0
+                        try connection.query("SAVEPOINT healthctl_restore_insert")
+                        do {
+                            summary.inserted += try connection.query(
+                                """
+                                INSERT INTO \(schema.logTable) (\(columns.joined(separator: ", ")))
+                                SELECT \(values.joined(separator: ", ")) FROM \(staging) s WHERE \(inBatch) \(keepOrphans ? "" : "AND NOT \(orphan)")
+                                ON CONFLICT \(conflictTarget) DO NOTHING
+                                """, range
+                            ).affectedRows
+                            try connection.query("RELEASE SAVEPOINT healthctl_restore_insert")
+                            summary.orphaned += orphaned
+                            break
+                        } catch let error as PostgresError where error.sqlState == "23503" && attempt < 5 {
+                            try connection.query("ROLLBACK TO SAVEPOINT healthctl_restore_insert")
+                        }
+                    }
+                }
+            }
+            done += Int64(batchRows)
+        }
+        summary.orphansKept = keepOrphans ? summary.orphaned : 0
+        summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
         return summary
     }
 
