@@ -45,6 +45,6 @@ bench_restore_back=$(psql -Atq -c "SELECT count(*) FROM \"IntegrationHealthLog\"
 [ "$bench_restore_back" = "$bench_prune_count" ] || echo "restore benchmark: $bench_restore_back rows back, expected $bench_prune_count" >&2
 psql -q -c "DELETE FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" < '$bench_prune_cut'" -c 'VACUUM ANALYZE "IntegrationHealthLog"'
 bench_restore_base=$(bench_time sh -c "gzip -dc '$bench_prune_base_dir/slice.gz' | psql -q -v ON_ERROR_STOP=1 -c '\\copy \"IntegrationHealthLog\" FROM pstdin'")
-bench_row "archive restore of those rows (verified first, one transaction, ON CONFLICT DO NOTHING)" "$bench_restore_ours" "$bench_restore_base" "gzip -dc | psql \\copy FROM STDIN" "$bench_restore_mb"
+bench_row "archive restore of those rows (verified first, batches of 10,000 rows, ON CONFLICT DO NOTHING)" "$bench_restore_ours" "$bench_restore_base" "gzip -dc | psql \\copy FROM STDIN" "$bench_restore_mb"
 dropdb healthctl_bench_prune
 rm -rf "$bench_prune_base_dir"
