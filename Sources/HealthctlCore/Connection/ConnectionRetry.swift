@@ -70,12 +70,9 @@ public struct ConnectionRetry: Sendable, Equatable {
                 guard stop?.isRequested != true, let (wait, cause) = delay(afterAttempt: attempt, error: error, afterLostConnection: lost) else { throw error }
                 lost = lost || cause != .recoveryConflict
                 logger.warning("\(job): \(cause.rawValue) (\(Self.reason(error))); starting over in \(wait) ms (attempt \(attempt + 1) of \(delaysMilliseconds.count + 1))")
-                var remaining = wait
-                while remaining > 0, stop?.isRequested != true {
-                    Thread.sleep(forTimeInterval: Double(min(remaining, 50)) / 1000)
-                    remaining -= 50
-                }
-                if stop?.isRequested == true { throw error }
+                let waiting = stop ?? StopRequest()
+                waiting.sleep(milliseconds: wait)
+                if waiting.isRequested { throw error }
                 attempt += 1
             }
         }

@@ -49,12 +49,7 @@ public struct BatchRun: Sendable {
 
     /// `--pause`, cut short by a stop request.
     public func pause() {
-        var remaining = pacing.pauseMilliseconds
-        while remaining > 0, !stop.isRequested {
-            let step = min(remaining, 50)
-            Thread.sleep(forTimeInterval: Double(step) / 1000)
-            remaining -= step
-        }
+        stop.sleep(milliseconds: pacing.pauseMilliseconds)
     }
 
     /// One batch transaction on `connection`: `BEGIN`, the pacing's lock and statement timeouts

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Set when the user or the system asks a long job to stop (SIGINT, SIGTERM, `--max-runtime`).
@@ -18,4 +19,14 @@ public final class StopRequest: Sendable {
 
     /// Why the job was asked to stop (`SIGTERM`, `--max-runtime reached`), if it was.
     public var stopReason: String? { reason.withLock { $0 } }
+
+    /// Sleeps for `milliseconds` in steps of 50 ms, returning early once a stop is requested.
+    public func sleep(milliseconds: Int64) {
+        var remaining = milliseconds
+        while remaining > 0, !isRequested {
+            let step = min(remaining, 50)
+            Thread.sleep(forTimeInterval: Double(step) / 1000)
+            remaining -= step
+        }
+    }
 }
