@@ -117,26 +117,6 @@ import Testing
         }
     }
 
-    /// A killed run's session may hold the job's lock a moment longer (exit 75): try again.
-    func completes(_ fixture: Fixture, _ arguments: [String]) throws -> HealthctlProcess.Output {
-        for _ in 0..<50 {
-            let output = try fixture.healthctl(arguments)
-            if output.status != 75 { return output }
-            usleep(100_000)
-        }
-        return try fixture.healthctl(arguments)
-    }
-
-    func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     @Test(arguments: Job.allCases, Fault.allCases)
     func afterFaultsAtRandomInstantsTheNextRunCompletes(job: Job, fault: Fault) throws {
         let fixture = try fixture(job)
@@ -144,7 +124,7 @@ import Testing
         let arguments = arguments(job, fixture)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<6 {
-            let process = try start(arguments + ["--database-url", fixture.url])
+            let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.url])
             usleep(UInt32.random(in: 20_000...300_000, using: &generator))
             switch fault {
             case .kill:
@@ -159,7 +139,7 @@ import Testing
                 #expect(process.terminationStatus == 0, "\(job) after pg_terminate_backend")
             }
         }
-        let final = try completes(fixture, arguments)
+        let final = try HealthctlProcess.retryingWhileLocked { try fixture.healthctl(arguments) }
         let acceptable: Set<Int32> = job == .seed ? [0, 78] : [0]
         #expect(acceptable.contains(final.status), "\(final.stderr)")
         try expectInvariant(job, fixture)
@@ -191,7 +171,7 @@ import Testing
         #expect(cancelled.status == 75, "\(job): \(cancelled.stderr)")
         #expect(cancelled.stderr.contains("(the statement was cancelled: statement_timeout, or an operator cancelled it; run again later)"), "\(job): \(cancelled.stderr)")
 
-        let final = try completes(fixture, arguments)
+        let final = try HealthctlProcess.retryingWhileLocked { try fixture.healthctl(arguments) }
         #expect(final.status == 0, "\(job): \(final.stderr)")
         try expectInvariant(job, fixture)
     }
@@ -241,7 +221,7 @@ import Testing
                     #expect(round > 0 || process.terminationStatus == 69, "seed: \(stderr)")
                     // Cut off in the middle, or while connecting to a server on its way down.
                     #expect(process.terminationStatus == 0 || stderr.contains("; run again once the server is back)") || stderr.contains("; run again once it is back)"), "seed: \(stderr)")
-                    let again = try completes(fixture, arguments(job, fixture))
+                    let again = try HealthctlProcess.retryingWhileLocked { try fixture.healthctl(arguments(job, fixture)) }
                     #expect([0, 78].contains(again.status), "seed: \(again.stderr)")
                 } else {
                     #expect(process.terminationStatus == 0, "\(job) round \(round): \(stderr)")

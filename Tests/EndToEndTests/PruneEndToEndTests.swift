@@ -187,7 +187,7 @@ struct FixtureError: Error { var message: String }
         let cutoff = "2026-09-02T18:00:00Z"
         let killed = try fixture.prune(["--batch-size", "700"], before: cutoff, environment: ["HEALTHCTL_FAULT": "\(point)@3"])
         #expect(killed.status == SIGKILL)
-        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "700", "--format", "json"], before: cutoff) }
+        let final = try HealthctlProcess.retryingWhileLocked { try fixture.prune(["--batch-size", "700", "--format", "json"], before: cutoff) }
         #expect(final.status == 0, "\(final.stderr)")
         // Every point after the first bytes reach the file leaves something to repair; with two
         // workers the other day's file may have been caught mid-batch too.
@@ -208,7 +208,7 @@ struct FixtureError: Error { var message: String }
         let cutoff = "2026-09-05T00:00:00Z"
         let killed = try fixture.prune(keep, before: cutoff, environment: ["HEALTHCTL_FAULT": "\(point)@2"])
         #expect(killed.status == SIGKILL, "\(killed.stderr)")
-        let final = try runUntilNotLocked { try fixture.prune(keep + ["--format", "json"], before: cutoff) }
+        let final = try HealthctlProcess.retryingWhileLocked { try fixture.prune(keep + ["--format", "json"], before: cutoff) }
         #expect(final.status == 0, "\(final.stderr)")
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-05'") == 0)
         // Nothing is left half done: no table marked as being archived, no pending detach.
@@ -234,12 +234,12 @@ struct FixtureError: Error { var message: String }
         let fixture = try PruneFixture("prune_kill", rows: 12000, shape: shape)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<10 {
-            let process = try start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups", "--database-url", fixture.database.url])
+            let process = try HealthctlProcess.start(["prune", "--before", "2026-09-05T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups", "--database-url", fixture.database.url])
             usleep(UInt32.random(in: 30_000...400_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        let final = try runUntilNotLocked { try fixture.prune(["--batch-size", "300"], before: "2026-09-05T00:00:00Z") }
+        let final = try HealthctlProcess.retryingWhileLocked { try fixture.prune(["--batch-size", "300"], before: "2026-09-05T00:00:00Z") }
         #expect(final.status == 0, "\(final.stderr)")
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-05'") == 0)
         try fixture.expectEveryRowInDatabaseXorArchive()
@@ -340,7 +340,7 @@ struct FixtureError: Error { var message: String }
 
     @Test func sigtermFinishesTheBatchAndReportsWhatWasDone() throws {
         let fixture = try PruneFixture("prune_sigterm")
-        let process = try start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--without-rollups", "--database-url", fixture.database.url], output: true)
+        let process = try HealthctlProcess.start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--without-rollups", "--database-url", fixture.database.url], output: true)
         usleep(1_200_000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
@@ -409,26 +409,6 @@ struct FixtureError: Error { var message: String }
     }
 
     // MARK: Helpers
-
-    func start(_ arguments: [String], output: Bool = false) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
-        process.arguments = arguments
-        process.standardOutput = output ? Pipe() : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// After a kill the old server session may hold the lock a moment longer (exit 75): retry.
-    func runUntilNotLocked(_ body: () throws -> HealthctlProcess.Output) throws -> HealthctlProcess.Output {
-        for _ in 0..<50 {
-            let output = try body()
-            if output.status != 75 { return output }
-            usleep(100_000)
-        }
-        return try body()
-    }
 
     @discardableResult
     func shell(_ command: String) throws -> Int32 {

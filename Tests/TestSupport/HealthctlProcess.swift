@@ -95,4 +95,27 @@ public struct HealthctlProcess {
             stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "",
             timedOut: timedOut)
     }
+
+    /// Starts `healthctl arguments...` without waiting, its stdout to a pipe when `output` is set
+    /// (else discarded) and its stderr discarded: for tests that kill it or crash its server.
+    public static func start(_ arguments: [String], output: Bool = false) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.arguments = arguments
+        process.standardOutput = output ? Pipe() : FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs `body` again while it exits 75, for at most about 5 s: after a kill the old server
+    /// session may hold the job's lock a moment longer.
+    public static func retryingWhileLocked(_ body: () throws -> Output) throws -> Output {
+        for _ in 0..<50 {
+            let output = try body()
+            if output.status != 75 { return output }
+            usleep(100_000)
+        }
+        return try body()
+    }
 }
