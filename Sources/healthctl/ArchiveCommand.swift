@@ -41,6 +41,7 @@ struct ArchiveCommand: ParsableCommand {
             discussion: "Verifies the files, then copies them into a staging table and inserts with ON CONFLICT (primary key) DO NOTHING in one transaction. Rows whose integration no longer exists are skipped and counted.")
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var sharing: SharingOptions
         @OptionGroup var global: GlobalOptions
 
         @Argument(help: "Archive files (*.csv.gz) or directories.")
@@ -60,7 +61,7 @@ struct ArchiveCommand: ParsableCommand {
             var options = RestoreOptions(paths: paths)
             options.dryRun = dryRun
             options.includeOrphans = includeOrphans
-            let summary = try ArchiveRestorer.run(target: connection.target(context.settings), options: options, logger: context.logger)
+            let summary = try ArchiveRestorer.run(target: connection.target(context.settings, sharing: sharing), options: options, logger: context.logger)
             if format == .json {
                 print(try JSONOutput.encode(summary))
             } else {

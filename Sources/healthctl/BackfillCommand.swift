@@ -14,6 +14,7 @@ struct BackfillCommand: ParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var sharing: SharingOptions
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print the planned transitions; change nothing.")
@@ -42,7 +43,7 @@ struct BackfillCommand: ParsableCommand {
         (flags.maxAge, flags.batchSize, flags.noTokenRules) = (maxAge, batchSize, noTokenRules)
         (flags.dryRun, flags.verbose, flags.pacing) = (dryRun, verbose, batch.flags)
         let options = try context.settings.backfillOptions(flags)
-        let target = try connection.target(context.settings)
+        let target = try connection.target(context.settings, sharing: sharing)
         let summary = try context.runStoppable { stop, progress in
             try Backfill(target: target, options: options, stop: stop, progress: progress, logger: context.logger).run()
         }

@@ -14,9 +14,17 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the server when connecting (default 10).")
     var connectTimeout: String?
 
-    func target(_ settings: Settings) throws -> ConnectionTarget {
-        try settings.connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout)
+    func target(_ settings: Settings, sharing: SharingOptions? = nil) throws -> ConnectionTarget {
+        try settings.connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, busyShare: sharing?.busyShare)
     }
+}
+
+/// How a job shares the server with the application (`LoadGovernor`).
+struct SharingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Share of the time to work while other sessions use the server, e.g. 0.5 or 50%; 1 never backs off.",
+        discussion: "Default database.busy_share in the settings file; 0.2. With the server to itself, a job always runs at full speed."))
+    var busyShare: String?
 }
 
 extension LogFormat: ExpressibleByArgument {}

@@ -15,6 +15,7 @@ struct PruneCommand: ParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var sharing: SharingOptions
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Delete rows older than this, e.g. 90d (default prune.older_than in the settings file).")
@@ -63,7 +64,7 @@ struct PruneCommand: ParsableCommand {
         (flags.dryRun, flags.vacuum, flags.keepDetached, flags.pacing) = (dryRun, vacuum, keepDetached, batch.flags)
         flags.withoutRollups = withoutRollups
         var options = try context.settings.pruneOptions(flags, nowMilliseconds: ISOTime.nowMilliseconds())
-        let target = try connection.target(context.settings)
+        let target = try connection.target(context.settings, sharing: sharing)
         if dryRun {
             let plan = try PrunePlanner.plan(target: target, cutoffMilliseconds: options.cutoffMilliseconds, level: options.compressionLevel)
             print(format == .json ? try JSONOutput.encode(plan) : render(plan))

@@ -15,6 +15,7 @@ struct ReportCommand: ParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var sharing: SharingOptions
     @OptionGroup var global: GlobalOptions
 
     @Option(help: ArgumentHelp(
@@ -118,7 +119,8 @@ struct ReportCommand: ParsableCommand {
         let selection = ReportSelection(integrationIds: integrations, providers: providers, userIds: users)
         let started = ContinuousClock.now
         let loaded = try ReportSource.report(
-            target: context.settings.readTarget(databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout),
+            target: context.settings.readTarget(
+                databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout, busyShare: sharing.busyShare),
             request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
         let report = loaded.report
         JobMetricsRun.shared.record(rows: loaded.rows)

@@ -14,6 +14,7 @@ struct RollupCommand: ParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var sharing: SharingOptions
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "First UTC day to look at, YYYY-MM-DD (default the first day with log rows).")
@@ -33,7 +34,7 @@ struct RollupCommand: ParsableCommand {
         var flags = RollupFlags()
         (flags.since, flags.until, flags.dryRun) = (since, until, dryRun)
         let options = try context.settings.rollupOptions(flags)
-        let target = try connection.target(context.settings)
+        let target = try connection.target(context.settings, sharing: sharing)
         let summary = try context.runStoppable { stop, progress in
             try Rollup.run(target: target, options: options, stop: stop, progress: progress, logger: context.logger)
         }

@@ -81,6 +81,7 @@ import Testing
     @Test func sigtermStopsAfterTheCurrentBatch() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+        process.environment = HealthctlProcess.environment
         process.arguments = ["backfill", "--batch-size", "2", "--pause", "30s", "--database-url", database.url]
         let output = Pipe()
         process.standardOutput = output

@@ -209,6 +209,7 @@ import Testing
                 defer { try? FileManager.default.removeItem(at: output) }
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+                process.environment = HealthctlProcess.environment
                 process.arguments = arguments(job, fixture) + ["--database-url", fixture.url]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = try FileHandle(forWritingTo: output)

@@ -219,6 +219,7 @@ import Testing
         for _ in 0..<6 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
+            process.environment = HealthctlProcess.environment
             process.arguments = ["rollup", "--quiet", "--database-url", database.url]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

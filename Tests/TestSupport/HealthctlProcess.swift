@@ -49,6 +49,7 @@ public struct HealthctlProcess {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "DATABASE_URL")
+        env["HEALTHCTL_BUSY_SHARE"] = fullSpeed["HEALTHCTL_BUSY_SHARE"]
         for (key, value) in environment {
             if let value { env[key] = value } else { env.removeValue(forKey: key) }
         }
@@ -96,12 +97,23 @@ public struct HealthctlProcess {
             timedOut: timedOut)
     }
 
+    /// Suites run side by side on one test server, so a job would always find other sessions busy
+    /// and back off: every healthctl a test starts runs at full speed unless the test asks for
+    /// its pacing (`HEALTHCTL_BUSY_SHARE` given to `run`).
+    public static let fullSpeed = ["HEALTHCTL_BUSY_SHARE": "1"]
+
+    /// The test process's environment with `fullSpeed`, for tests that start healthctl themselves.
+    public static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(fullSpeed) { $1 }
+    }
+
     /// Starts `healthctl arguments...` without waiting, its stdout to a pipe when `output` is set
     /// (else discarded) and its stderr discarded: for tests that kill it or crash its server.
     public static func start(_ arguments: [String], output: Bool = false) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = arguments
+        process.environment = environment
         process.standardOutput = output ? Pipe() : FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -52,7 +52,7 @@ public enum ArchiveRestorer {
     /// Starts over after a lost connection: the restore is one transaction, and rows already back are skipped.
     public static func run(target: ConnectionTarget, options: RestoreOptions, logger: Logger = Logger(label: "healthctl.restore")) throws -> RestoreSummary {
         try ConnectionRetry.jobs.run("archive restore", logger: logger) { attempt in
-            var summary = try runOnce(target: target, options: options)
+            var summary = try runOnce(target: target, options: options, logger: logger)
             summary.attempts = attempt
             return summary
         }
@@ -62,7 +62,7 @@ public enum ArchiveRestorer {
     /// it commits, so it is kept short for the application's deletes.
     static let batchRows = 10_000
 
-    private static func runOnce(target: ConnectionTarget, options: RestoreOptions) throws -> RestoreSummary {
+    private static func runOnce(target: ConnectionTarget, options: RestoreOptions, logger: Logger) throws -> RestoreSummary {
         let connection = try target.connectToPrimary(for: "archive restore")
         let files = try ArchiveFiles.dataFiles(in: options.paths)
         let report = try ArchiveVerifier.verify(paths: files)
@@ -108,11 +108,13 @@ public enum ArchiveRestorer {
         }
         let keepOrphans = options.includeOrphans
         let inBatch = "s.seq > $1 AND s.seq <= $2"
-        let run = BatchRun(pacing: options.pacing, stop: StopRequest())
+        let stop = StopRequest()
+        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
         var done: Int64 = 0
         while done < Int64(summary.rowsRead) {
-            let range: [any PostgresParameter] = [done, done + Int64(batchRows)]
-            try databaseStep("restoring rows \(done + 1) to \(min(done + Int64(batchRows), Int64(summary.rowsRead)))") {
+            let size = Int64(run.batchRows(batchRows))
+            let range: [any PostgresParameter] = [done, done + size]
+            try databaseStep("restoring rows \(done + 1) to \(min(done + size, Int64(summary.rowsRead)))") {
                 try run.transaction(on: connection, commit: !options.dryRun) {
                     // An integration the application deletes between the count and the insert fails
                     // the insert on the foreign key: it is undone to the savepoint and counted again.
@@ -136,7 +138,7 @@ public enum ArchiveRestorer {
                     }
                 }
             }
-            done += Int64(batchRows)
+            done += size
         }
         summary.orphansKept = keepOrphans ? summary.orphaned : 0
         summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)

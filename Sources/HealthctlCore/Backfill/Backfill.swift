@@ -82,7 +82,7 @@ public struct Backfill {
             let connection = try options.dryRun ? target.connect() : target.connectToPrimary(for: "backfill")
             let schema = try SchemaInspector.inspect(connection, schema: target.schema)
             var summary = try BackfillJob(connection: connection, schema: schema, options: options, logger: logger)
-                .run(BatchRun(pacing: options.pacing, stop: stop), progress: progress)
+                .run(BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger)), progress: progress)
             summary.attempts = attempt
             return summary
         }
@@ -165,7 +165,7 @@ private struct BackfillJob {
                     summary.stoppedBy = reason
                     break rounds
                 }
-                let batch = candidates[start..<min(start + batchSize, candidates.count)]
+                let batch = candidates[start..<min(start + run.batchRows(batchSize), candidates.count)]
                 start += batch.count
                 let decisions = batch.map { candidate in
                     (candidate, BackfillRules.decide(candidate, evidence: evidence[candidate.id] ?? .noLogs, options: ruleOptions))

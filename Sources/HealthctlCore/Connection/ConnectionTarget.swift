@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresClient
 
 /// Where the database settings came from, for messages and `config show`.
@@ -27,6 +28,10 @@ public struct ConnectionTarget: Sendable {
     /// `ALTER TABLE`) ends after it instead of waiting for as long as that lock is held. Batch
     /// transactions set their own, shorter one.
     public var lockTimeoutMilliseconds: Int64
+    /// `database.busy_share`: how much of the time a job on this server works while other
+    /// sessions use it (`governor`). 1 (never back off) unless set: the settings resolve it for
+    /// the command line (`Settings.connectionTarget`).
+    public var busyShare = 1.0
 
     public init(
         url: DatabaseURL, source: ConnectionSource, connectTimeoutSeconds: Int = Settings.Database.builtIn.connectTimeoutSeconds.value,
@@ -105,6 +110,11 @@ public struct ConnectionTarget: Sendable {
         return existing.isEmpty ? option : existing + " " + option
     }
 
+    /// The pacing a job on this server shares among its workers.
+    public func governor(stop: StopRequest, logger: Logger) -> LoadGovernor {
+        LoadGovernor(share: busyShare, stop: stop, logger: logger)
+    }
+
     /// Opens a new connection with the session settings.
     public func connect() throws(DatabaseError) -> PostgresConnection {
         // Nothing says where the database is: say so, rather than try libpq's local socket and
@@ -115,7 +125,9 @@ public struct ConnectionTarget: Sendable {
             throw failure
         }
         do {
-            return try PostgresConnection(parameters: sessionParameters)
+            let connection = try PostgresConnection(parameters: sessionParameters)
+            OwnSessions.add(connection.backendPID)
+            return connection
         } catch {
             throw DatabaseError(connecting: error)
         }

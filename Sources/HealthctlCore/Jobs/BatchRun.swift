@@ -21,15 +21,18 @@ public struct BatchPacing: Sendable, Equatable {
 
 /// The rhythm every writing job shares (prune, backfill, restore, and the next ones): time on the
 /// monotonic clock, `--max-runtime` and stop requests checked between batches, a pause a stop
-/// request cuts short, and short batch transactions with local timeouts.
+/// request cuts short, and short batch transactions with local timeouts, each paced by the
+/// governor while other sessions use the server.
 public struct BatchRun: Sendable {
     public let pacing: BatchPacing
     public let stop: StopRequest
+    public let governor: LoadGovernor
     private let started = ContinuousClock.now
 
-    public init(pacing: BatchPacing, stop: StopRequest) {
+    public init(pacing: BatchPacing, stop: StopRequest, governor: LoadGovernor) {
         self.pacing = pacing
         self.stop = stop
+        self.governor = governor
     }
 
     /// Seconds since the run started, on the monotonic clock, to the millisecond.
@@ -47,16 +50,32 @@ public struct BatchRun: Sendable {
         return stop.stopReason
     }
 
+    /// The rows of the next batch: `full`, or a tenth of it while the governor yields to other
+    /// sessions, since a smaller batch holds the server (its WAL, its locks) for less long.
+    public func batchRows(_ full: Int) -> Int {
+        Self.batchRows(full, yielding: governor.isYielding)
+    }
+
+    static func batchRows(_ full: Int, yielding: Bool) -> Int {
+        yielding ? max(full / 10, min(full, 100)) : full
+    }
+
     /// `--pause`, cut short by a stop request.
     public func pause() {
         stop.sleep(milliseconds: pacing.pauseMilliseconds)
     }
 
-    /// One batch transaction on `connection`: `BEGIN`, the pacing's lock and statement timeouts
-    /// and `settings` set for the transaction only, `body`, then `COMMIT` (`ROLLBACK` when `body`
-    /// throws, or when `commit` is false).
+    /// One batch transaction on `connection`, once the governor lets it start: `BEGIN`, the
+    /// pacing's lock and statement timeouts and `settings` set for the transaction only, `body`,
+    /// then `COMMIT` (`ROLLBACK` when `body` throws, or when `commit` is false).
     public func transaction<T>(
         on connection: PostgresConnection, settings: KeyValuePairs<String, String> = [:], commit: Bool = true, _ body: () throws -> T
+    ) throws -> T {
+        try governor.unit(on: connection) { try batchTransaction(on: connection, settings: settings, commit: commit, body) }
+    }
+
+    private func batchTransaction<T>(
+        on connection: PostgresConnection, settings: KeyValuePairs<String, String>, commit: Bool, _ body: () throws -> T
     ) throws -> T {
         try connection.transaction(commit: commit) {
             var names = ["lock_timeout", "statement_timeout"]

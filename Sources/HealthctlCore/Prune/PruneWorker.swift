@@ -41,20 +41,21 @@ struct PruneWorker {
                 var lower = pruneDay.start
                 while true {
                     let batch: (rows: Int, last: Int64?)
+                    let size = run.batchRows(options.batchSize)
                     if let dayFile {
-                        let result = try archiveBatch(of: table, into: dayFile, from: lower, to: end)
+                        let result = try archiveBatch(of: table, into: dayFile, from: lower, to: end, limit: size)
                         let last = result?.statistics.lastCheckedAt.flatMap { PostgresTimestamp.parseEpochMilliseconds($0[...]) }
                         batch = (result?.statistics.rows ?? 0, last)
                         queue.add(rows: batch.rows, archived: result, day: day)
                     } else {
-                        batch = try deleteBatch(of: table, from: lower, to: end)
+                        batch = try deleteBatch(of: table, from: lower, to: end, limit: size)
                         queue.add(rows: batch.rows, archived: nil, day: day)
                     }
                     // The next batch starts at the last `checkedAt` deleted (rows sharing it may remain),
                     // so the index scan never walks back over the dead entries of earlier batches.
                     lower = batch.last ?? lower
                     if queue.mayStartBatch() { run.pause() }
-                    guard batch.rows == options.batchSize, queue.mayStartBatch() else { break }
+                    guard batch.rows == size, queue.mayStartBatch() else { break }
                 }
             }
             try dayFile?.finish()
@@ -100,23 +101,25 @@ struct PruneWorker {
         }
     }
 
-    /// `DELETE FROM ONLY table WHERE` this deletes one batch: the first `batchSize` rows of one
+    /// `DELETE FROM ONLY table WHERE` this deletes one batch: the first `limit` rows of one
     /// storage table in (`checkedAt`, `id`) order in [lower, end). `ctid` is unique only within
     /// that table, hence `ONLY` on both sides; the range is checked again on the deleted rows.
-    private func batchCondition(_ table: LogStorageTable, from lower: Int64, to end: Int64) -> String {
+    private func batchCondition(_ table: LogStorageTable, from lower: Int64, to end: Int64, limit: Int) -> String {
         let range = "\(checkedAt) >= \(timestampLiteral(lower)) AND \(checkedAt) < \(timestampLiteral(end))"
         return """
             \(range) AND ctid = ANY(ARRAY(SELECT ctid FROM ONLY \(table.qualified)
-                WHERE \(range) ORDER BY \(checkedAt), \(quoteIdentifier("id")) LIMIT \(options.batchSize)))
+                WHERE \(range) ORDER BY \(checkedAt), \(quoteIdentifier("id")) LIMIT \(limit)))
             """
     }
 
     /// One batch: DELETE ... RETURNING streamed into a new member, member synced and recorded
     /// pending, then COMMIT, then marked committed. Returns nil when the batch found no rows.
-    private func archiveBatch(of table: LogStorageTable, into file: ArchiveDayFile, from lower: Int64, to end: Int64) throws -> MemberCompressor.Result? {
+    private func archiveBatch(
+        of table: LogStorageTable, into file: ArchiveDayFile, from lower: Int64, to end: Int64, limit: Int
+    ) throws -> MemberCompressor.Result? {
         let compressor = try file.startMember(level: options.compressionLevel)
         var faultReported = false
-        let sql = "COPY (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end)) RETURNING \(ArchiveFormat.selectList(schema))) TO STDOUT WITH (FORMAT csv)"
+        let sql = "COPY (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end, limit: limit)) RETURNING \(ArchiveFormat.selectList(schema))) TO STDOUT WITH (FORMAT csv)"
         let result: MemberCompressor.Result?
         do {
             // If COMMIT fails the member stays pending: the next run asks the database what happened.
@@ -192,12 +195,12 @@ struct PruneWorker {
     }
 
     /// One batch without archive (`--no-archive`).
-    private func deleteBatch(of table: LogStorageTable, from lower: Int64, to end: Int64) throws -> (rows: Int, last: Int64?) {
+    private func deleteBatch(of table: LogStorageTable, from lower: Int64, to end: Int64, limit: Int) throws -> (rows: Int, last: Int64?) {
         try databaseStep("deleting a batch of rows") {
             let row = try run.transaction(on: connection) {
                 try connection.query(
                     """
-                    WITH deleted AS (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end)) RETURNING \(checkedAt))
+                    WITH deleted AS (DELETE FROM ONLY \(table.qualified) WHERE \(batchCondition(table, from: lower, to: end, limit: limit)) RETURNING \(checkedAt))
                     SELECT count(*), max(\(HealthSchema.epochMillisecondsSQL(checkedAt))) FROM deleted
                     """
                 ).first

@@ -49,7 +49,7 @@ public struct Pruner {
     }
 
     private func runOnce() throws -> PruneSummary {
-        let run = BatchRun(pacing: options.pacing, stop: stop)
+        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
         let connection = try target.connectToPrimary(for: "prune")
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
         var summary = PruneSummary(

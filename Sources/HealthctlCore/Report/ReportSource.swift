@@ -101,6 +101,7 @@ public enum ReportSource {
         if !schema.hasUserId, let flag = !selection.userIds.isEmpty ? "--user" : request.grouping == .user ? "--group-by user" : request.needsUsers ? "--split-by user" : nil {
             throw ReportSelectionError.noUserColumn(flag: flag)
         }
+        let governor = target.governor(stop: StopRequest(), logger: logger)
         return try databaseStep("reading the report data") {
             try withSharedSnapshot(main, logger: logger) { snapshot in
                 let integrations = try loadIntegrations(main, schema: schema, selection: selection)
@@ -125,7 +126,7 @@ public enum ReportSource {
                             return connection
                         },
                         produce: { connection, item in
-                            try reading.read(on: connection, batch: batches[item], plan: plan)
+                            try governor.unit(on: connection) { try reading.read(on: connection, batch: batches[item], plan: plan) }
                         },
                         consume: { _, days in
                             for day in days {

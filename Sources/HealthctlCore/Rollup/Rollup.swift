@@ -163,12 +163,16 @@ public enum Rollup {
         let queue = DayQueue(work.map(\.day))
         let reasons = work.map(\.reason)
         let total = work.count
+        let governor = target.governor(stop: stop, logger: logger)
         let results = BlockingWorkers.run(min(max(options.jobs, 1), max(work.count, 1))) { _ -> Result<[RollupSummary.Day], any Error> in
             Result {
                 let connection = try target.connect()
                 var done: [RollupSummary.Day] = []
                 while !stop.isRequested, let (position, day) = queue.next() {
-                    if let entry = try rollUp(day, on: connection, schema: schema, store: store, reader: reader, ids: ids, maxGap: options.maxGap) {
+                    let entry = try governor.unit(on: connection) {
+                        try rollUp(day, on: connection, schema: schema, store: store, reader: reader, ids: ids, maxGap: options.maxGap)
+                    }
+                    if let entry {
                         done.append(RollupSummary.Day(day: day.text, rows: entry.rows, integrations: entry.integrations, reason: reasons[position]))
                     }
                     progress?(JobProgress(done: queue.taken, total: total, unit: "days"))

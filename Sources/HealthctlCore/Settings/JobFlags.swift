@@ -32,13 +32,16 @@ extension Settings {
     /// libpq's `PG*` variables (see `ConnectionTarget.resolve`); `--connect-timeout` over
     /// `database.connect_timeout`.
     public func connectionTarget(
-        databaseURL: String?, connectTimeout: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+        databaseURL: String?, connectTimeout: String?, busyShare: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ConnectionTarget {
         var timeout = database.connectTimeoutSeconds
         try timeout.apply(flag: connectTimeout, "--connect-timeout")
+        let share = try database.busyShare(flag: busyShare, environment: environment)
         var target = try ConnectionTarget.resolve(flag: databaseURL, configFileURL: database.url.value, environment: environment)
         target.connectTimeoutSeconds = timeout.value
         target.lockTimeoutMilliseconds = database.lockTimeout.value.milliseconds
+        target.busyShare = share.value
         return target
     }
 }
@@ -47,15 +50,17 @@ extension Settings {
     /// Where a report reads: `--replica-url`, else `DATABASE_REPLICA_URL`, else
     /// `database.replica_url`, else the database the writing jobs use (`connectionTarget`).
     public func readTarget(
-        databaseURL: String?, replicaURL: String?, connectTimeout: String?,
+        databaseURL: String?, replicaURL: String?, connectTimeout: String?, busyShare: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ConnectionTarget {
-        let primary = try connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, environment: environment)
+        let primary = try connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, busyShare: busyShare, environment: environment)
         let replica = [replicaURL, environment["DATABASE_REPLICA_URL"], database.replicaURL.value].compactMap { $0 }.first { !$0.isEmpty }
         guard let replica else { return primary }
-        return ConnectionTarget(
+        var target = ConnectionTarget(
             url: try DatabaseURL(parsing: replica), source: .replica, connectTimeoutSeconds: primary.connectTimeoutSeconds,
             lockTimeoutMilliseconds: primary.lockTimeoutMilliseconds)
+        target.busyShare = primary.busyShare
+        return target
     }
 
     /// What `config show` lists: every key with its effective value and source, `database.url`
@@ -65,6 +70,7 @@ extension Settings {
     ) throws -> [EffectiveSetting] {
         var settings = self
         try settings.database.connectTimeoutSeconds.apply(flag: connectTimeout, "--connect-timeout")
+        settings.database.busyShare = try database.busyShare(flag: nil, environment: environment)
         switch try connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, environment: environment).source {
         case .flag: settings.database.url.set(databaseURL, from: .flag)
         case .environment: settings.database.url.set(environment["DATABASE_URL"], from: .env)
@@ -72,5 +78,20 @@ extension Settings {
         case .configFile, .libpqEnvironment, .libpqDefaults, .replica: break
         }
         return SettingKeys.effective(settings)
+    }
+}
+
+extension Settings.Database {
+    /// `database.busy_share` under `HEALTHCTL_BUSY_SHARE` under `--busy-share`.
+    func busyShare(flag: String?, environment: [String: String]) throws(UsageError) -> Setting<Double> {
+        var share = busyShare
+        if let text = environment["HEALTHCTL_BUSY_SHARE"], !text.isEmpty {
+            guard let value = share.kind.parse(text) else {
+                throw UsageError("invalid HEALTHCTL_BUSY_SHARE \"\(text)\": expected \(share.kind.expected)")
+            }
+            share.set(value, from: .env)
+        }
+        try share.apply(flag: flag, "--busy-share")
+        return share
     }
 }

@@ -56,6 +56,18 @@ public struct SettingKind<Value: Sendable>: Sendable {
             format: { String($0) }, tomlText: { $0.int.map(String.init) })
     }
 
+    /// A share of the time, more than 0 and at most 1 (`0.2`, or `20%`).
+    public static var share: SettingKind<Double> {
+        SettingKind<Double>(
+            expected: "a share from 0.01 to 1, such as 0.2 or 20%",
+            parse: { text in
+                let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+                return value.flatMap { $0 >= 0.01 && $0 <= 1 ? $0 : nil }
+            },
+            format: { String($0) },
+            tomlText: { $0.double.map { String($0) } ?? $0.int.map { String($0) } ?? $0.string })
+    }
+
     public static var boolean: SettingKind<Bool> {
         SettingKind<Bool>(
             expected: "true or false", parse: { ["true": true, "false": false][$0] }, format: { $0 ? "true" : "false" },

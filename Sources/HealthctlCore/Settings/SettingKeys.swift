@@ -38,6 +38,7 @@ public enum SettingKeys {
         SettingKey("database.replica_url", \.database.replicaURL, secret: true, "a read replica for reports; DATABASE_REPLICA_URL and --replica-url take precedence"),
         SettingKey("database.connect_timeout", \.database.connectTimeoutSeconds, "seconds to wait for the server"),
         SettingKey("database.lock_timeout", \.database.lockTimeout, "longest wait for another session's lock outside batch transactions (then exit 75)"),
+        SettingKey("database.busy_share", \.database.busyShare, "share of the time a job works while other sessions use the server (1: never back off)"),
         SettingKey("log.level", \.log.level, "log level"),
         SettingKey("log.format", \.log.format, "log line format"),
         SettingKey("report.period", \.report.period, "default report window"),

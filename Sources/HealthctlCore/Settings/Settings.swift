@@ -11,6 +11,8 @@ public struct Settings: Sendable {
         public var replicaURL = Setting<String?>(nil, SettingKind<String>.text.optional())
         public var connectTimeoutSeconds = Setting(10, .positiveInteger)
         public var lockTimeout = Setting(TimeSpan(milliseconds: 10_000, text: "10s"), .positiveDuration)
+        /// The share of the time a job works while other sessions use the server (`LoadGovernor`).
+        public var busyShare = Setting(0.2, .share)
 
         public init() {}
 

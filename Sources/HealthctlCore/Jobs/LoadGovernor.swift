@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import PostgresClient
+import Synchronization
+
+/// Keeps a job out of the application's way: at full speed while no other session uses the
+/// server, and while one does, one unit of work at a time with rests between them, so the job
+/// works `database.busy_share` of the time (`LoadPacer` decides; this adds the clock, the probe
+/// and the sleeping).
+///
+/// Another session counts as busy when it is running a statement or inside a transaction, or
+/// was within the last second (`pg_stat_activity`, every database of the server; walsenders,
+/// autovacuum and healthctl's own sessions left out). Sessions of roles whose activity healthctl
+/// may not see (without `pg_read_all_stats`) count as busy.
+public final class LoadGovernor: Sendable {
+    public let share: Double
+    private let pacer: Mutex<LoadPacer>
+    private let stop: StopRequest
+    private let logger: Logger
+    private let origin = ContinuousClock.now
+    private let rested = Atomic<Int64>(0)
+    private let toldAboutHidden = Atomic<Bool>(false)
+
+    /// - Parameter share: the share of the time the job may work while others are busy; 1 never
+    ///   backs off.
+    public init(share: Double, stop: StopRequest, logger: Logger) {
+        self.share = share
+        pacer = Mutex(LoadPacer(share: share))
+        self.stop = stop
+        self.logger = logger
+    }
+
+    /// A governor that never backs off, for callers that pace themselves.
+    public static func fullSpeed() -> LoadGovernor {
+        LoadGovernor(share: 1, stop: StopRequest(), logger: Logger(label: "healthctl.governor"))
+    }
+
+    /// Whether the job is yielding to other sessions now.
+    public var isYielding: Bool { pacer.withLock { $0.isYielding } }
+
+    /// Seconds the job rested while others were busy.
+    public var restedSeconds: Double { Double(rested.load(ordering: .relaxed)) / 1e9 }
+
+    /// Runs one unit of work (a batch, a day) on `connection` once the pacing lets it start.
+    /// The probe runs on `connection` too, in a savepoint when a transaction is open.
+    public func unit<T>(on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+        admit(on: connection)
+        let started = now
+        defer { pacer.withLock { $0.finished(started: started, at: now) } }
+        return try body()
+    }
+
+    private var now: Int64 {
+        let elapsed = ContinuousClock.now - origin
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+
+    private func admit(on connection: PostgresConnection) {
+        while true {
+            let step = pacer.withLock { $0.next(at: now) }
+            switch step {
+            case .work:
+                return
+            case .probe:
+                let wasYielding = pacer.withLock { $0.isYielding }
+                do throws(PostgresError) {
+                    let activity = try Self.probe(connection)
+                    if activity.hidden > 0, !toldAboutHidden.exchange(true, ordering: .relaxed) {
+                        logger.notice(
+                            "\(activity.hidden) sessions of other roles are hidden from healthctl; it backs off as though they were busy (GRANT pg_read_all_stats lets it see them)")
+                    }
+                    pacer.withLock { $0.probed(busySessions: activity.busy.count + activity.hidden, at: now) }
+                } catch {
+                    logger.debug("could not look at the other sessions: \(error.message)")
+                    pacer.withLock { $0.probeFailed(at: now) }
+                }
+                let isYielding = pacer.withLock { $0.isYielding }
+                if isYielding != wasYielding {
+                    logger.info(
+                        isYielding
+                            ? "other sessions are using the server: working \(Int((share * 100).rounded())) % of the time, one batch at a time"
+                            : "the server is quiet: full speed")
+                }
+            case let .wait(until):
+                guard !stop.isRequested else {
+                    pacer.withLock { $0.startWithoutWaiting() }
+                    return
+                }
+                let milliseconds = max((until - now) / 1_000_000, 1)
+                let before = now
+                stop.sleep(milliseconds: milliseconds)
+                rested.add(now - before, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// What the governor sees of the other sessions.
+    struct Activity: Equatable {
+        /// The server processes of the sessions running a statement or in a transaction, or that
+        /// were within the last second.
+        var busy: [Int32]
+        /// Client sessions of other roles whose state healthctl may not read.
+        var hidden: Int
+    }
+
+    /// `pg_stat_activity` is read once per transaction: inside one, the snapshot is dropped first
+    /// and the probe runs in a savepoint, so a failed probe leaves the transaction usable.
+    static func probe(_ connection: PostgresConnection) throws(PostgresError) -> Activity {
+        let inTransaction = connection.inTransaction
+        if inTransaction { try connection.query("SAVEPOINT healthctl_probe") }
+        do {
+            try connection.query("SELECT pg_stat_clear_snapshot()")
+            let row = try connection.query(probeSQL, [OwnSessions.backendPIDs.map(String.init)]).first
+            if inTransaction { try connection.query("RELEASE SAVEPOINT healthctl_probe") }
+            let busy = (row?[0] ?? "").split(separator: ",").compactMap { Int32($0) }
+            return Activity(busy: busy, hidden: row?.int(1) ?? 0)
+        } catch {
+            if inTransaction { _ = try? connection.query("ROLLBACK TO SAVEPOINT healthctl_probe") }
+            throw error
+        }
+    }
+
+    static let probeSQL = """
+        SELECT coalesce(string_agg(pid::text, ',') FILTER (WHERE state IS NOT NULL
+                          AND (state <> 'idle' OR state_change > clock_timestamp() - interval '1 second')), ''),
+               count(*) FILTER (WHERE state IS NULL)
+        FROM pg_stat_activity
+        WHERE pid <> pg_backend_pid() AND pid <> ALL ($1::int4[]) AND usesysid IS NOT NULL
+          AND (backend_type = 'client backend' OR backend_type IS NULL)
+          AND coalesce(application_name, '') NOT LIKE 'healthctl%'
+        """
+}
+
+/// The server processes of this process's connections, so the governor does not take healthctl's
+/// own sessions for the application's.
+enum OwnSessions {
+    private static let pids = Mutex<Set<Int32>>([])
+
+    static func add(_ pid: Int32) {
+        pids.withLock { _ = $0.insert(pid) }
+    }
+
+    static var backendPIDs: [Int32] { pids.withLock { Array($0) } }
+}

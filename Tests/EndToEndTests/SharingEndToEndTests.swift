@@ -1,0 +1,68 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+/// The jobs yield to other sessions while those are busy (`LoadGovernor`), through the binary.
+@Suite(.serialized, .requiresDatabase) struct SharingEndToEndTests {
+    let database: TestDatabase
+
+    init() throws {
+        database = try TestDatabase("e2e_sharing")
+        let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", database.url])
+        #expect(setup.status == 0)
+        try database.connect().execute(script: """
+            INSERT INTO "Integration" (id, "userId", provider, "updatedAt")
+            SELECT 'int-' || lpad(g::text, 3, '0'), 'user', 'github', now() FROM generate_series(1, 300) g;
+            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "checkedAt")
+            SELECT 'log-' || g, 'int-' || lpad(g::text, 3, '0'), 'HEALTHY', timestamp '2026-11-20 12:00:00' FROM generate_series(1, 300) g;
+            """)
+    }
+
+    /// Another session inside a transaction: the application at work.
+    func busySession() throws -> PostgresConnection {
+        let connection = try database.connect()
+        try connection.query("BEGIN")
+        try connection.query("SELECT 1")
+        return connection
+    }
+
+    @Test func aJobYieldsWhileAnotherSessionIsBusy() throws {
+        let application = try busySession()
+        let started = Date()
+        let output = try HealthctlProcess.run(
+            ["backfill", "--batch-size", "100", "--log-level", "info", "--database-url", database.url],
+            environment: ["HEALTHCTL_BUSY_SHARE": "0.5"])
+        let elapsed = Date().timeIntervalSince(started)
+        try application.query("COMMIT")
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("other sessions are using the server: working 50 % of the time, one batch at a time"))
+        #expect(output.stdout.contains("updated 300 rows"), "\(output.stdout)")
+        // Yielding, batches shrink to 100 rows (a tenth of 100, at least 100): three of them.
+        #expect(try database.connect().query("SELECT count(*) FROM \"Integration\" WHERE \"healthStatus\" = 'HEALTHY'").first?.int(0) == 300)
+        #expect(elapsed < 60)
+    }
+
+    @Test func aShareOfOneNeverLooksAndABadShareIsAUsageError() throws {
+        let application = try busySession()
+        let full = try HealthctlProcess.run(
+            ["backfill", "--dry-run", "--log-level", "info", "--busy-share", "100%", "--database-url", database.url],
+            environment: ["HEALTHCTL_BUSY_SHARE": "0.5"])
+        try application.query("COMMIT")
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(!full.stderr.contains("other sessions are using the server"), "the flag wins over the environment")
+        let bad = try HealthctlProcess.run(["prune", "--before", "2026-09-01T00:00:00Z", "--no-archive", "--busy-share", "0", "--database-url", database.url])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.hasPrefix("healthctl: error: invalid --busy-share \"0\": expected a share from 0.01 to 1, such as 0.2 or 20%"), "\(bad.stderr)")
+        let badEnvironment = try HealthctlProcess.run(["rollup", "--dry-run", "--database-url", database.url], environment: ["HEALTHCTL_BUSY_SHARE": "fast"])
+        #expect(badEnvironment.status == 64)
+        #expect(badEnvironment.stderr.contains("invalid HEALTHCTL_BUSY_SHARE \"fast\""), "\(badEnvironment.stderr)")
+    }
+
+    @Test func configShowListsTheShareAndWhereItCameFrom() throws {
+        let output = try HealthctlProcess.run(["config", "show"], environment: ["HEALTHCTL_BUSY_SHARE": "0.3"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("database.busy_share"), "\(output.stdout)")
+        #expect(output.stdout.split(separator: "\n").contains { $0.contains("database.busy_share") && $0.contains("0.3") && $0.contains("env") })
+    }
+}

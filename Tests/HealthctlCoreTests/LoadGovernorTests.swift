@@ -1,0 +1,165 @@
+import Foundation
+@testable import HealthctlCore
+import Logging
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite struct LoadPacerTests {
+    let ms: Int64 = 1_000_000
+
+    @Test func aQuietServerIsWorkedAtFullSpeedOnEveryWorker() {
+        var pacer = LoadPacer(share: 0.2)
+        #expect(pacer.next(at: 0) == .probe, "the first unit looks first")
+        pacer.probed(busySessions: 0, at: 0)
+        #expect(pacer.next(at: 1 * ms) == .work)
+        #expect(pacer.next(at: 1 * ms) == .work, "a second worker starts beside the first")
+        pacer.finished(started: 1 * ms, at: 500 * ms)
+        #expect(pacer.next(at: 500 * ms) == .work, "no rest while the server is quiet")
+        #expect(pacer.next(at: 1001 * ms) == .probe, "it looks again once a second")
+    }
+
+    @Test func aBusyServerGetsOneUnitAtATimeAndRestsInProportion() {
+        var pacer = LoadPacer(share: 0.2)
+        _ = pacer.next(at: 0)
+        pacer.probed(busySessions: 3, at: 0)
+        #expect(pacer.isYielding)
+        #expect(pacer.next(at: 0) == .work)
+        #expect(pacer.next(at: 5 * ms) == .wait(until: 15 * ms), "a second worker waits while one works")
+        pacer.finished(started: 0, at: 20 * ms)
+        // 20 ms of work at a share of 0.2: 80 ms of rest.
+        #expect(pacer.next(at: 20 * ms) == .wait(until: 100 * ms))
+        #expect(pacer.next(at: 100 * ms) == .work)
+    }
+
+    @Test func aLongRestIsCutShortOnceTheServerIsQuietAgain() {
+        var pacer = LoadPacer(share: 0.1, probeEveryNanoseconds: 1000 * ms, quietNanoseconds: 3000 * ms)
+        _ = pacer.next(at: 0)
+        pacer.probed(busySessions: 1, at: 0)
+        #expect(pacer.next(at: 0) == .work)
+        pacer.finished(started: 0, at: 2000 * ms)
+        #expect(pacer.next(at: 2000 * ms) == .probe, "a rest of 18 s looks at the server every second")
+        pacer.probed(busySessions: 0, at: 2000 * ms)
+        #expect(pacer.isYielding, "still yielding: the last busy probe was 2 s ago")
+        #expect(pacer.next(at: 2000 * ms) == .wait(until: 3000 * ms))
+        #expect(pacer.next(at: 3000 * ms) == .probe)
+        pacer.probed(busySessions: 0, at: 3000 * ms)
+        #expect(!pacer.isYielding, "3 s without a busy session: quiet")
+        #expect(pacer.next(at: 3000 * ms) == .work, "the rest left is dropped")
+    }
+
+    @Test func aFailedProbeChangesNothing() {
+        var pacer = LoadPacer(share: 0.5)
+        _ = pacer.next(at: 0)
+        pacer.probeFailed(at: 0)
+        #expect(!pacer.isYielding)
+        #expect(pacer.next(at: 0) == .work)
+        #expect(pacer.next(at: 10 * ms) == .work, "and it does not probe again before a second")
+    }
+
+    @Test func aShareOfOneNeverLooks() {
+        var pacer = LoadPacer(share: 1)
+        #expect(pacer.next(at: 0) == .work)
+        pacer.finished(started: 0, at: 10 * ms)
+        #expect(pacer.next(at: 10 * ms) == .work)
+    }
+
+    @Test func batchesShrinkToATenthWhileYielding() {
+        #expect(BatchRun.batchRows(5000, yielding: false) == 5000)
+        #expect(BatchRun.batchRows(5000, yielding: true) == 500)
+        #expect(BatchRun.batchRows(500, yielding: true) == 100, "not below 100 rows")
+        #expect(BatchRun.batchRows(50, yielding: true) == 50, "nor above the full size")
+    }
+
+    @Test func theShareSettingTakesFractionsAndPercentages() throws {
+        let kind = SettingKind<Double>.share
+        #expect(kind.parse("0.25") == 0.25)
+        #expect(kind.parse("50%") == 0.5)
+        #expect(kind.parse("1") == 1)
+        #expect(kind.parse("0") == nil)
+        #expect(kind.parse("1.5") == nil)
+        #expect(kind.parse("fast") == nil)
+        let settings = Settings()
+        #expect(try settings.database.busyShare(flag: nil, environment: [:]).value == 0.2)
+        #expect(try settings.database.busyShare(flag: nil, environment: ["HEALTHCTL_BUSY_SHARE": "0.5"]).value == 0.5)
+        #expect(try settings.database.busyShare(flag: "1", environment: ["HEALTHCTL_BUSY_SHARE": "0.5"]).value == 1, "the flag wins")
+        #expect(throws: UsageError.self) { try settings.database.busyShare(flag: "2", environment: [:]) }
+    }
+}
+
+@Suite(.serialized, .requiresDatabase) struct LoadGovernorDatabaseTests {
+    let database: TestDatabase
+    let target: ConnectionTarget
+
+    init() throws {
+        database = try TestDatabase("governor")
+        target = ConnectionTarget(url: try DatabaseURL(parsing: database.url), source: .flag)
+    }
+
+    /// A session of the application's (not healthctl's) inside a transaction.
+    func busySession() throws -> PostgresConnection {
+        let other = try database.connect()
+        try other.query("BEGIN")
+        try other.query("SELECT 1")
+        return other
+    }
+
+    @Test func theProbeSeesABusyApplicationSessionAndNotHealthctlsOwn() throws {
+        let connection = try target.connect()
+        let mine = try target.connect()
+        try mine.query("BEGIN")
+        try mine.query("SELECT 1")
+        let other = try busySession()
+        let busy = try LoadGovernor.probe(connection).busy
+        #expect(busy.contains(other.backendPID), "another session's open transaction counts")
+        #expect(!busy.contains(mine.backendPID) && !busy.contains(connection.backendPID), "healthctl's own sessions do not")
+        try other.query("COMMIT")
+        #expect(try LoadGovernor.probe(connection).busy.contains(other.backendPID), "just idle: it was busy within the last second")
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(try !LoadGovernor.probe(connection).busy.contains(other.backendPID), "idle for over a second: it is not")
+        try mine.query("COMMIT")
+    }
+
+    @Test func aProbeInsideATransactionSeesFreshActivityAndLeavesTheTransactionUsable() throws {
+        let connection = try target.connect()
+        try connection.transaction(.repeatableReadOnly) {
+            _ = try LoadGovernor.probe(connection)
+            let other = try busySession()
+            #expect(try LoadGovernor.probe(connection).busy.contains(other.backendPID), "read afresh, not from the transaction's first look")
+            try other.query("COMMIT")
+            try connection.query("SET LOCAL statement_timeout = '1ms'")
+            _ = try? LoadGovernor.probe(connection)
+            try connection.query("SET LOCAL statement_timeout = 0")
+            #expect(try connection.query("SELECT 1").first?.int(0) == 1, "a failed probe is rolled back to its savepoint")
+        }
+    }
+
+    @Test func aJobBacksOffWhileAnotherSessionIsBusy() throws {
+        let connection = try target.connect()
+        let governor = LoadGovernor(share: 0.25, stop: StopRequest(), logger: Logger(label: "test"))
+        let other = try busySession()
+        let started = Date()
+        for _ in 0..<5 {
+            try governor.unit(on: connection) { Thread.sleep(forTimeInterval: 0.04) }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        try other.query("COMMIT")
+        #expect(governor.isYielding)
+        // Units of 40 ms at a quarter of the time rest 120 ms each; the last one's rest is not waited for.
+        #expect(elapsed >= 5 * 0.04 + 4 * 0.12, "took \(elapsed) s")
+        #expect(governor.restedSeconds >= 4 * 0.12 - 0.01)
+    }
+
+    @Test func aStopRequestEndsTheRest() throws {
+        let connection = try target.connect()
+        let stop = StopRequest()
+        let governor = LoadGovernor(share: 0.01, stop: stop, logger: Logger(label: "test"))
+        let other = try busySession()
+        try governor.unit(on: connection) { Thread.sleep(forTimeInterval: 0.05) }
+        stop.request("SIGTERM")
+        let started = Date()
+        try governor.unit(on: connection) {}
+        #expect(Date().timeIntervalSince(started) < 1, "the rest of about 5 s is not waited out")
+        try other.query("COMMIT")
+    }
+}
