@@ -17,17 +17,26 @@ struct ApplicationLoadEndToEndTests {
         archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-load-archive-\(UUID().uuidString)")
     }
 
-    func healthctl(_ arguments: [String]) throws -> HealthctlProcess.Output {
-        try HealthctlProcess.run(arguments + ["--database-url", database.url])
+    func healthctl(_ arguments: [String], paced: Bool = false) throws -> HealthctlProcess.Output {
+        try HealthctlProcess.run(arguments + ["--database-url", database.url], environment: paced ? ["HEALTHCTL_BUSY_SHARE": nil] : [:])
     }
 
-    /// Runs `job` once the load has started, then checks the load and the invariants.
-    func underLoad(_ load: ApplicationLoad, _ job: [String], seconds: Int = 4) throws {
+    /// Runs `job` with its default pacing once the load has started, then checks that it yielded
+    /// to the load, the load itself and the invariants.
+    func underLoad(_ load: ApplicationLoad, _ job: [String], hasWork: Bool, seconds: Int = 4) throws {
         try load.start(seconds: seconds, lateSeconds: 2 * 86_400)
-        usleep(500_000)
-        let output = try healthctl(job)
+        // The job starts once the application is at work (pgbench connected and writing).
+        let connection = try database.connect()
+        let deadline = Date().addingTimeInterval(5)
+        while try connection.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench' AND (state <> 'idle' OR state_change > clock_timestamp() - interval '100 ms')").first?.int(0) == 0,
+            Date() < deadline
+        {
+            usleep(50_000)
+        }
+        let output = try healthctl(job + ["--log-level", "info"], paced: true)
         let run = try load.finish()
         #expect(output.status == 0, "\(job): \(output.stderr)")
+        #expect(!hasWork || output.stderr.contains("other sessions are using the server"), "\(job): \(output.stderr)")
         #expect(run.status == 0 && run.failed == 0, "\(job): the application failed: \(run.output)")
         #expect(run.transactions > 100, "\(job): \(run.output)")
         let broken = try load.violations(archive: archive)
@@ -43,15 +52,16 @@ struct ApplicationLoadEndToEndTests {
         // Late checks reach two days back, after the prune's cutoff: a day before it that changes
         // after its rollup is refused by prune (its rollup would no longer match).
         let cutoff = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 86_400))
-        for job in [
-            ["rollup"],
-            ["backfill", "--batch-size", "5"],
-            ["report", "--period", "last-7d", "--format", "json", "--output", archive.path + "-report.json"],
-            ["prune", "--before", cutoff, "--archive-dir", archive.path, "--batch-size", "500"],
-            ["rollup"],
-            ["archive", "restore", archive.path],
+        for (job, hasWork) in [
+            (["rollup"], true),
+            (["backfill", "--batch-size", "5"], true),
+            (["report", "--period", "last-7d", "--format", "json", "--output", archive.path + "-report.json"], true),
+            (["prune", "--before", cutoff, "--archive-dir", archive.path, "--batch-size", "500"], true),
+            // Only days the load changed since the first rollup, if any: maybe nothing to do.
+            (["rollup"], false),
+            (["archive", "restore", archive.path], true),
         ] {
-            try underLoad(load, job)
+            try underLoad(load, job, hasWork: hasWork)
         }
         try? FileManager.default.removeItem(atPath: archive.path + "-report.json")
 
