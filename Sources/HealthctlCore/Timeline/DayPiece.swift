@@ -229,19 +229,19 @@ extension TimelineSegment {
     /// touch and share a status; empty segments are dropped.
     static func append(_ segment: TimelineSegment, to timeline: inout [TimelineSegment]) {
         guard segment.endMs > segment.startMs else { return }
-        guard let previous = timeline.last, previous.endMs == segment.startMs, previous.status == segment.status else {
+        // Joined in place (no copy of the last segment is held), so its messages are not copied.
+        guard let last = timeline.indices.last, timeline[last].endMs == segment.startMs, timeline[last].status == segment.status else {
             timeline.append(segment)
             return
         }
-        var joined = previous
-        joined.endMs = segment.endMs
-        var current = previous.messages.last?.text
-        let changes = [MessageChange(timeMs: segment.startMs, text: segment.message(at: segment.startMs))]
-            + segment.messages.filter { $0.timeMs > segment.startMs }
-        for change in changes where change.text != current {
-            joined.messages.append(change)
+        timeline[last].endMs = segment.endMs
+        var current = timeline[last].messages.last?.text
+        func add(_ change: MessageChange) {
+            guard change.text != current else { return }
+            timeline[last].messages.append(change)
             current = change.text
         }
-        timeline[timeline.count - 1] = joined
+        add(MessageChange(timeMs: segment.startMs, text: segment.message(at: segment.startMs)))
+        for change in segment.messages where change.timeMs > segment.startMs { add(change) }
     }
 }
