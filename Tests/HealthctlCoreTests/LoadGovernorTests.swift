@@ -150,6 +150,39 @@ import Testing
         #expect(governor.restedSeconds >= 4 * 0.12 - 0.01)
     }
 
+    @Test func aDayReadThreeHoursAtATimeWhileYieldingMakesTheSamePieces() throws {
+        let connection = try database.connect()
+        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
+        try connection.execute(script: """
+            INSERT INTO "Integration" (id, "userId", provider, "updatedAt") SELECT 'int-' || g, 'user', 'github', now() FROM generate_series(1, 3) g;
+            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
+            SELECT 'log-' || g || '-' || m, 'int-' || g,
+                   (CASE WHEN m % 97 < 5 THEN 'ERROR' WHEN m % 31 = 0 THEN 'WARNING' ELSE 'HEALTHY' END)::"IntegrationHealthStatus",
+                   CASE WHEN m % 97 < 5 THEN 'upstream ' || (m % 2) END, (m * 7 + g) % 900, timestamp '2026-11-20 00:00:00' + m * interval '10 minutes' + g * interval '1 second'
+            FROM generate_series(1, 3) g, generate_series(0, 143) m;
+            """)
+        let schema = try SchemaInspector.inspect(connection, schema: "public")
+        let day = try #require(CalendarDay(text: "2026-11-20"))
+        func read(_ governor: LoadGovernor) throws -> ([DayPiece?], Int) {
+            let reader = DayPieceReader(
+                schema: schema, index: IntegrationIndex(ids: ["int-1", "int-2", "int-3"]), selection: ReportSelection(), maxGap: .auto,
+                governor: governor)
+            let reading = try target.connect()
+            return try reading.transaction(.repeatableReadOnly) {
+                try reader.pieces(on: reading, day: day, counted: day.startMs..<(day.startMs + CalendarDay.dayMs))
+            }
+        }
+        let whole = try read(.fullSpeed())
+        let other = try busySession()
+        let yielding = LoadGovernor(share: 1 - 1e-9, stop: StopRequest(), logger: Logger(label: "test"))
+        let sliced = try read(yielding)
+        try other.query("COMMIT")
+        #expect(yielding.isYielding)
+        #expect(yielding.unitsStarted == 8, "eight reads of three hours")
+        #expect(whole.1 == 432 && sliced.1 == 432)
+        #expect(whole.0 == sliced.0)
+    }
+
     @Test func aStopRequestEndsTheRest() throws {
         let connection = try target.connect()
         let stop = StopRequest()

@@ -19,6 +19,7 @@ public final class LoadGovernor: Sendable {
     private let logger: Logger
     private let origin = ContinuousClock.now
     private let rested = Atomic<Int64>(0)
+    private let started = Atomic<Int>(0)
     private let toldAboutHidden = Atomic<Bool>(false)
 
     /// - Parameter share: the share of the time the job may work while others are busy; 1 never
@@ -38,6 +39,9 @@ public final class LoadGovernor: Sendable {
     /// Whether the job is yielding to other sessions now.
     public var isYielding: Bool { pacer.withLock { $0.isYielding } }
 
+    /// Units of work started so far.
+    var unitsStarted: Int { started.load(ordering: .relaxed) }
+
     /// Seconds the job rested while others were busy.
     public var restedSeconds: Double { Double(rested.load(ordering: .relaxed)) / 1e9 }
 
@@ -45,6 +49,7 @@ public final class LoadGovernor: Sendable {
     /// The probe runs on `connection` too, in a savepoint when a transaction is open.
     public func unit<T>(on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
         admit(on: connection)
+        self.started.add(1, ordering: .relaxed)
         let started = now
         defer { pacer.withLock { $0.finished(started: started, at: now) } }
         return try body()

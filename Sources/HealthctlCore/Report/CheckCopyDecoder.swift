@@ -22,6 +22,11 @@ struct CheckCopyDecoder {
         return series[position]
     }
 
+    /// Readies the decoder for the next COPY statement: its rows add to those already decoded.
+    mutating func startStream() {
+        parser = BinaryCopyParser(columns: 5)
+    }
+
     /// Takes the next chunk of COPY data; a row may span chunks.
     mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
         // The parser is moved out while it calls back into `self` (a copy would share its buffers

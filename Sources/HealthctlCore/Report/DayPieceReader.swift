@@ -2,24 +2,39 @@ import PostgresClient
 
 /// Reads one UTC day of log rows and turns it into day pieces, one per integration with checks.
 /// The checks of that day are the only ones held, and only until their pieces are built.
+///
+/// Each read is a unit of the governor's: the whole day in one COPY while the server is quiet,
+/// three hours at a time while the job yields to other sessions.
 struct DayPieceReader: Sendable {
     let schema: HealthSchema
     let index: IntegrationIndex
     let selection: ReportSelection
     let maxGap: ReportSettings.MaxGap
     var redactions = RedactionCache()
+    var governor = LoadGovernor.fullSpeed()
+
+    static let yieldingSliceMs: Int64 = 3 * 3_600_000
 
     /// The pieces of `day` by integration position, counting the checks in `counted`; runs in the
     /// caller's transaction.
     func pieces(on connection: PostgresConnection, day: CalendarDay, counted: Range<Int64>) throws -> (pieces: [DayPiece?], rows: Int) {
         let end = day.startMs + CalendarDay.dayMs
-        try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: day.startMs), local: true)
-        try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: end), local: true)
         try connection.set("healthctl.report_ids", ReportSource.jsonArray(selection.integrationIds), local: true)
         try connection.set("healthctl.report_providers", ReportSource.jsonArray(selection.providers), local: true)
         try connection.set("healthctl.report_users", ReportSource.jsonArray(selection.userIds), local: true)
         var decoder = CheckCopyDecoder(index: index)
-        try connection.copyOut(ReportSource.copySQL(schema: schema, selection: selection)) { try decoder.consume($0) }
+        let sql = ReportSource.copySQL(schema: schema, selection: selection)
+        var from = day.startMs
+        while from < end {
+            try governor.unit(on: connection) {
+                let until = governor.isYielding ? min(from + Self.yieldingSliceMs, end) : end
+                try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: from), local: true)
+                try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: until), local: true)
+                decoder.startStream()
+                try connection.copyOut(sql) { try decoder.consume($0) }
+                from = until
+            }
+        }
         let redacted = RedactedMessages(decoder.messages, cache: redactions)
         let series = (0..<index.count).map { position in
             var checks = decoder.takeSeries(at: position)

@@ -6,6 +6,8 @@ struct DayReading: Sendable {
     let integrations: [IntegrationInfo]
     let request: ReportSource.Request
     let store: RollupStore
+    /// Paces every read (`LoadGovernor`).
+    let governor: LoadGovernor
 
     /// What is known before reading: the window's days, the rollups, and where log rows can be.
     struct Plan: Sendable {
@@ -58,16 +60,18 @@ struct DayReading: Sendable {
     /// Redactions shared by every day the report reads.
     let redactions = RedactionCache()
 
-    init(schema: HealthSchema, integrations: [IntegrationInfo], request: ReportSource.Request, store: RollupStore) {
+    init(schema: HealthSchema, integrations: [IntegrationInfo], request: ReportSource.Request, store: RollupStore, governor: LoadGovernor) {
         self.schema = schema
         self.integrations = integrations
         self.request = request
         self.store = store
+        self.governor = governor
         index = IntegrationIndex(ids: integrations.map(\.id))
     }
 
     private var reader: DayPieceReader {
-        DayPieceReader(schema: schema, index: index, selection: request.selection, maxGap: request.settings.maxGap, redactions: redactions)
+        DayPieceReader(
+            schema: schema, index: index, selection: request.selection, maxGap: request.settings.maxGap, redactions: redactions, governor: governor)
     }
 
     /// Ids for reading rollups: those of the selection, or nil for every integration.
@@ -139,8 +143,9 @@ struct DayReading: Sendable {
         let rolled = zip(batch, sources).filter { $0.1.source == .rollup }.map(\.0.date)
         let byDay = rolled.isEmpty
             ? [:]
-            : try store.pieces(
-                on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds)
+            : try governor.unit(on: connection) {
+                try store.pieces(on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds)
+            }
         let none = [DayPiece?](repeating: nil, count: integrations.count)
         return try zip(batch, sources).map { day, source in
             let before = !day.countsMatter
@@ -257,7 +262,7 @@ struct DayReading: Sendable {
                 request: ReportSource.Request(
                     selection: ReportSelection(integrationIds: ordered.map { integrations[$0].id }), window: request.window,
                     settings: request.settings, sources: request.sources, rollupSchema: request.rollupSchema),
-                store: store)
+                store: store, governor: governor)
             : self
         let read = try reading.read(on: connection, dayBefore: day, plan: dayPlan)
         var found: [Int: DayPiece] = [:]

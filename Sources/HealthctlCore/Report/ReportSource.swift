@@ -111,7 +111,7 @@ public enum ReportSource {
                     windowRequest.window = window
                     let reading = DayReading(
                         schema: schema, integrations: integrations, request: windowRequest,
-                        store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema))
+                        store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema), governor: governor)
                     let plan = try reading.plan(on: main)
                     var builder = ReportBuilder(integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing)
                     var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
@@ -126,7 +126,7 @@ public enum ReportSource {
                             return connection
                         },
                         produce: { connection, item in
-                            try governor.unit(on: connection) { try reading.read(on: connection, batch: batches[item], plan: plan) }
+                            try reading.read(on: connection, batch: batches[item], plan: plan)
                         },
                         consume: { _, days in
                             for day in days {

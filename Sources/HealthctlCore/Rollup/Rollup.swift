@@ -159,20 +159,18 @@ public enum Rollup {
         let ids = try databaseStep("reading the integrations") {
             try main.query("SELECT \"id\"::text FROM \(schema.integrationTable) ORDER BY 1").rows.compactMap { $0[0] }
         }
-        let reader = DayPieceReader(schema: schema, index: IntegrationIndex(ids: ids), selection: ReportSelection(), maxGap: options.maxGap)
+        let governor = target.governor(stop: stop, logger: logger)
+        let reader = DayPieceReader(
+            schema: schema, index: IntegrationIndex(ids: ids), selection: ReportSelection(), maxGap: options.maxGap, governor: governor)
         let queue = DayQueue(work.map(\.day))
         let reasons = work.map(\.reason)
         let total = work.count
-        let governor = target.governor(stop: stop, logger: logger)
         let results = BlockingWorkers.run(min(max(options.jobs, 1), max(work.count, 1))) { _ -> Result<[RollupSummary.Day], any Error> in
             Result {
                 let connection = try target.connect()
                 var done: [RollupSummary.Day] = []
                 while !stop.isRequested, let (position, day) = queue.next() {
-                    let entry = try governor.unit(on: connection) {
-                        try rollUp(day, on: connection, schema: schema, store: store, reader: reader, ids: ids, maxGap: options.maxGap)
-                    }
-                    if let entry {
+                    if let entry = try rollUp(day, on: connection, schema: schema, store: store, reader: reader, ids: ids, maxGap: options.maxGap) {
                         done.append(RollupSummary.Day(day: day.text, rows: entry.rows, integrations: entry.integrations, reason: reasons[position]))
                     }
                     progress?(JobProgress(done: queue.taken, total: total, unit: "days"))
