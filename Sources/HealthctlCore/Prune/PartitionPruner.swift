@@ -2,6 +2,7 @@ import Foundation
 import Gzip
 import Logging
 import PostgresClient
+import Synchronization
 
 /// The partition-aware half of prune: a child of a partitioned log table whose whole range lies
 /// before the cutoff is detached, archived whole into the day files, counted, and dropped (or
@@ -24,22 +25,39 @@ struct PartitionPruner {
     let options: PruneOptions
     let batches: BatchRun
     let logger: Logger
+    /// Opens the connection of another worker.
+    let connect: @Sendable () throws -> PostgresConnection
 
-    struct Outcome {
+    struct Outcome: Sendable {
         var partitionsDetached = 0
         var partitionsDropped = 0
         var archived = ArchiveTotals()
+
+        mutating func add(_ other: Outcome) {
+            partitionsDetached += other.partitionsDetached
+            partitionsDropped += other.partitionsDropped
+            archived.add(other.archived)
+        }
     }
 
-    /// Detaches and archives every whole child before the cutoff, and finishes what an earlier
-    /// run left. Returns nothing to do for a table that is not partitioned or without an archive.
+    /// A table out of the log table, to be archived: a child this run detached, or one an
+    /// interrupted run left (`child` nil).
+    struct Detached: Sendable {
+        var child: LogPartition?
+        var table: LogStorageTable
+    }
+
+    /// Detaches every whole child before the cutoff, then archives them, `--jobs` at a time, and
+    /// finishes what an earlier run left. Returns nothing to do for a table that is not
+    /// partitioned or without an archive.
     func prune() throws -> Outcome {
         var outcome = Outcome()
         guard options.archiveDirectory != nil, try PartitionCatalog.isPartitioned(connection, schema: schema) else { return outcome }
         let marker = DetachMarker(logTable: schema.logTable)
+        var detached: [Detached] = []
         for table in try marker.leftovers(connection) {
             logger.notice("finishing the archive of \(table.qualified), detached by an interrupted prune")
-            try archive(table, marker: marker, into: &outcome)
+            detached.append(Detached(child: nil, table: table))
         }
         let children = try PartitionCatalog.children(connection, schema: schema)
         let hasDefault = children.contains { $0.isDefault }
@@ -51,14 +69,58 @@ struct PartitionPruner {
             guard try detach(child, concurrently: !hasDefault, marker: marker) else { continue }
             outcome.partitionsDetached += 1
             options.faultHook?(.afterDetach)
+            detached.append(Detached(child: child, table: child.table))
+        }
+        try archive(detached, marker: marker, into: &outcome)
+        return outcome
+    }
+
+    /// Archives the detached tables, `--jobs` at a time when no two share a UTC day (a day has
+    /// one archive file): the first worker on the main connection, the others on their own. After
+    /// a failure or a stop request no table is started, and every child not archived is put back
+    /// into the log table (a failure is then thrown).
+    private func archive(_ detached: [Detached], marker: DetachMarker, into outcome: inout Outcome) throws {
+        guard !detached.isEmpty else { return }
+        let queue = PartitionArchiveQueue(count: detached.count, stop: batches.stop)
+        let workers = Self.sharesNoDay(detached) ? min(max(options.jobs, 1), detached.count) : 1
+        let (schema, options, batches, logger, connect) = (schema, options, batches, logger, connect)
+        let outcomes = BlockingWorkers.run(workers, onThisThread: { archive(from: queue, detached, marker: marker) }) { _ in
             do {
-                try archive(child.table, marker: marker, into: &outcome)
+                let worker = PartitionPruner(
+                    connection: try connect(), schema: schema, options: options, batches: batches, logger: logger, connect: connect)
+                return worker.archive(from: queue, detached, marker: marker)
             } catch {
-                reattach(child, marker: marker)
-                throw error
+                queue.fail(error)
+                return Outcome()
+            }
+        }
+        for worker in outcomes { outcome.add(worker) }
+        for index in queue.notArchived { if let child = detached[index].child { reattach(child, marker: marker) } }
+        if let error = queue.error { throw error }
+    }
+
+    private func archive(from queue: PartitionArchiveQueue, _ detached: [Detached], marker: DetachMarker) -> Outcome {
+        var outcome = Outcome()
+        while let index = queue.next() {
+            do {
+                try archive(detached[index].table, marker: marker, into: &outcome)
+                queue.archived(index)
+            } catch {
+                queue.fail(error)
             }
         }
         return outcome
+    }
+
+    /// True when the children's ranges are known and no two touch the same UTC day.
+    static func sharesNoDay(_ detached: [Detached]) -> Bool {
+        var days: [(first: Int64, last: Int64)] = []
+        for item in detached {
+            guard let lower = item.child?.lowerMs, let upper = item.child?.upperMs, upper > lower else { return false }
+            days.append((CalendarDay.start(containing: lower), CalendarDay.start(containing: upper - 1)))
+        }
+        days.sort { $0.first < $1.first }
+        return zip(days, days.dropFirst()).allSatisfy { $0.last < $1.first }
     }
 
     /// Marks and detaches one child. `DETACH ... CONCURRENTLY` does not block the application's
@@ -177,6 +239,47 @@ struct PartitionPruner {
     /// Tries with this lock timeout, this many times, before leaving a child to the batches.
     static let plainDetachLockTimeoutMilliseconds = 100
     static let plainDetachAttempts = 10
+}
+
+/// Which detached tables the workers of `PartitionPruner` have taken and archived, and the first
+/// failure.
+final class PartitionArchiveQueue: Sendable {
+    private struct State {
+        var next = 0
+        var archived: Set<Int> = []
+        var error: (any Error)?
+    }
+
+    private let state = Mutex(State())
+    private let count: Int
+    private let stop: StopRequest
+
+    init(count: Int, stop: StopRequest) {
+        self.count = count
+        self.stop = stop
+    }
+
+    /// The next table to archive; nil once all are taken, after a failure or a stop request.
+    func next() -> Int? {
+        state.withLock { state in
+            guard state.error == nil, !stop.isRequested, state.next < count else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    func archived(_ index: Int) {
+        state.withLock { _ = $0.archived.insert(index) }
+    }
+
+    func fail(_ error: any Error) {
+        state.withLock { if $0.error == nil { $0.error = error } }
+    }
+
+    var error: (any Error)? { state.withLock { $0.error } }
+
+    /// The tables not archived (failed, or never started), in order.
+    var notArchived: [Int] { state.withLock { state in (0..<count).filter { !state.archived.contains($0) } } }
 }
 
 /// The comments prune leaves on a partition it takes out of the log table (see `PartitionPruner`).

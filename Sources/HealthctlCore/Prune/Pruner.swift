@@ -73,7 +73,9 @@ public struct Pruner {
         let partitions: PartitionPruner.Outcome
         do {
             partitions = try PartmanLocks.holding(on: connection, when: options.archiveDirectory != nil) {
-                try PartitionPruner(connection: connection, schema: schema, options: options, batches: run, logger: logger).prune()
+                try PartitionPruner(
+                    connection: connection, schema: schema, options: options, batches: run, logger: logger, connect: { [target] in try target.connect() }
+                ).prune()
             }
         } catch {
             settleAfterFailure(connection, schema)
