@@ -43,6 +43,29 @@ import Testing
         #expect(elapsed < 60)
     }
 
+    /// Yielding, prune deletes in batches of a tenth and copies whole partitions three hours at a
+    /// time into one member a day: the archive still holds every row once.
+    @Test(arguments: LogTableShape.allCases)
+    func aPruneThatYieldsArchivesEveryRowOnce(shape: LogTableShape) throws {
+        let fixture = try PruneFixture("sharing_prune", shape: shape)
+        let application = try fixture.database.connect()
+        try application.query("BEGIN")
+        try application.query("SELECT 1")
+        let output = try fixture.prune(["--batch-size", "1000", "--format", "json", "--log-level", "info"], environment: ["HEALTHCTL_BUSY_SHARE": "0.9"])
+        try application.query("COMMIT")
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("other sessions are using the server"))
+        #expect(output.stdout.contains("\"rowsArchived\" : 5760"), "\(output.stdout)")
+        if shape == .plain {
+            // At full speed, 6 batches of 1000 and an empty one per day; yielding, batches of 100
+            // after the first (its size is chosen before the first look at the server).
+            let batches = output.stdout.split(separator: "\n").first { $0.contains("\"batches\"") }.flatMap { Int($0.filter(\.isNumber)) } ?? 0
+            #expect(batches >= 40, "\(batches) batches")
+        }
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'") == 0)
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
     @Test func aShareOfOneNeverLooksAndABadShareIsAUsageError() throws {
         let application = try busySession()
         let full = try HealthctlProcess.run(

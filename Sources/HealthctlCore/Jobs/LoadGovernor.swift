@@ -31,6 +31,9 @@ public final class LoadGovernor: Sendable {
         self.logger = logger
     }
 
+    /// While yielding, a job reads a day of log rows this much at a time.
+    static let yieldingSliceMs: Int64 = 3 * 3_600_000
+
     /// A governor that never backs off, for callers that pace themselves.
     public static func fullSpeed() -> LoadGovernor {
         LoadGovernor(share: 1, stop: StopRequest(), logger: Logger(label: "healthctl.governor"))

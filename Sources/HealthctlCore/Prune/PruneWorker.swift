@@ -164,19 +164,30 @@ struct PruneWorker {
     }
 
     /// Every row of one UTC day of a detached table, copied (not deleted) into a new member of
-    /// the day's file; the member is complete on disk, not yet recorded.
+    /// the day's file; the member is complete on disk, not yet recorded. The day is read in one
+    /// COPY, or three hours at a time (in time order, into the same member) while the job yields
+    /// to other sessions: nothing writes to a detached table, so the reads agree.
     func copyDay(of table: LogStorageTable, from dayStart: Int64, into file: ArchiveDayFile) throws -> MemberCompressor.Result {
         let compressor = try file.startMember(level: options.compressionLevel)
-        let range = "\(checkedAt) >= \(timestampLiteral(dayStart)) AND \(checkedAt) < \(timestampLiteral(dayStart + CalendarDay.dayMs))"
-        let sql = """
-            COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM ONLY \(table.qualified) WHERE \(range)
+        let dayEnd = dayStart + CalendarDay.dayMs
+        func sql(_ from: Int64, _ until: Int64) -> String {
+            """
+            COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM ONLY \(table.qualified)
+            WHERE \(checkedAt) >= \(timestampLiteral(from)) AND \(checkedAt) < \(timestampLiteral(until))
             ORDER BY \(checkedAt), \(quoteIdentifier("id"))) TO STDOUT WITH (FORMAT csv)
             """
+        }
         do {
-            let rows = try databaseStep("archiving \(table.qualified)") {
-                try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle) {
-                    try connection.copyOut(sql) { chunk in
-                        guard compressor.submit(chunk) else { throw CompressorStopped() }
+            var rows = 0
+            var from = dayStart
+            while from < dayEnd {
+                try databaseStep("archiving \(table.qualified)") {
+                    try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle) {
+                        let until = run.governor.isYielding ? min(from + LoadGovernor.yieldingSliceMs, dayEnd) : dayEnd
+                        rows += try connection.copyOut(sql(from, until)) { chunk in
+                            guard compressor.submit(chunk) else { throw CompressorStopped() }
+                        }
+                        from = until
                     }
                 }
             }

@@ -13,8 +13,6 @@ struct DayPieceReader: Sendable {
     var redactions = RedactionCache()
     var governor = LoadGovernor.fullSpeed()
 
-    static let yieldingSliceMs: Int64 = 3 * 3_600_000
-
     /// The pieces of `day` by integration position, counting the checks in `counted`; runs in the
     /// caller's transaction.
     func pieces(on connection: PostgresConnection, day: CalendarDay, counted: Range<Int64>) throws -> (pieces: [DayPiece?], rows: Int) {
@@ -27,7 +25,7 @@ struct DayPieceReader: Sendable {
         var from = day.startMs
         while from < end {
             try governor.unit(on: connection) {
-                let until = governor.isYielding ? min(from + Self.yieldingSliceMs, end) : end
+                let until = governor.isYielding ? min(from + LoadGovernor.yieldingSliceMs, end) : end
                 try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: from), local: true)
                 try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: until), local: true)
                 decoder.startStream()
