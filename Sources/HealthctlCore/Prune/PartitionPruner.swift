@@ -66,7 +66,8 @@ struct PartitionPruner {
             let left = child.detachPending && child.comment == marker.detaching
             guard left || (child.upperMs.map { $0 <= options.cutoffMilliseconds } ?? false) else { continue }
             guard batches.stopReason() == nil else { break }
-            guard try detach(child, concurrently: !hasDefault, marker: marker) else { continue }
+            // A plain detach locks the parent for a moment: one at a time, paced like a batch.
+            guard try batches.governor.unit(on: connection, { try detach(child, concurrently: !hasDefault, marker: marker) }) else { continue }
             outcome.partitionsDetached += 1
             options.faultHook?(.afterDetach)
             detached.append(Detached(child: child, table: child.table))
