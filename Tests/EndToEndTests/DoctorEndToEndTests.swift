@@ -112,7 +112,7 @@ import PostgresClient
         #expect(report.connection.database == database.name)
         #expect(report.connection.schema == "public")
         #expect(report.connection.source == "--database-url")
-        #expect(report.checks.count == 17)
+        #expect(report.checks.count == 18)
         #expect(report.checks.allSatisfy { $0.outcome == "ok" })
         #expect(report.statistics?.logRows == 0)
         #expect(report.advice.count == 2)

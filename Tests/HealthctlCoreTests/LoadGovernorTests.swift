@@ -183,6 +183,24 @@ import Testing
         #expect(whole.0 == sliced.0)
     }
 
+    @Test func sessionsOfOtherRolesAreHiddenWithoutPgReadAllStatsAndCountAsBusy() throws {
+        let admin = try database.connect()
+        let role = "healthctl_limited_\(UInt32.random(in: 0...UInt32.max))"
+        try admin.query("CREATE ROLE \(quoteIdentifier(role)) LOGIN PASSWORD 'limited-password'")
+        defer { _ = try? admin.query("DROP ROLE \(quoteIdentifier(role))") }
+        let other = try busySession()
+        func probeAs() throws -> LoadGovernor.Activity {
+            let limited = try PostgresConnection(parameters: [("dbname", database.name), ("user", role), ("password", "limited-password")])
+            return try LoadGovernor.probe(limited)
+        }
+        let hidden = try probeAs()
+        #expect(hidden.hidden >= 1 && !hidden.busy.contains(other.backendPID), "the superuser's session is hidden: \(hidden)")
+        try admin.query("GRANT pg_read_all_stats TO \(quoteIdentifier(role))")
+        let granted = try probeAs()
+        #expect(granted.hidden == 0 && granted.busy.contains(other.backendPID))
+        try other.query("COMMIT")
+    }
+
     @Test func aStopRequestEndsTheRest() throws {
         let connection = try target.connect()
         let stop = StopRequest()

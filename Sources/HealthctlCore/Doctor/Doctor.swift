@@ -81,6 +81,14 @@ public enum Doctor {
     /// The server's role, and the partitions of the log table with pg_partman's configuration.
     static func serverChecks(_ schema: HealthSchema, _ connection: PostgresConnection) throws -> [DoctorReport.Check] {
         var checks: [DoctorReport.Check] = []
+        let activity = try databaseStep("looking at the other sessions") { try LoadGovernor.probe(connection) }
+        checks.append(activity.hidden > 0
+            ? .init(
+                name: "pacing", outcome: .warning,
+                detail: "\(activity.hidden) sessions of other roles are hidden from \(connection.userName), so jobs yield as though they were busy; GRANT pg_read_all_stats TO \(quoteIdentifier(connection.userName)) lets them see")
+            : .init(
+                name: "pacing", outcome: .ok,
+                detail: "every session on the server is visible: jobs run at full speed while no other is busy and yield while one is (\(activity.busy.count) busy now)"))
         let role = try ServerRole.of(connection)
         if role.isStandby {
             let asOf = role.replayedUntilMs.map { "replayed until \(ISOTime.format(epochMilliseconds: $0))" } ?? "nothing replayed yet"
