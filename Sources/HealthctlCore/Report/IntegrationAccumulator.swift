@@ -104,8 +104,13 @@ struct IntegrationAccumulator: Sendable {
                     windowMs: range.upperBound - range.lowerBound, excludedMs: time.excludedMs, outsideServiceMs: time.outsideServiceMs),
                 latency: latency, incidents: IncidentSummary(items: time.incidents, upMs: time.upMs))
         }
-        // The tallies go as the days are built, so the two are never all held at once.
-        defer { days = [] }
+        // The tallies and the timeline go once the report is built, before the next integration's
+        // is: the fleet's timelines and reports are never all held at once.
+        defer {
+            days = []
+            timeline = WindowTimeline(window: timeline.window)
+            self.latency = LatencyTally()
+        }
         let daily = days.map { tally in
             let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
             return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)
