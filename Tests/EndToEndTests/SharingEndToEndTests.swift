@@ -19,16 +19,8 @@ import Testing
             """)
     }
 
-    /// Another session inside a transaction: the application at work.
-    func busySession() throws -> PostgresConnection {
-        let connection = try database.connect()
-        try connection.query("BEGIN")
-        try connection.query("SELECT 1")
-        return connection
-    }
-
     @Test func aJobYieldsWhileAnotherSessionIsBusy() throws {
-        let application = try busySession()
+        let application = try database.busySession()
         let started = Date()
         let output = try HealthctlProcess.run(
             ["backfill", "--batch-size", "100", "--log-level", "info", "--database-url", database.url],
@@ -48,9 +40,7 @@ import Testing
     @Test(arguments: LogTableShape.allCases)
     func aPruneThatYieldsArchivesEveryRowOnce(shape: LogTableShape) throws {
         let fixture = try PruneFixture("sharing_prune", shape: shape)
-        let application = try fixture.database.connect()
-        try application.query("BEGIN")
-        try application.query("SELECT 1")
+        let application = try fixture.database.busySession()
         let output = try fixture.prune(["--batch-size", "1000", "--format", "json", "--log-level", "info"], environment: ["HEALTHCTL_BUSY_SHARE": "0.9"])
         try application.query("COMMIT")
         #expect(output.status == 0, "\(output.stderr)")
@@ -67,7 +57,7 @@ import Testing
     }
 
     @Test func aShareOfOneNeverLooksAndABadShareIsAUsageError() throws {
-        let application = try busySession()
+        let application = try database.busySession()
         let full = try HealthctlProcess.run(
             ["backfill", "--dry-run", "--log-level", "info", "--busy-share", "100%", "--database-url", database.url],
             environment: ["HEALTHCTL_BUSY_SHARE": "0.5"])

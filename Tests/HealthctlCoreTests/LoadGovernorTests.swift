@@ -96,20 +96,12 @@ import Testing
         target = ConnectionTarget(url: try DatabaseURL(parsing: database.url), source: .flag)
     }
 
-    /// A session of the application's (not healthctl's) inside a transaction.
-    func busySession() throws -> PostgresConnection {
-        let other = try database.connect()
-        try other.query("BEGIN")
-        try other.query("SELECT 1")
-        return other
-    }
-
     @Test func theProbeSeesABusyApplicationSessionAndNotHealthctlsOwn() throws {
         let connection = try target.connect()
         let mine = try target.connect()
         try mine.query("BEGIN")
         try mine.query("SELECT 1")
-        let other = try busySession()
+        let other = try database.busySession()
         let busy = try LoadGovernor.probe(connection).busy
         #expect(busy.contains(other.backendPID), "another session's open transaction counts")
         #expect(!busy.contains(mine.backendPID) && !busy.contains(connection.backendPID), "healthctl's own sessions do not")
@@ -124,7 +116,7 @@ import Testing
         let connection = try target.connect()
         try connection.transaction(.repeatableReadOnly) {
             _ = try LoadGovernor.probe(connection)
-            let other = try busySession()
+            let other = try database.busySession()
             #expect(try LoadGovernor.probe(connection).busy.contains(other.backendPID), "read afresh, not from the transaction's first look")
             try other.query("COMMIT")
             try connection.query("SET LOCAL statement_timeout = '1ms'")
@@ -137,7 +129,7 @@ import Testing
     @Test func aJobBacksOffWhileAnotherSessionIsBusy() throws {
         let connection = try target.connect()
         let governor = LoadGovernor(share: 0.25, stop: StopRequest(), logger: Logger(label: "test"))
-        let other = try busySession()
+        let other = try database.busySession()
         let started = Date()
         for _ in 0..<5 {
             try governor.unit(on: connection) { Thread.sleep(forTimeInterval: 0.04) }
@@ -173,7 +165,7 @@ import Testing
             }
         }
         let whole = try read(.fullSpeed())
-        let other = try busySession()
+        let other = try database.busySession()
         let yielding = LoadGovernor(share: 1 - 1e-9, stop: StopRequest(), logger: Logger(label: "test"))
         let sliced = try read(yielding)
         try other.query("COMMIT")
@@ -188,7 +180,7 @@ import Testing
         let role = "healthctl_limited_\(UInt32.random(in: 0...UInt32.max))"
         try admin.query("CREATE ROLE \(quoteIdentifier(role)) LOGIN PASSWORD 'limited-password'")
         defer { _ = try? admin.query("DROP ROLE \(quoteIdentifier(role))") }
-        let other = try busySession()
+        let other = try database.busySession()
         func probeAs() throws -> LoadGovernor.Activity {
             let limited = try PostgresConnection(parameters: [("dbname", database.name), ("user", role), ("password", "limited-password")])
             return try LoadGovernor.probe(limited)
@@ -205,7 +197,7 @@ import Testing
         let connection = try target.connect()
         let stop = StopRequest()
         let governor = LoadGovernor(share: 0.01, stop: stop, logger: Logger(label: "test"))
-        let other = try busySession()
+        let other = try database.busySession()
         try governor.unit(on: connection) { Thread.sleep(forTimeInterval: 0.05) }
         stop.request("SIGTERM")
         let started = Date()

@@ -44,6 +44,15 @@ public final class TestDatabase: @unchecked Sendable {
         try PostgresConnection(parameters: [(key: "dbname", value: name), (key: "options", value: "-c TimeZone=UTC")])
     }
 
+    /// A session of the application's (not healthctl's) inside an open transaction: what a
+    /// job's governor counts as busy until it commits.
+    public func busySession() throws -> PostgresConnection {
+        let connection = try connect()
+        try connection.query("BEGIN")
+        try connection.query("SELECT 1")
+        return connection
+    }
+
     static func adminConnection() throws -> PostgresConnection {
         guard isServerConfigured(in: ProcessInfo.processInfo.environment) else { throw TestEnvironmentError.noServer }
         return try PostgresConnection(parameters: [])

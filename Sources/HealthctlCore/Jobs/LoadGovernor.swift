@@ -32,7 +32,14 @@ public final class LoadGovernor: Sendable {
     }
 
     /// While yielding, a job reads a day of log rows this much at a time.
-    static let yieldingSliceMs: Int64 = 3 * 3_600_000
+    private static let yieldingSliceMs: Int64 = 3 * 3_600_000
+
+    /// Where the next read of a time range starting at `from` ends: at `end` while the server is
+    /// quiet, at most `yieldingSliceMs` later while the job yields. Asked inside the read's unit,
+    /// once the governor has looked at the server.
+    func sliceEnd(from: Int64, end: Int64) -> Int64 {
+        isYielding ? min(from + Self.yieldingSliceMs, end) : end
+    }
 
     /// A governor that never backs off, for callers that pace themselves.
     public static func fullSpeed() -> LoadGovernor {

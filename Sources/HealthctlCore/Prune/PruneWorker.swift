@@ -183,7 +183,7 @@ struct PruneWorker {
             while from < dayEnd {
                 try databaseStep("archiving \(table.qualified)") {
                     try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle) {
-                        let until = run.governor.isYielding ? min(from + LoadGovernor.yieldingSliceMs, dayEnd) : dayEnd
+                        let until = run.governor.sliceEnd(from: from, end: dayEnd)
                         rows += try connection.copyOut(sql(from, until)) { chunk in
                             guard compressor.submit(chunk) else { throw CompressorStopped() }
                         }

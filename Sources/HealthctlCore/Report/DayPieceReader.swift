@@ -25,7 +25,7 @@ struct DayPieceReader: Sendable {
         var from = day.startMs
         while from < end {
             try governor.unit(on: connection) {
-                let until = governor.isYielding ? min(from + LoadGovernor.yieldingSliceMs, end) : end
+                let until = governor.sliceEnd(from: from, end: end)
                 try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: from), local: true)
                 try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: until), local: true)
                 decoder.startStream()
