@@ -245,6 +245,58 @@ struct FixtureError: Error { var message: String }
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
+    /// Yielding to a busy application session (smaller batches, a partition copied three hours
+    /// at a time, rests), prune and then restore have their server sessions terminated and are
+    /// killed at random instants; the next yielding run of each completes, and every row is in
+    /// the table or in exactly one archive, then back in the table once restored.
+    @Test(arguments: LogTableShape.allCases)
+    func yieldingPruneAndRestoreSurviveKillsAndTerminatedSessions(shape: LogTableShape) throws {
+        // 14,400 rows before the cutoff: at a share of 0.25, a few seconds of work for each job.
+        let fixture = try PruneFixture("prune_yield_faults", rows: 20000, shape: shape)
+        let application = try fixture.database.busySession()
+        defer { _ = try? application.query("COMMIT") }
+        let yielding: [String: String?] = ["HEALTHCTL_BUSY_SHARE": "0.25"]
+        let prune = ["prune", "--before", "2026-09-06T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups"]
+        let restore = ["archive", "restore", fixture.archive.path]
+        var generator = SystemRandomNumberGenerator()
+        /// Runs `arguments` six times, each cut short at a random instant; returns how many runs
+        /// the kill found still at work.
+        func fault(_ arguments: [String]) throws -> Int {
+            var killedMidway = 0
+            for round in 0..<6 {
+                let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.database.url], environment: yielding)
+                usleep(UInt32.random(in: 50_000...500_000, using: &generator))
+                if round % 2 == 0 {
+                    try fixture.connection.query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'", [fixture.database.name])
+                    usleep(UInt32.random(in: 20_000...300_000, using: &generator))
+                }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                if process.terminationReason == .uncaughtSignal { killedMidway += 1 }
+            }
+            return killedMidway
+        }
+
+        #expect(try fault(prune) > 0)
+        let pruned = try HealthctlProcess.retryingWhileLocked {
+            try fixture.prune(["--batch-size", "300"], before: "2026-09-06T00:00:00Z", environment: yielding)
+        }
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-06'") == 0)
+        // The archive verifies (no id twice) and holds exactly the rows gone from the table.
+        let verify = try fixture.runOffline(["archive", "verify", fixture.archive.path, "--format", "json"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let archived = (try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])?["rows"] as? Int ?? -1
+        #expect(archived == (try fixture.count("SELECT count(*) FROM original WHERE \"checkedAt\" < '2026-09-06'")))
+        #expect(archived + (try fixture.count("SELECT count(*) FROM \(PruneFixture.log)")) == 20000)
+
+        #expect(try fault(restore) > 0)
+        let restored = try HealthctlProcess.retryingWhileLocked { try fixture.run(restore, environment: yielding) }
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try fixture.hash(PruneFixture.log) == fixture.hash("original"))
+    }
+
     @Test(arguments: LogTableShape.allCases)
     func fullDiskExits73AndKeepsUnarchivedRows(shape: LogTableShape) throws {
         let fixture = try PruneFixture("prune_full", rows: 20000, shape: shape)

@@ -109,11 +109,16 @@ public struct HealthctlProcess {
 
     /// Starts `healthctl arguments...` without waiting, its stdout to a pipe when `output` is set
     /// (else discarded) and its stderr discarded: for tests that kill it or crash its server.
-    public static func start(_ arguments: [String], output: Bool = false) throws -> Process {
+    /// `environment` is applied over `environment` as in `run`.
+    public static func start(_ arguments: [String], output: Bool = false, environment: [String: String?] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = arguments
-        process.environment = environment
+        var env = Self.environment
+        for (key, value) in environment {
+            if let value { env[key] = value } else { env.removeValue(forKey: key) }
+        }
+        process.environment = env
         process.standardOutput = output ? Pipe() : FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
