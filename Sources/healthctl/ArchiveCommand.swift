@@ -67,6 +67,7 @@ struct ArchiveCommand: ParsableCommand {
             } else {
                 var line = "\(dryRun ? "dry run: would restore" : "restored") \(summary.inserted) rows from \(summary.files) files; \(summary.alreadyPresent) already present"
                 line += ", \(summary.orphaned) orphaned (integration gone)" + (summary.orphansKept > 0 ? " kept" : " skipped")
+                if let note = LoadGovernor.restedNote(seconds: summary.restedSeconds) { line += "; \(note)" }
                 if let note = ConnectionRetry.startedOverNote(attempts: summary.attempts) { line += "; \(note)" }
                 print(line)
             }

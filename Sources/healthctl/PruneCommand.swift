@@ -98,6 +98,7 @@ struct PruneCommand: ParsableCommand {
             line += "; \(summary.partitionsDetached) whole partitions detached" + (kept > 0 ? " and kept (\(kept))" : " and dropped")
         }
         if let reason = summary.stoppedBy { line += "; stopped early (\(reason)): run again to continue" }
+        if let note = LoadGovernor.restedNote(seconds: summary.restedSeconds) { line += "; \(note)" }
         if let note = ConnectionRetry.startedOverNote(attempts: summary.attempts) { line += "; \(note)" }
         return line
     }

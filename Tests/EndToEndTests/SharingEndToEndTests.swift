@@ -46,6 +46,8 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.contains("other sessions are using the server"))
         #expect(output.stdout.contains("\"rowsArchived\" : 5760"), "\(output.stdout)")
+        let summary = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+        #expect((summary?["restedSeconds"] as? Double ?? 0) > 0, "\(output.stdout)")
         if shape == .plain {
             // At full speed, 6 batches of 1000 and an empty one per day; yielding, batches of 100
             // after the first (its size is chosen before the first look at the server).

@@ -33,6 +33,8 @@ public struct RestoreSummary: Codable, Sendable, Equatable {
     public var dryRun = false
     /// More than 1 when the restore started over after a lost connection.
     public var attempts = 1
+    /// Seconds the job rested, yielding while other sessions used the server (`database.busy_share`).
+    public var restedSeconds = 0.0
 }
 
 /// `--include-orphans` asked for rows the foreign key forbids.
@@ -142,6 +144,7 @@ public enum ArchiveRestorer {
         }
         summary.orphansKept = keepOrphans ? summary.orphaned : 0
         summary.alreadyPresent = summary.rowsRead - summary.inserted - (summary.orphaned - summary.orphansKept)
+        summary.restedSeconds = run.governor.restedSeconds
         return summary
     }
 

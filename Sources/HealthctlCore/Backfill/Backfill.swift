@@ -193,6 +193,7 @@ private struct BackfillJob {
         if !options.dryRun, summary.updated > 0 { try waitUntilDurable() }
         summary.transitions = tally.transitions
         summary.durationSeconds = run.elapsedSeconds
+        summary.restedSeconds = run.governor.restedSeconds
         return summary
     }
 

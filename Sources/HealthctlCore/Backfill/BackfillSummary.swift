@@ -66,6 +66,8 @@ public struct BackfillSummary: Sendable, Codable, Equatable {
     /// More than 1 when the run started over after a lost connection; the figures are the last
     /// attempt's (earlier attempts' batches were committed).
     public var attempts = 1
+    /// Seconds the job rested, yielding while other sessions used the server (`database.busy_share`).
+    public var restedSeconds = 0.0
 
     /// The transitions table and the totals, for a person.
     public func renderText() -> String {
@@ -92,6 +94,7 @@ public struct BackfillSummary: Sendable, Codable, Equatable {
             lines.append("skipped \(skippedChanged) rows the application changed meanwhile (its status wins)")
         }
         if let stoppedBy { lines.append("stopped early (\(stoppedBy)): run again to continue") }
+        if let note = LoadGovernor.restedNote(seconds: restedSeconds) { lines.append(note) }
         if let note = ConnectionRetry.startedOverNote(attempts: attempts) { lines.append(note) }
         let samples = transitions.filter { $0.sampleIds?.isEmpty == false }
         if !samples.isEmpty {

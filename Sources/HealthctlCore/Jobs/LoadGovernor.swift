@@ -52,8 +52,13 @@ public final class LoadGovernor: Sendable {
     /// Units of work started so far.
     var unitsStarted: Int { started.load(ordering: .relaxed) }
 
-    /// Seconds the job rested while others were busy.
-    public var restedSeconds: Double { Double(rested.load(ordering: .relaxed)) / 1e9 }
+    /// Seconds the job rested while others were busy, to the millisecond.
+    public var restedSeconds: Double { (Double(rested.load(ordering: .relaxed)) / 1e6).rounded() / 1000 }
+
+    /// What a job's text summary says about its rests, or nil when they came to less than 0.1 s.
+    public static func restedNote(seconds: Double) -> String? {
+        seconds >= 0.05 ? String(format: "rested %.1f s while other sessions used the server", seconds) : nil
+    }
 
     /// Runs one unit of work (a batch, a day) on `connection` once the pacing lets it start.
     /// The probe runs on `connection` too, in a savepoint when a transaction is open.

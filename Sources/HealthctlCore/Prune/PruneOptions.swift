@@ -109,6 +109,8 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     /// More than 1 when the run started over after a lost connection; the figures are the last
     /// attempt's (earlier attempts' batches were committed and archived).
     public var attempts = 1
+    /// Seconds the job rested, yielding while other sessions used the server (`database.busy_share`).
+    public var restedSeconds = 0.0
 
     /// Uncompressed bytes per compressed byte, to two decimals.
     public var compressionRatio = 0.0
@@ -116,6 +118,7 @@ public struct PruneSummary: Encodable, Sendable, Equatable {
     /// Rounds the figures for people and JSON.
     mutating func finish(after run: BatchRun) {
         durationSeconds = run.elapsedSeconds
+        restedSeconds = run.governor.restedSeconds
         compressionRatio = compressedBytes > 0 ? (Double(uncompressedBytes) / Double(compressedBytes) * 100).rounded() / 100 : 0
     }
 

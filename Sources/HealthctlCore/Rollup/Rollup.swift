@@ -75,6 +75,8 @@ public struct RollupSummary: Sendable, Encodable {
     /// More than 1 when the run started over after a lost connection; the figures are the last attempt's.
     public var attempts = 1
     public var seconds: Double = 0
+    /// Seconds the job rested, yielding while other sessions used the server (`database.busy_share`).
+    public var restedSeconds = 0.0
 
     public func renderText() -> String {
         var lines: [String] = []
@@ -86,6 +88,7 @@ public struct RollupSummary: Sendable, Encodable {
         }
         if rolledUp.count > 40 { lines.append("  ... and \(rolledUp.count - 40) more") }
         if let stoppedBecause { lines.append("stopped early: \(stoppedBecause); run again to finish") }
+        if let note = LoadGovernor.restedNote(seconds: restedSeconds) { lines.append(note) }
         if let note = ConnectionRetry.startedOverNote(attempts: attempts) { lines.append(note) }
         return lines.joined(separator: "\n")
     }
@@ -182,6 +185,7 @@ public enum Rollup {
         summary.rolledUp.sort { $0.day < $1.day }
         summary.stoppedBecause = stop.stopReason
         summary.seconds = (ContinuousClock.now - started).seconds
+        summary.restedSeconds = governor.restedSeconds
         logger.info("rolled up \(summary.rolledUp.count) days in \(summary.seconds) s")
         return summary
     }
