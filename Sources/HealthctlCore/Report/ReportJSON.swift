@@ -10,9 +10,10 @@ public enum ReportJSON {
     /// Writes the document to `sink` in pieces of about `TextSink.pieceBytes`, so a long report
     /// (a year of daily numbers for a large fleet) is never held whole.
     public static func write(_ report: Report, to sink: TextSink) {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(TextSink.pieceBytes + 4096)
         document(report).write(to: &out, indent: 0, sink: sink)
-        out += "\n"
+        out.append(UInt8(ascii: "\n"))
         sink.emit(&out)
     }
 
@@ -305,41 +306,46 @@ enum JSONValue {
     case lazyArray(Int, (Int) -> JSONValue)
     case object([(String, JSONValue)])
 
-    /// Appends the value to `out`; with a `sink`, hands `out` over whenever an array element
-    /// leaves it longer than `TextSink.pieceBytes`.
-    func write(to out: inout String, indent: Int, sink: TextSink? = nil) {
+    /// Appends the value to `out` as UTF-8; with a `sink`, hands `out` over whenever an array
+    /// element leaves it longer than `TextSink.pieceBytes`. Bytes, not a `String`: a year's
+    /// report writes hundreds of megabytes, and appending bytes skips String's bookkeeping.
+    func write(to out: inout [UInt8], indent: Int, sink: TextSink? = nil) {
         switch self {
-        case .null: out += "null"
-        case let .bool(value): out += value ? "true" : "false"
-        case let .int(value): out += String(value)
-        case let .number(value): out += Self.number(value)
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case let .int(value): Self.appendInteger(Int64(value), to: &out)
+        case let .number(value): Self.appendNumber(value, to: &out)
         case let .string(value): Self.quote(value, into: &out)
         case let .array(values):
-            Self.lazyArray(values.count, { values[$0] }).write(to: &out, indent: indent, sink: sink)
+            Self.writeArray(count: values.count, { values[$0] }, to: &out, indent: indent, sink: sink)
         case let .lazyArray(count, element):
-            guard count > 0 else { out += "[]"; return }
-            out += "[\n"
-            for index in 0..<count {
-                out += Self.indentation(indent + 1)
-                element(index).write(to: &out, indent: indent + 1, sink: sink)
-                out += index + 1 < count ? ",\n" : "\n"
-                if let sink, out.utf8.count >= TextSink.pieceBytes { sink.emit(&out) }
-            }
-            out += Self.indentation(indent)
-            out += "]"
+            Self.writeArray(count: count, element, to: &out, indent: indent, sink: sink)
         case let .object(fields):
-            guard !fields.isEmpty else { out += "{}"; return }
-            out += "{\n"
-            for (index, (key, value)) in fields.enumerated() {
-                out += Self.indentation(indent + 1)
-                Self.quote(key, into: &out)
-                out += ": "
-                value.write(to: &out, indent: indent + 1, sink: sink)
-                out += index + 1 < fields.count ? ",\n" : "\n"
+            guard !fields.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(contentsOf: "{\n".utf8)
+            for index in fields.indices {
+                Self.indent(indent + 1, &out)
+                Self.quote(fields[index].0, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                fields[index].1.write(to: &out, indent: indent + 1, sink: sink)
+                out.append(contentsOf: (index + 1 < fields.count ? ",\n" : "\n").utf8)
             }
-            out += Self.indentation(indent)
-            out += "}"
+            Self.indent(indent, &out)
+            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    private static func writeArray(count: Int, _ element: (Int) -> JSONValue, to out: inout [UInt8], indent: Int, sink: TextSink?) {
+        guard count > 0 else { out.append(contentsOf: "[]".utf8); return }
+        out.append(contentsOf: "[\n".utf8)
+        for index in 0..<count {
+            Self.indent(indent + 1, &out)
+            element(index).write(to: &out, indent: indent + 1, sink: sink)
+            out.append(contentsOf: (index + 1 < count ? ",\n" : "\n").utf8)
+            if let sink, out.count >= TextSink.pieceBytes { sink.emit(&out) }
+        }
+        Self.indent(indent, &out)
+        out.append(UInt8(ascii: "]"))
     }
 
     /// Whole numbers without a fraction (`3600`), others in Swift's shortest round-trip form.
@@ -349,39 +355,66 @@ enum JSONValue {
         return String(value)
     }
 
-    /// Two spaces a level, made once: a report writes millions of indented lines.
-    private static let indents = (0..<16).map { String(repeating: "  ", count: $0) }
-
-    static func indentation(_ level: Int) -> String {
-        level < indents.count ? indents[level] : String(repeating: "  ", count: level)
+    private static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            appendInteger(Int64(value), to: &out)
+        } else {
+            out.append(contentsOf: number(value).utf8)
+        }
     }
 
-    static func quote(_ text: String, into out: inout String) {
-        // Most keys and values need no escape: copied whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += "\""
-            out += text
-            out += "\""
-            return
+    /// Decimal digits straight into `out`, without making a `String` first.
+    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        guard magnitude >= 10 else { out.append(UInt8(ascii: "0") + UInt8(magnitude)); return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for position in stride(from: count - 1, through: 0, by: -1) { out.append(digits[position]) }
         }
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+    }
+
+    /// Two spaces a level.
+    private static func indent(_ level: Int, _ out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+    }
+
+    /// `text` as a JSON string appended to `out`.
+    static func quote(_ text: String, into out: inout String) {
+        var bytes: [UInt8] = []
+        quote(text, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var copied = 0
+            for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<position]))
+                copied = position + 1
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0xF)])
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...]))
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

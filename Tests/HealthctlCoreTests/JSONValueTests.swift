@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@testable import HealthctlCore
+
+/// The report's JSON writer: escapes, numbers, layout, and pieces handed over whole.
+@Suite struct JSONValueTests {
+    func written(_ value: JSONValue, sink: TextSink? = nil) -> String {
+        var bytes: [UInt8] = []
+        value.write(to: &bytes, indent: 0, sink: sink)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: [
+        ("plain", #""plain""#),
+        ("quote \" and backslash \\", #""quote \" and backslash \\""#),
+        ("line\nfeed\r\ttab", #""line\nfeed\r\ttab""#),
+        ("bell \u{07} and \u{1F}", #""bell \u0007 and \u001f""#),
+        ("ünïcödé ✓ 🚀", #""ünïcödé ✓ 🚀""#),
+        ("", #""""#),
+    ])
+    func stringsAreEscaped(_ text: String, _ expected: String) throws {
+        #expect(written(.string(text)) == expected)
+        // And read back as the same text.
+        let parsed = try JSONSerialization.jsonObject(with: Data("[\(expected)]".utf8)) as? [String]
+        #expect(parsed == [text])
+    }
+
+    @Test func scalarsAreWritten() {
+        let cases: [(JSONValue, String)] = [
+            (.int(0), "0"), (.int(7), "7"), (.int(-7), "-7"), (.int(1_234_567_890), "1234567890"),
+            (.int(Int.min), "\(Int.min)"), (.int(Int.max), "\(Int.max)"),
+            (.number(3600), "3600"), (.number(-2), "-2"), (.number(0.25), "0.25"), (.number(0.9996527777777778), "0.9996527777777778"),
+            (.number(1e15), "1000000000000000.0"), (.number(1e16), "1e+16"), (.number(.nan), "null"), (.number(.infinity), "null"),
+            (.null, "null"), (.bool(true), "true"), (.bool(false), "false"),
+        ]
+        for (value, expected) in cases {
+            #expect(written(value) == expected)
+        }
+    }
+
+    @Test func containersAreIndentedTwoSpacesALevel() {
+        let value = JSONValue.object([("a", .array([.int(1), .object([("b", .null)])])), ("empty", .array([])), ("none", .object([]))])
+        #expect(written(value) == "{\n  \"a\": [\n    1,\n    {\n      \"b\": null\n    }\n  ],\n  \"empty\": [],\n  \"none\": {}\n}")
+    }
+
+    /// A long array reaches the sink in pieces cut between elements, never inside a character.
+    @Test func longArraysReachTheSinkInWholePieces() throws {
+        var pieces: [String] = []
+        let sink = TextSink { pieces.append($0) }
+        let element = JSONValue.string(String(repeating: "é", count: 1000))
+        var out: [UInt8] = []
+        JSONValue.lazyArray(1500, { _ in element }).write(to: &out, indent: 0, sink: sink)
+        sink.emit(&out)
+        #expect(pieces.count > 1)
+        #expect(pieces.dropLast().allSatisfy { $0.hasSuffix(",\n") })
+        let parsed = try JSONSerialization.jsonObject(with: Data(pieces.joined().utf8)) as? [String]
+        #expect(parsed?.count == 1500 && parsed?.allSatisfy { $0.count == 1000 } == true)
+    }
+}
