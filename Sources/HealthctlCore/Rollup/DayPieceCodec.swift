@@ -174,7 +174,17 @@ private struct ByteReader {
         return bytes[position]
     }
 
+    /// Most of a piece's integers (deltas, counts) fit one byte: read those without the loop.
+    @inline(__always)
     mutating func unsigned() throws(RollupError) -> UInt64 {
+        if position < bytes.count, bytes[position] < 0x80 {
+            defer { position += 1 }
+            return UInt64(bytes[position])
+        }
+        return try unsignedOfSeveralBytes()
+    }
+
+    private mutating func unsignedOfSeveralBytes() throws(RollupError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
