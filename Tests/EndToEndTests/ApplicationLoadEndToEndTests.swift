@@ -37,8 +37,8 @@ struct ApplicationLoadEndToEndTests {
         let run = try load.finish()
         #expect(output.status == 0, "\(job): \(output.stderr)")
         #expect(!hasWork || output.stderr.contains("other sessions are using the server"), "\(job): \(output.stderr)")
-        // The summary says how long the job rested (backfill's five 1 ms batches rest too little
-        // to mention; a report has no summary).
+        // The summary says how long the job rested (backfill's few batches of 5 rows, about 1 ms
+        // each, rest too little to mention; a report has no summary).
         #expect(!hasWork || ["backfill", "report"].contains(job[0]) || output.stdout.contains("rested "), "\(job): \(output.stdout)")
         #expect(run.status == 0 && run.failed == 0, "\(job): the application failed: \(run.output)")
         #expect(run.transactions > 100, "\(job): \(run.output)")

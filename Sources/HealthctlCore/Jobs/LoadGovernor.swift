@@ -55,7 +55,7 @@ public final class LoadGovernor: Sendable {
     /// Seconds the job rested while others were busy, to the millisecond.
     public var restedSeconds: Double { (Double(rested.load(ordering: .relaxed)) / 1e6).rounded() / 1000 }
 
-    /// What a job's text summary says about its rests, or nil when they came to less than 0.1 s.
+    /// What a job's text summary says about its rests, or nil below 0.05 s (which would read 0.0 s).
     public static func restedNote(seconds: Double) -> String? {
         seconds >= 0.05 ? String(format: "rested %.1f s while other sessions used the server", seconds) : nil
     }

@@ -391,6 +391,8 @@ enum JSONValue {
         out += String(decoding: bytes, as: UTF8.self)
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
@@ -406,7 +408,6 @@ enum JSONValue {
                 case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
                 case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
                     out.append(contentsOf: "\\u00".utf8)
                     out.append(hex[Int(byte >> 4)])
                     out.append(hex[Int(byte & 0xF)])
