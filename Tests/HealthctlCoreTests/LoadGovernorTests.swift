@@ -142,6 +142,29 @@ import Testing
         #expect(governor.restedSeconds >= 4 * 0.12 - 0.01)
     }
 
+    /// Two workers resting at once rest once: the rested time never exceeds the run's.
+    @Test func workersRestingTogetherCountTheirRestOnce() throws {
+        let governor = LoadGovernor(share: 0.25, stop: StopRequest(), logger: Logger(label: "test"))
+        let other = try database.busySession()
+        let started = Date()
+        let results = BlockingWorkers.run(2) { _ -> Result<Void, any Error> in
+            Result {
+                let connection = try target.connect()
+                for _ in 0..<4 {
+                    try governor.unit(on: connection) { Thread.sleep(forTimeInterval: 0.04) }
+                }
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        try other.query("COMMIT")
+        for result in results { try result.get() }
+        // Eight units of 40 ms, one at a time once the first look has found the session (the
+        // second worker's first unit may start beside the first), rests of 120 ms between them.
+        // Counted per worker, the rests would come to about twice the time no unit worked.
+        #expect(governor.restedSeconds >= 5 * 0.12, "rested \(governor.restedSeconds) s")
+        #expect(governor.restedSeconds <= elapsed - 7 * 0.04 + 0.01, "rested \(governor.restedSeconds) s of \(elapsed) s")
+    }
+
     @Test func aDayReadThreeHoursAtATimeWhileYieldingMakesTheSamePieces() throws {
         let connection = try database.connect()
         try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)

@@ -18,7 +18,9 @@ public final class LoadGovernor: Sendable {
     private let stop: StopRequest
     private let logger: Logger
     private let origin = ContinuousClock.now
-    private let rested = Atomic<Int64>(0)
+    /// Nanoseconds during which the job rested: some worker waited while no unit was at work
+    /// (counted once however many workers waited), and since when the workers resting now began.
+    private let rests = Mutex<(total: Int64, resting: Int, since: Int64)>((0, 0, 0))
     private let started = Atomic<Int>(0)
     private let toldAboutHidden = Atomic<Bool>(false)
 
@@ -53,7 +55,10 @@ public final class LoadGovernor: Sendable {
     var unitsStarted: Int { started.load(ordering: .relaxed) }
 
     /// Seconds the job rested while others were busy, to the millisecond.
-    public var restedSeconds: Double { (Double(rested.load(ordering: .relaxed)) / 1e6).rounded() / 1000 }
+    public var restedSeconds: Double {
+        let total = rests.withLock { $0.total }
+        return (Double(total) / 1e6).rounded() / 1000
+    }
 
     /// What a job's text summary says about its rests, or nil below 0.05 s (which would read 0.0 s).
     public static func restedNote(seconds: Double) -> String? {
@@ -77,7 +82,7 @@ public final class LoadGovernor: Sendable {
 
     private func admit(on connection: PostgresConnection) {
         while true {
-            let step = pacer.withLock { $0.next(at: now) }
+            let (step, idle) = pacer.withLock { pacer in (pacer.next(at: now), pacer.isIdle) }
             switch step {
             case .work:
                 return
@@ -107,10 +112,26 @@ public final class LoadGovernor: Sendable {
                     return
                 }
                 let milliseconds = max((until - now) / 1_000_000, 1)
-                let before = now
+                if idle { startedResting() }
                 stop.sleep(milliseconds: milliseconds)
-                rested.add(now - before, ordering: .relaxed)
+                if idle { stoppedResting() }
             }
+        }
+    }
+
+    private func startedResting() {
+        let at = now
+        rests.withLock { rests in
+            if rests.resting == 0 { rests.since = at }
+            rests.resting += 1
+        }
+    }
+
+    private func stoppedResting() {
+        let at = now
+        rests.withLock { rests in
+            rests.resting -= 1
+            if rests.resting == 0 { rests.total += at - rests.since }
         }
     }
 

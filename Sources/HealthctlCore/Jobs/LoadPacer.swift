@@ -53,6 +53,9 @@ struct LoadPacer: Sendable, Equatable {
         return .work
     }
 
+    /// No unit is at work: a worker told to wait now rests (rather than waits for another's unit).
+    var isIdle: Bool { working == 0 }
+
     /// A worker starts without waiting (the job is stopping and must see it).
     mutating func startWithoutWaiting() {
         working += 1
