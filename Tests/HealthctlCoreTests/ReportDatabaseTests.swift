@@ -128,6 +128,29 @@ import Testing
         #expect(fromDatabase.fleet.noData == 2)
     }
 
+    /// Without the daily series (one CSV row per integration, week or month; the metrics), every
+    /// other number is the same.
+    @Test func withoutTheDailySeriesEveryOtherNumberIsTheSame() throws {
+        let m = F.minute
+        try insert("int_a", F.every(5 * m, from: F.t0, to: F.t0 + 3 * F.day) { time in
+            (F.t0 + 23 * F.hour..<F.t0 + 26 * F.hour).contains(time) ? .error : time % (35 * m) == 0 ? .warning : .healthy
+        })
+        try insert("int_b", F.every(7 * m, from: F.t0 + F.day, to: F.t0 + 3 * F.day))
+        for bucketing in [nil, ReportBucketing.week] {
+            var reports: [Report] = []
+            for dailySeries in [true, false] {
+                var request = ReportSource.Request(window: window(F.t0 + 2 * F.hour, F.t0 + 3 * F.day), bucketing: bucketing)
+                request.dailySeries = dailySeries
+                reports.append(try ReportSource.report(target: try target, request: request, nowMs: F.t0 + 3 * F.day).report)
+            }
+            let (full, lean) = (reports[0], reports[1])
+            #expect(full.integrations[0].daily.count == 3 && lean.integrations.allSatisfy(\.daily.isEmpty))
+            #expect(ReportCSV.render(full, rows: bucketing == nil ? .integration : .week) == ReportCSV.render(lean, rows: bucketing == nil ? .integration : .week))
+            #expect(ReportMetrics.render(full) == ReportMetrics.render(lean))
+            #expect(zip(full.integrations, lean.integrations).allSatisfy { $0.stats == $1.stats && $0.periods == $1.periods && $0.maxGapMs == $1.maxGapMs })
+        }
+    }
+
     @Test func carryInFromADayWithoutChecksBefore() throws {
         // Checked every 20 hours: the max gap is 40 hours, so a check two days before the window
         // still holds into it, and a single check on a day takes its gap from the one before.

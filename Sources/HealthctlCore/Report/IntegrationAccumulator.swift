@@ -8,6 +8,9 @@ struct IntegrationAccumulator: Sendable {
     private var latencyInvalid = 0
     private(set) var errors: [String: Int] = [:]
     private let bucketing: ReportBucketing?
+    /// Whether each day's numbers are wanted (`IntegrationReport.daily`): a day's latency
+    /// summary and its timeline stats are the larger part of a long report's work.
+    private let dailySeries: Bool
     private var buckets: [BucketTally] = []
     /// The histogram of the last bucket, while its days come in.
     private var bucketLatency = LatencyTally()
@@ -32,9 +35,10 @@ struct IntegrationAccumulator: Sendable {
 
     /// - Parameter timelineRange: the time whose timeline is kept: the window, and before it
     ///   what the burn rates look back on.
-    init(info: IntegrationInfo, timelineRange: Range<Int64>, bucketing: ReportBucketing? = nil) {
+    init(info: IntegrationInfo, timelineRange: Range<Int64>, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
         self.info = info
         self.bucketing = bucketing
+        self.dailySeries = dailySeries
         timeline = WindowTimeline(window: timelineRange)
     }
 
@@ -55,7 +59,7 @@ struct IntegrationAccumulator: Sendable {
             tally.maxGapMs = timeline.add(piece)
             tally.checks = piece.checks
             let (first, second, invalid) = piece.latency(of: latencyOf)
-            tally.latency = LatencyHistogram.summary(of: first, second, invalid: invalid)
+            if dailySeries { tally.latency = LatencyHistogram.summary(of: first, second, invalid: invalid) }
             latency.add(first, second)
             latencyInvalid += invalid
             for (message, count) in piece.errors { errors[message, default: 0] += count }
@@ -111,7 +115,7 @@ struct IntegrationAccumulator: Sendable {
             timeline = WindowTimeline(window: timeline.window)
             self.latency = LatencyTally()
         }
-        let daily = days.map { tally in
+        let daily: [DayStats] = !dailySeries ? [] : days.map { tally in
             let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
             return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)
         }

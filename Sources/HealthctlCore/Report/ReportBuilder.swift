@@ -14,12 +14,19 @@ public struct ReportBuilder: Sendable {
     /// The window's days, in order, as they were added.
     public private(set) var days: [ReportDay] = []
 
-    /// - Parameter bucketing: also compute the numbers of each ISO week or month of the window.
-    public init(integrations: [IntegrationInfo], window: ReportWindow, settings: ReportSettings, bucketing: ReportBucketing? = nil) {
+    /// - Parameters:
+    ///   - bucketing: also compute the numbers of each ISO week or month of the window.
+    ///   - dailySeries: compute each day's numbers (`IntegrationReport.daily`; empty otherwise).
+    public init(
+        integrations: [IntegrationInfo], window: ReportWindow, settings: ReportSettings, bucketing: ReportBucketing? = nil,
+        dailySeries: Bool = true
+    ) {
         self.window = window
         self.settings = settings
         let range = Self.timelineRange(of: window)
-        accumulators = integrations.map { IntegrationAccumulator(info: $0, timelineRange: range, bucketing: bucketing) }
+        accumulators = integrations.map {
+            IntegrationAccumulator(info: $0, timelineRange: range, bucketing: bucketing, dailySeries: dailySeries)
+        }
     }
 
     /// The time whose state timeline a report needs: its window, and the burn rates' look-back

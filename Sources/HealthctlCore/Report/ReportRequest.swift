@@ -34,6 +34,18 @@ public enum ReportComparison: String, Sendable, CaseIterable {
     case previous
 }
 
+extension ReportFormat {
+    /// Whether the output has each day's numbers: not the metrics, nor CSV rows of whole
+    /// integrations, weeks or months.
+    func showsDays(rows: ReportRows) -> Bool {
+        switch self {
+        case .json, .markdown, .html: return true
+        case .csv: return rows == .day
+        case .prometheus: return false
+        }
+    }
+}
+
 /// What one CSV row stands for.
 public enum ReportRows: String, Sendable, CaseIterable {
     case integration, day, week, month
@@ -151,6 +163,7 @@ extension ReportRequest {
         request.compare = compare
         request.grouping = grouping
         request.needsUsers = split == .user
+        request.dailySeries = format.showsDays(rows: rows)
         return request
     }
 }

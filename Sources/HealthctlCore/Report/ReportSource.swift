@@ -42,6 +42,9 @@ public enum ReportSource {
         public var rollupSchema: String?
         /// Also compute each week's or month's numbers.
         public var bucketing: ReportBucketing?
+        /// Compute each day's numbers (`IntegrationReport.daily`): the formats that show them
+        /// need them; one CSV row per integration and the metrics do not.
+        public var dailySeries = true
         /// Also read the window before and attach its numbers (`--compare previous`).
         public var compare = false
         /// Summaries per provider or customer.
@@ -113,7 +116,9 @@ public enum ReportSource {
                         schema: schema, integrations: integrations, request: windowRequest,
                         store: RollupStore(setting: request.rollupSchema, applicationSchema: target.schema), governor: governor)
                     let plan = try reading.plan(on: main)
-                    var builder = ReportBuilder(integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing)
+                    var builder = ReportBuilder(
+                        integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing,
+                        dailySeries: request.dailySeries)
                     var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
                     logger.debug("read the carry-ins of \(window.label) at \(ContinuousClock.now - started)")
                     let batches = plan.batches
