@@ -79,5 +79,9 @@ report_year_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-1
 report_year_mb=$(bench_last_peak_mb)
 report_year_pieces=$(psql -X -At -c "SELECT count(*) FROM healthctl.rollup WHERE day >= '2025-11-23'")
 bench_row "report, 365 days from rollups ($report_year_pieces day pieces; goal at most 1 s)" "$report_year_s" "$report_count_s" "count-only query over one week of rows" "$report_year_mb"
+# The same year as CSV, one row per integration (an annual SLA sheet): no daily series.
+report_year_csv_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format csv)
+report_year_csv_mb=$(bench_last_peak_mb)
+bench_row "  the same year as CSV, one row per integration" "$report_year_csv_s" "$report_count_s" "count-only query over one week of rows" "$report_year_csv_mb"
 psql -d postgres -qc 'DROP DATABASE healthctl_bench_year WITH (FORCE)'
 export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"
