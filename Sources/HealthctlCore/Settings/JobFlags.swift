@@ -85,12 +85,7 @@ extension Settings.Database {
     /// `database.busy_share` under `HEALTHCTL_BUSY_SHARE` under `--busy-share`.
     func busyShare(flag: String?, environment: [String: String]) throws(UsageError) -> Setting<Double> {
         var share = busyShare
-        if let text = environment["HEALTHCTL_BUSY_SHARE"], !text.isEmpty {
-            guard let value = share.kind.parse(text) else {
-                throw UsageError("invalid HEALTHCTL_BUSY_SHARE \"\(text)\": expected \(share.kind.expected)")
-            }
-            share.set(value, from: .env)
-        }
+        try share.apply(environment: environment["HEALTHCTL_BUSY_SHARE"], "HEALTHCTL_BUSY_SHARE")
         try share.apply(flag: flag, "--busy-share")
         return share
     }

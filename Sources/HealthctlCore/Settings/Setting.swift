@@ -117,9 +117,19 @@ public struct Setting<Value: Sendable>: Sendable {
     /// naming the flag.
     public mutating func apply(flag text: String?, _ flag: String) throws(UsageError) {
         guard let text else { return }
-        guard let parsed = kind.parse(text) else { throw UsageError("invalid \(flag) \"\(text)\": expected \(kind.expected)") }
-        value = parsed
-        source = .flag
+        set(try parsed(text, named: flag), from: .flag)
+    }
+
+    /// Takes an environment variable's text when it is set and not empty. A value the kind does
+    /// not accept is a usage error naming the variable.
+    public mutating func apply(environment text: String?, _ variable: String) throws(UsageError) {
+        guard let text, !text.isEmpty else { return }
+        set(try parsed(text, named: variable), from: .env)
+    }
+
+    private func parsed(_ text: String, named name: String) throws(UsageError) -> Value {
+        guard let value = kind.parse(text) else { throw UsageError("invalid \(name) \"\(text)\": expected \(kind.expected)") }
+        return value
     }
 
     /// Takes a flag whose value the argument parser already checked, when it was given.
