@@ -351,16 +351,20 @@ enum JSONValue {
     /// Whole numbers without a fraction (`3600`), others in Swift's shortest round-trip form.
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
+        return whole(value).map { String($0) } ?? String(value)
     }
 
     private static func appendNumber(_ value: Double, to out: inout [UInt8]) {
-        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
-            appendInteger(Int64(value), to: &out)
+        if let whole = whole(value) {
+            appendInteger(whole, to: &out)
         } else {
             out.append(contentsOf: number(value).utf8)
         }
+    }
+
+    /// `value` as an integer when it is whole and below 1e15, so it is written without a fraction.
+    private static func whole(_ value: Double) -> Int64? {
+        value.isFinite && value == value.rounded() && abs(value) < 1e15 ? Int64(value) : nil
     }
 
     /// Decimal digits straight into `out`, without making a `String` first.
