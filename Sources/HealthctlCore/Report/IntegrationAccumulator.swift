@@ -65,10 +65,37 @@ struct IntegrationAccumulator: Sendable {
             for (message, count) in piece.errors { errors[message, default: 0] += count }
         }
         days.append(tally)
-        if let bucketing { addToBucket(tally, label: bucketing.label(of: day), piece: piece, latencyOf: latencyOf) }
+        if let bucketing { addToBucket(tally, label: bucketing.label(of: day), pieces: piece.map { [$0] } ?? [], latencyOf: latencyOf) }
     }
 
-    private mutating func addToBucket(_ tally: DayTally, label: String, piece: DayPiece?, latencyOf: ReportSettings.LatencyOf) {
+    /// Adds a whole month of the window at once (`piece` nil: no checks that month). Only for a
+    /// report without a daily series or week buckets: the month counts as one tally.
+    mutating func add(month piece: MonthPiece?, range: Range<Int64>, latencyOf: ReportSettings.LatencyOf) {
+        precondition(!dailySeries && bucketing != .week, "a month piece has no days or weeks")
+        let month = CalendarDay(containing: range.lowerBound)
+        var tally = DayTally(date: month, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
+        func count(_ part: DayPiece) {
+            tally.checks = tally.checks + part.checks
+            let (first, second, invalid) = part.latency(of: latencyOf)
+            latency.add(first, second)
+            latencyInvalid += invalid
+            for (message, count) in part.errors { errors[message, default: 0] += count }
+        }
+        // The head's gap is settled here, from the check before it; the body's days are known.
+        if let head = piece?.head {
+            tally.maxGapMs = timeline.add(head)
+            count(head)
+        }
+        if let body = piece?.body {
+            timeline.add(body)
+            count(body)
+        }
+        tally.maxGapMs = [tally.maxGapMs, piece?.widestGapMs].compactMap { $0 }.max()
+        days.append(tally)
+        if let bucketing { addToBucket(tally, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
+    }
+
+    private mutating func addToBucket(_ tally: DayTally, label: String, pieces: [DayPiece], latencyOf: ReportSettings.LatencyOf) {
         if buckets.last?.label != label {
             closeBucket()
             bucketLatency = LatencyTally()
@@ -78,7 +105,7 @@ struct IntegrationAccumulator: Sendable {
         let last = buckets.count - 1
         buckets[last].range = buckets[last].range.lowerBound..<tally.range.upperBound
         buckets[last].checks = buckets[last].checks + tally.checks
-        if let piece {
+        for piece in pieces {
             let (first, second, invalid) = piece.latency(of: latencyOf)
             bucketLatency.add(first, second)
             bucketInvalid += invalid

@@ -78,15 +78,33 @@ public struct ReportBuilder: Sendable {
     public mutating func add(_ day: ReportDay, pieces: [DayPiece?]) {
         let range = max(day.date.startMs, window.sinceMs)..<min(day.date.startMs + CalendarDay.dayMs, window.untilMs)
         let latencyOf = settings.latencyOf
+        updateEach { accumulator, position in
+            accumulator.add(day: day.date, range: range, piece: pieces[position], latencyOf: latencyOf)
+        }
+        days.append(day)
+    }
+
+    /// The next month of the window, whole: `days` are its days in order, `pieces[position]`
+    /// the month piece of each integration with checks. For a builder without a daily series
+    /// or week buckets.
+    mutating func add(month days: [ReportDay], pieces: [MonthPiece?]) {
+        guard let first = days.first?.date, let last = days.last?.date else { return }
+        let range = first.startMs..<last.adding(days: 1).startMs
+        let latencyOf = settings.latencyOf
+        updateEach { accumulator, position in
+            accumulator.add(month: pieces[position], range: range, latencyOf: latencyOf)
+        }
+        self.days += days
+    }
+
+    /// Runs `update` on every integration's accumulator, a few hundred integrations per thread.
+    private mutating func updateEach(_ update: @Sendable (inout IntegrationAccumulator, _ position: Int) -> Void) {
         accumulators.withUnsafeMutableBufferPointer { buffer in
             let base = UncheckedBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: Self.chunks(buffer.count)) { chunk in
-                for position in Self.chunkRange(chunk, of: base.buffer.count) {
-                    base.buffer[position].add(day: day.date, range: range, piece: pieces[position], latencyOf: latencyOf)
-                }
+                for position in Self.chunkRange(chunk, of: base.buffer.count) { update(&base.buffer[position], position) }
             }
         }
-        days.append(day)
     }
 
     /// The report, once every day of the window was added.

@@ -1,0 +1,100 @@
+/// Writes the variable-length integers (LEB128) of the rollup encodings.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func unsigned(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// Values as deltas from the previous one (they ascend), then the counts.
+    mutating func histogram(_ histogram: LatencyHistogram) {
+        unsigned(UInt64(histogram.values.count))
+        var previous: Int64 = 0
+        for value in histogram.values {
+            unsigned(UInt64(Int64(value) - previous))
+            previous = Int64(value)
+        }
+        for count in histogram.counts { unsigned(UInt64(count)) }
+    }
+}
+
+/// Reads what `ByteWriter` wrote, bounds-checked.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() throws(RollupError) -> UInt8 {
+        guard position < bytes.count else { throw .unreadablePiece(day: "", reason: "truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    /// Most of a piece's integers (deltas, counts) fit one byte: read those without the loop.
+    @inline(__always)
+    mutating func unsigned() throws(RollupError) -> UInt64 {
+        if position < bytes.count, bytes[position] < 0x80 {
+            defer { position += 1 }
+            return UInt64(bytes[position])
+        }
+        return try unsignedOfSeveralBytes()
+    }
+
+    private mutating func unsignedOfSeveralBytes() throws(RollupError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            guard shift < 64 else { throw .unreadablePiece(day: "", reason: "integer too long") }
+            value |= UInt64(next & 0x7F) << shift
+            if next < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    mutating func signed64() throws(RollupError) -> Int64 {
+        let value = try unsigned()
+        guard value <= UInt64(Int64.max) else { throw .unreadablePiece(day: "", reason: "integer out of range") }
+        return Int64(value)
+    }
+
+    mutating func count() throws(RollupError) -> Int {
+        let value = try unsigned()
+        guard value <= UInt64(Int32.max) else { throw .unreadablePiece(day: "", reason: "count out of range") }
+        return Int(value)
+    }
+
+    mutating func string(length: Int) throws(RollupError) -> String {
+        guard length <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "truncated text") }
+        defer { position += length }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
+    }
+
+    mutating func histogram() throws(RollupError) -> LatencyHistogram {
+        let count = try count()
+        var values: [Int32] = []
+        values.reserveCapacity(count)
+        var previous: Int64 = 0
+        for _ in 0..<count {
+            previous += try signed64()
+            guard previous <= Int64(Int32.max) else { throw .unreadablePiece(day: "", reason: "latency out of range") }
+            values.append(Int32(previous))
+        }
+        var counts: [Int32] = []
+        counts.reserveCapacity(count)
+        for _ in 0..<count {
+            let value = try self.count()
+            guard value > 0 else { throw .unreadablePiece(day: "", reason: "empty histogram bucket") }
+            counts.append(Int32(value))
+        }
+        return LatencyHistogram(sortedValues: values, counts: counts)
+    }
+}
