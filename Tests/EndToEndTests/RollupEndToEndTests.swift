@@ -251,3 +251,79 @@ import Testing
         #expect(try connection.query(hash).first?.string(0) == afterKills, "the same pieces as a run never killed")
     }
 }
+
+/// Month rollups through the built binary: `rollup` merges complete months, reports without a
+/// daily series read them, and every number is the one the days give, after late rows, a
+/// rerun and a prune too.
+@Suite(.requiresDatabase) struct MonthRollupEndToEndTests {
+    let database: TestDatabase
+    let connection: PostgresConnection
+
+    init() throws {
+        database = try TestDatabase("monthrollup")
+        connection = try database.connect()
+        try expect(["schema", "apply", "--with-base-table"])
+        try expect(["seed", "--integrations", "8", "--days", "40", "--seed", "5", "--until", "2026-11-03T00:00:00Z"])
+    }
+
+    @discardableResult
+    func expect(_ arguments: [String]) throws -> HealthctlProcess.Output {
+        let output = try HealthctlProcess.run(arguments, environment: ["DATABASE_URL": database.url])
+        try #require(output.status == 0, "\(arguments): \(output.stderr)")
+        return output
+    }
+
+    /// The reports that can use month rollups, each in the modes a rollup must serve.
+    static let reports: [[String]] = [[], ["--by", "month"]].flatMap { rows in
+        RollupEndToEndTests.modes.map { ["report", "--since", "2026-09-20", "--until", "2026-11-03", "--format", "csv", "--log-level", "debug"] + rows + $0 }
+    } + [["report", "--since", "2026-09-01", "--until", "2026-11-01", "--format", "prometheus", "--min-incident", "3m", "--log-level", "debug"]]
+
+    /// Each report's output, and the months it read from month rollups.
+    func outputs(_ extra: [String] = []) throws -> [(stdout: String, months: String?)] {
+        try Self.reports.map { arguments in
+            let output = try expect(arguments + extra)
+            let line = output.stderr.split(separator: "\n").first { $0.contains("from month rollups: ") }
+            return (output.stdout, line.map { String($0.split(separator: ": ").last ?? "") })
+        }
+    }
+
+    @Test func reportsReadWholeMonthsFromMonthRollupsWithTheNumbersOfTheDays() throws {
+        let raw = try outputs(["--source", "raw"])
+        #expect(raw.allSatisfy { $0.months == nil })
+
+        let rollup = try expect(["rollup", "--until", "2026-11-03"])
+        #expect(rollup.stdout.contains("merged 2 months into month rollups (2026-09 to 2026-10)"), "\(rollup.stdout)")
+        let fromMonths = try outputs()
+        #expect(fromMonths.map(\.months) == Array(repeating: "2026-10", count: 8) + ["2026-09, 2026-10"])
+        #expect(fromMonths.map(\.stdout) == raw.map(\.stdout))
+        // A rerun finds every month current.
+        #expect(!(try expect(["rollup", "--until", "2026-11-03"]).stdout.contains("merged")))
+
+        // A late row makes its day stale: the report reads October day by day, with the row.
+        try connection.query(
+            """
+            INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "errorMessage", "responseTime", "checkedAt")
+            SELECT 'late_row', id, 'ERROR', 'late', 7777, '2026-10-15 12:00:00.5' FROM "Integration" ORDER BY id LIMIT 1
+            """)
+        let stale = try outputs()
+        #expect(stale.map(\.months) == Array(repeating: nil, count: 8) + ["2026-09"])
+        let rawWithLateRow = try outputs(["--source", "raw"])
+        #expect(stale.map(\.stdout) == rawWithLateRow.map(\.stdout))
+        #expect(rawWithLateRow.map(\.stdout) != raw.map(\.stdout))
+
+        // The next rollup rolls the day up again and merges October again.
+        let again = try expect(["rollup", "--until", "2026-11-03"])
+        #expect(again.stdout.contains("2026-10-15") && again.stdout.contains("merged 1 month into month rollups (2026-10)"), "\(again.stdout)")
+        let merged = try outputs()
+        #expect(merged.map(\.months) == fromMonths.map(\.months))
+        #expect(merged.map(\.stdout) == rawWithLateRow.map(\.stdout))
+
+        // Pruned: the months still give the same numbers.
+        let archive = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-monthrollup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: archive) }
+        try expect(["prune", "--before", "2026-10-25T00:00:00Z", "--archive-dir", archive.path])
+        let pruned = try outputs()
+        #expect(pruned.map(\.months) == fromMonths.map(\.months))
+        #expect(pruned.map(\.stdout) == rawWithLateRow.map(\.stdout))
+    }
+}

@@ -42,12 +42,18 @@ import Testing
         #expect(report.connection.source == "--database-url")
         #expect(report.checks.filter { $0.outcome != .ok }.map(\.name) == ["rollups"])
         #expect(report.checks.first { $0.name == "rollups" }?.detail.contains("no rollup tables in schema \"healthctl\"") == true)
-        _ = try Rollup.run(target: try target(), options: RollupOptions())
+        var options = RollupOptions()
+        options.until = CalendarDay(year: 2026, month: 12, day: 1)
+        _ = try Rollup.run(target: try target(), options: options)
         let rolledUp = try Doctor.run(target: try target())
         #expect(rolledUp.checks.allSatisfy { $0.outcome == .ok }, "\(rolledUp.checks.filter { $0.outcome != .ok })")
         // Every complete day from the first with rows is rolled up, the empty ones after it too.
         let detail = rolledUp.checks.first { $0.name == "rollups" }?.detail ?? ""
-        #expect(detail.hasPrefix("schema \"healthctl\": ") && detail.contains(" days rolled up, 2026-11-19 to ") && detail.hasSuffix("; every complete day with log rows is rolled up"), "\(detail)")
+        #expect(detail.hasPrefix("schema \"healthctl\": 12 days rolled up, 2026-11-19 to 2026-11-30 (last day rolled up), 1 month merged; every complete day with log rows is rolled up"), "\(detail)")
+        // A day rolled up again leaves its month out of date until the next rollup merges it.
+        try connection.execute(script: "UPDATE healthctl.rollup_day SET rolled_up_at = now() + interval '1 second' WHERE day = '2026-11-20'")
+        let outOfDate = try Doctor.run(target: try target()).checks.first { $0.name == "rollups" }?.detail ?? ""
+        #expect(outOfDate.contains(", 1 month merged (1 out of date until the next healthctl rollup);"), "\(outOfDate)")
         #expect(report.checks.map(\.name).contains("index \"IntegrationHealthLog_checkedAt_idx\""))
         #expect(report.checks.map(\.name).contains("foreign key \"IntegrationHealthLog_integrationId_fkey\""))
         let statistics = try #require(report.statistics)

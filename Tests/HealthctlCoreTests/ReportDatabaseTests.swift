@@ -165,9 +165,10 @@ import Testing
         #expect(a.stats.incidents.items.first?.startMs == since && a.stats.incidents.items.first?.endMs == since + 13 * F.hour)
     }
 
-    @Test func carryInOfAFewSparseIntegrationsAmongManyRegularOnes() throws {
-        // Twenty integrations checked every hour the day before: only the sparse one (and those
-        // without any check) look further back, each with one probe of its own rows.
+    /// Twenty integrations checked every hour on the window's day and the day before, and int_a
+    /// down at 01:00 and 21:00 two days before and at 17:00 on the window's first day; returns
+    /// int_a's check times.
+    func insertASparseIntegrationAmongRegularOnes() throws -> [Int64] {
         try connection.execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") SELECT 'reg_' || n, 'u3', 'slack', now() FROM generate_series(1, 20) n;
             INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "responseTime", "checkedAt")
@@ -176,12 +177,36 @@ import Testing
             """)
         let times = [F.t0 - 2 * F.day + F.hour, F.t0 - 2 * F.day + 21 * F.hour, F.t0 + 17 * F.hour]
         try insert("int_a", times.map { Check($0, .error, errorMessage: "down") })
+        return times
+    }
+
+    @Test func carryInOfAFewSparseIntegrationsAmongManyRegularOnes() throws {
+        // Twenty integrations checked every hour the day before: only the sparse one (and those
+        // without any check) look further back, each with one probe of its own rows.
+        let times = try insertASparseIntegrationAmongRegularOnes()
         let loaded = try report(window(F.t0, F.t0 + F.day))
         let byHand = F.report([("int_a", times.map { Check($0, .error, errorMessage: "down") }, nil)], since: F.t0, until: F.t0 + F.day)
         let a = try #require(loaded.report.integrations.first { $0.info.id == "int_a" })
         #expect(a.stats == byHand.integrations[0].stats)
         #expect(a.stats.incidents.items.first?.startMs == F.t0 && a.stats.incidents.items.first?.endMs == F.t0 + 13 * F.hour)
         #expect(loaded.report.integrations.filter { $0.info.id.hasPrefix("reg_") }.allSatisfy { $0.stats.availability.coverage == 1 })
+    }
+
+    @Test func carryInOfAFewSparseIntegrationsFromPrunedDays() throws {
+        // As above, with the days before the window rolled up and their rows deleted, and a window
+        // longer than the burn rates' look-back (so no day before it is read whole): the sparse
+        // integration's last check two days before is found in its rollup.
+        let times = try insertASparseIntegrationAmongRegularOnes()
+        var options = RollupOptions()
+        options.since = CalendarDay(containing: F.t0 - 3 * F.day)
+        options.until = CalendarDay(containing: F.t0)
+        _ = try Rollup.run(target: try target, options: options)
+        try connection.query("DELETE FROM \"IntegrationHealthLog\" WHERE \"checkedAt\" < '2026-11-16'")
+        let loaded = try report(window(F.t0, F.t0 + 4 * F.day))
+        let byHand = F.report([("int_a", times.map { Check($0, .error, errorMessage: "down") }, nil)], since: F.t0, until: F.t0 + 4 * F.day)
+        let a = try #require(loaded.report.integrations.first { $0.info.id == "int_a" })
+        #expect(a.stats == byHand.integrations[0].stats)
+        #expect(a.stats.incidents.items.first?.startMs == F.t0 && a.stats.incidents.items.first?.endMs == F.t0 + 13 * F.hour)
     }
 
     @Test func selectionFiltersAndUnknownIds() throws {

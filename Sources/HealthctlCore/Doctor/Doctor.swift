@@ -154,6 +154,10 @@ public enum Doctor {
         let lacking = try store.daysNotRolledUp(on: connection, schema: schema, before: today.startMs)
         var detail = "schema \"\(store.schema)\": \(rolled.count) days rolled up"
         if let first = rolled.keys.min(), let last = rolled.keys.max() { detail += ", \(first.text) to \(last.text) (last day rolled up)" }
+        if let months = try store.monthCoverage(on: connection), months.months > 0 {
+            detail += ", \(months.months) month\(months.months == 1 ? "" : "s") merged"
+            if months.outOfDate > 0 { detail += " (\(months.outOfDate) out of date until the next healthctl rollup)" }
+        }
         guard lacking.isEmpty else {
             let shown = lacking.prefix(5).map(\.text).joined(separator: ", ")
             detail += "; \(lacking.count) complete days with log rows have no current rollup (\(shown)\(lacking.count > 5 ? ", ..." : "")): run healthctl rollup, or prune refuses them"

@@ -18,22 +18,54 @@ struct DayReading: Sendable {
         /// The days from the first to the last log row around the window; none outside hold rows.
         var rowDays: ClosedRange<CalendarDay>?
 
+        /// Months of the window with a current month rollup, when the report can use them
+        /// (`MonthRollups`): it shows no daily series and no weeks.
+        var months: Set<CalendarDay> = []
+
         func mayHaveRows(_ day: CalendarDay) -> Bool { rowDays?.contains(day) ?? false }
 
-        /// The window's days in reading order, in batches read by one worker each: a day that may
-        /// have log rows alone (so two workers share a week of rows), other days (rollups or
-        /// nothing) up to four together, their rollups in one query.
-        var batches: [[PlannedDay]] {
-            var batches: [[PlannedDay]] = []
-            for day in windowDays {
-                if !mayHaveRows(day.date), let last = batches.last?.last, !mayHaveRows(last.date), batches[batches.count - 1].count < 4 {
-                    batches[batches.count - 1].append(day)
-                } else {
-                    batches.append([day])
+        /// The window's days in reading order, in batches read by one worker each: a whole month
+        /// with a month rollup together; otherwise a day that may have log rows alone (so two
+        /// workers share a week of rows), other days (rollups or nothing) up to four together,
+        /// their rollups in one query.
+        var batches: [Batch] {
+            var batches: [Batch] = []
+            var index = 0
+            while index < windowDays.count {
+                let day = windowDays[index]
+                let month = MonthPiece.start(of: day.date)
+                let length = month.daysInMonth
+                if day.date == month, months.contains(month), index + length <= windowDays.count,
+                    windowDays[index..<(index + length)].allSatisfy({ $0.countsMatter && $0.countsWholeDay })
+                {
+                    batches.append(Batch(days: Array(windowDays[index..<(index + length)]), month: month))
+                    index += length
+                    continue
                 }
+                if !mayHaveRows(day.date), let last = batches.last, last.month == nil, let lastDay = last.days.last, !mayHaveRows(lastDay.date),
+                    last.days.count < 4
+                {
+                    batches[batches.count - 1].days.append(day)
+                } else {
+                    batches.append(Batch(days: [day]))
+                }
+                index += 1
             }
             return batches
         }
+    }
+
+    /// Days one worker reads together; `month` when they are a month with a month rollup.
+    struct Batch: Sendable {
+        var days: [PlannedDay]
+        var month: CalendarDay?
+    }
+
+    /// What a batch gives the report, in order.
+    enum ReadPart: Sendable {
+        case day(ReadDay)
+        /// A whole month from its month rollup: its days' sources and its pieces by position.
+        case month(days: [ReportDay], pieces: [MonthPiece?])
     }
 
     struct PlannedDay: Sendable {
@@ -92,6 +124,9 @@ struct DayReading: Sendable {
         }
         plan.rollupExists = try request.sources == .auto && store.exists(on: connection)
         if plan.rollupExists { plan.rolled = try store.days(on: connection, in: dayBefore..<end) }
+        if plan.rollupExists, !request.dailySeries, request.bucketing != .week {
+            plan.months = try store.currentMonths(on: connection, in: days[0].date..<end, maxGap: request.settings.maxGap)
+        }
         return plan
     }
 
@@ -125,6 +160,28 @@ struct DayReading: Sendable {
         }
     }
 
+    /// A batch (`Plan.batches`). A month is read from its month rollup when every day of it
+    /// would be read from its rollup or has no rows, and day by day otherwise (rows that came
+    /// after the month was merged, or a damaged month rollup).
+    func read(on connection: PostgresConnection, batch: Batch, plan: Plan) throws -> [ReadPart] {
+        guard let month = batch.month else { return try read(on: connection, batch: batch.days, plan: plan).map { .day($0) } }
+        let sources = try sources(on: connection, batch: batch.days, plan: plan)
+        let usable = zip(batch.days, sources).allSatisfy { day, source in
+            source.source == .rollup || (plan.rolled[day.date] == nil && !plan.mayHaveRows(day.date))
+        }
+        if usable {
+            do {
+                // A piece that cannot be decoded fails only in Swift: the COPY ran to its end, and
+                // the transaction reads on.
+                let pieces = try governor.unit(on: connection) {
+                    try store.monthPieces(on: connection, month: month, index: index, ids: rollupIds)
+                }
+                return [.month(days: sources, pieces: pieces)]
+            } catch is RollupError {}
+        }
+        return try read(on: connection, batch: batch.days, plan: plan).map { .day($0) }
+    }
+
     /// One day before the window, which only settles carry-ins.
     func read(on connection: PostgresConnection, dayBefore day: CalendarDay, plan: Plan) throws -> ReadDay {
         try read(on: connection, batch: [PlannedDay(date: day, counted: day.startMs..<day.startMs, countsMatter: false)], plan: plan)[0]
@@ -133,13 +190,7 @@ struct DayReading: Sendable {
     /// The days of a batch (`Plan.batches`): their rows counted in one query, each day's source
     /// decided (`source`), rollups of the batch in one query, log rows day by day.
     func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [ReadDay] {
-        let counted = batch.map(\.date).filter { plan.mayHaveRows($0) && plan.rolled[$0] != nil }
-        let raw = try RollupStore.rawRows(on: connection, schema: schema, days: counted)
-        let sources = batch.map { day in
-            Self.source(
-                date: day.date, countsWholeDay: !day.countsMatter || day.countsWholeDay,
-                rawRows: raw[day.date] ?? (plan.mayHaveRows(day.date) ? 1 : 0), rollup: plan.rolled[day.date], maxGap: request.settings.maxGap)
-        }
+        let sources = try sources(on: connection, batch: batch, plan: plan)
         let rolled = zip(batch, sources).filter { $0.1.source == .rollup }.map(\.0.date)
         let byDay = rolled.isEmpty
             ? [:]
@@ -153,6 +204,18 @@ struct DayReading: Sendable {
             guard plan.mayHaveRows(day.date) else { return ReadDay(source: source, beforeWindow: before, pieces: none, rows: 0) }
             let (pieces, rows) = try reader.pieces(on: connection, day: day.date, counted: day.counted)
             return ReadDay(source: source, beforeWindow: before, pieces: pieces, rows: rows)
+        }
+    }
+
+    /// Where each day of a batch is read from (`source`), its log rows counted in one query
+    /// where a rollup exists.
+    private func sources(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [ReportDay] {
+        let counted = batch.map(\.date).filter { plan.mayHaveRows($0) && plan.rolled[$0] != nil }
+        let raw = try RollupStore.rawRows(on: connection, schema: schema, days: counted)
+        return batch.map { day in
+            Self.source(
+                date: day.date, countsWholeDay: !day.countsMatter || day.countsWholeDay,
+                rawRows: raw[day.date] ?? (plan.mayHaveRows(day.date) ? 1 : 0), rollup: plan.rolled[day.date], maxGap: request.settings.maxGap)
         }
     }
 
@@ -179,7 +242,10 @@ struct DayReading: Sendable {
             // so days of other integrations' rows are not read for them one after another.
             var before = Dictionary(uniqueKeysWithValues: looking.map { ($0, dayBefore.startMs) })
             while !before.isEmpty {
-                let last = try lastChecks(on: connection, before: before, notBefore: oldest)
+                var last = try lastChecks(on: connection, before: before, notBefore: oldest)
+                for (position, time) in try lastRolledUpChecks(on: connection, before: before, notBefore: oldest, plan: plan) {
+                    last[position] = max(last[position] ?? time, time)
+                }
                 before = [:]
                 for (day, positions) in Dictionary(grouping: last.keys, by: { CalendarDay(containing: last[$0] ?? 0) }) {
                     let (found, rows) = try pieces(on: connection, day: day, positions: Set(positions), plan: plan)
@@ -206,11 +272,37 @@ struct DayReading: Sendable {
         return readRows
     }
 
+    /// The time of the last check in the rollups of each integration, on a day before the day of
+    /// its given time (not before `notBefore`'s day): where rows were pruned, only rollups have it.
+    private func lastRolledUpChecks(on connection: PostgresConnection, before: [Int: Int64], notBefore: Int64, plan: Plan) throws -> [Int: Int64] {
+        guard plan.rollupExists, let latest = before.values.max() else { return [:] }
+        let from = CalendarDay(containing: notBefore)
+        let until = CalendarDay(containing: latest)
+        guard from < until,
+            try store.days(on: connection, in: from..<until).values.contains(where: { $0.rows > 0 && $0.serves(request.settings.maxGap) })
+        else { return [:] }
+        let positions = Array(before.keys)
+        let ids = positions.map { integrations[$0].id }
+        let byDay = try store.pieces(on: connection, from: from, until: until, index: IntegrationIndex(ids: ids), ids: ids)
+        var found: [Int: Int64] = [:]
+        for (day, pieces) in byDay {
+            for (offset, piece) in pieces.enumerated() {
+                let position = positions[offset]
+                guard let time = piece?.last?.timeMs, let bound = before[position], day < CalendarDay(containing: bound) else { continue }
+                found[position] = max(found[position] ?? time, time)
+            }
+        }
+        return found
+    }
+
     /// The time of each integration's last check before its given time (not before `notBefore`),
-    /// for those that have one. The time conditions and the `max` are kept off the `checkedAt`
+    /// for those that have one; none without log rows there. The time conditions and the `max` are kept off the `checkedAt`
     /// index (`+ interval '0 seconds'`): walking it back for an integration without a recent check
     /// would read every other integration's rows; the `integrationId` index reads only its own.
     private func lastChecks(on connection: PostgresConnection, before: [Int: Int64], notBefore: Int64) throws -> [Int: Int64] {
+        guard let latest = before.values.max(), try LogStorage.checkedAtRange(connection, schema: schema, from: notBefore, until: latest) != nil else {
+            return [:]
+        }
         let positions = Array(before.keys)
         let result = try databaseStep("finding the last checks before the window") {
             try connection.query(

@@ -120,6 +120,7 @@ public enum ReportSource {
                         integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing,
                         dailySeries: request.dailySeries)
                     var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
+                    var months: [String] = []
                     logger.debug("read the carry-ins of \(window.label) at \(ContinuousClock.now - started)")
                     let batches = plan.batches
                     try BlockingWorkers.inOrder(
@@ -133,16 +134,22 @@ public enum ReportSource {
                         produce: { connection, item in
                             try reading.read(on: connection, batch: batches[item], plan: plan)
                         },
-                        consume: { _, days in
-                            for day in days {
-                                if day.beforeWindow {
+                        consume: { _, parts in
+                            for part in parts {
+                                switch part {
+                                case let .day(day) where day.beforeWindow:
                                     builder.addBeforeWindow(day.pieces)
-                                } else {
+                                    rows += day.rows
+                                case let .day(day):
                                     builder.add(day.source, pieces: day.pieces)
+                                    rows += day.rows
+                                case let .month(days, pieces):
+                                    builder.add(month: days, pieces: pieces)
+                                    months.append(String(days[0].date.text.prefix(7)))
                                 }
-                                rows += day.rows
                             }
                         })
+                    if !months.isEmpty { logger.debug("read \(months.count) months of \(window.label) from month rollups: \(months.joined(separator: ", "))") }
                     return (builder.finish(nowMs: nowMs, source: source), rows)
                 }
                 var (report, rows) = try build(request.window)

@@ -66,6 +66,8 @@ public struct RollupSummary: Sendable, Encodable {
     public var dryRun: Bool
     /// Days rolled up (or, with `--dry-run`, that would be).
     public var rolledUp: [Day] = []
+    /// Complete months merged into month rollups (`2026-10`), or that would be with `--dry-run`.
+    public var monthsMerged: [String] = []
     /// Days whose rollup matched their rows.
     public var current = 0
     /// Days with fewer rows than their rollup (pruned): kept as they are.
@@ -87,6 +89,10 @@ public struct RollupSummary: Sendable, Encodable {
             lines.append("  \(day.day)  \(day.rows) rows, \(day.integrations) integrations (\(day.reason))")
         }
         if rolledUp.count > 40 { lines.append("  ... and \(rolledUp.count - 40) more") }
+        if let first = monthsMerged.first, let last = monthsMerged.last {
+            let months = first == last ? first : "\(first) to \(last)"
+            lines.append("\(dryRun ? "would merge" : "merged") \(monthsMerged.count) month\(monthsMerged.count == 1 ? "" : "s") into month rollups (\(months))")
+        }
         if let stoppedBecause { lines.append("stopped early: \(stoppedBecause); run again to finish") }
         if let note = LoadGovernor.restedNote(seconds: restedSeconds) { lines.append(note) }
         if let note = ConnectionRetry.startedOverNote(attempts: attempts) { lines.append(note) }
@@ -156,6 +162,9 @@ public enum Rollup {
         }
         if options.dryRun {
             summary.rolledUp = work.map { .init(day: $0.day.text, rows: raw[$0.day] ?? 0, integrations: 0, reason: $0.reason) }
+            if try store.exists(on: main), try store.monthTablesExist(on: main) {
+                summary.monthsMerged = try store.monthsToMerge(on: main, before: until, maxGap: options.maxGap).map { String($0.text.prefix(7)) }
+            }
             summary.seconds = (ContinuousClock.now - started).seconds
             return summary
         }
@@ -183,11 +192,33 @@ public enum Rollup {
         }
         for result in results { summary.rolledUp += try result.get() }
         summary.rolledUp.sort { $0.day < $1.day }
+        if !stop.isRequested {
+            summary.monthsMerged = try mergeMonths(on: main, store: store, before: until, maxGap: options.maxGap, governor: governor, stop: stop)
+        }
         summary.stoppedBecause = stop.stopReason
         summary.seconds = (ContinuousClock.now - started).seconds
         summary.restedSeconds = governor.restedSeconds
         logger.info("rolled up \(summary.rolledUp.count) days in \(summary.seconds) s")
         return summary
+    }
+
+    /// Merges every complete month whose month rollup is missing or out of date (its days were
+    /// rolled up since), one month per transaction and governor unit; returns them as `2026-10`.
+    private static func mergeMonths(
+        on connection: PostgresConnection, store: RollupStore, before until: CalendarDay, maxGap: ReportSettings.MaxGap, governor: LoadGovernor,
+        stop: StopRequest
+    ) throws -> [String] {
+        var merged: [String] = []
+        for month in try store.monthsToMerge(on: connection, before: until, maxGap: maxGap) where !stop.isRequested {
+            let integrations = try governor.unit(on: connection) {
+                try connection.transaction(.repeatableReadWrite) {
+                    try connection.set("lock_timeout", "5s", local: true)
+                    return try store.mergeMonth(on: connection, month: month, maxGap: maxGap)
+                }
+            }
+            if integrations != nil { merged.append(String(month.text.prefix(7))) }
+        }
+        return merged
     }
 
     /// Rolls up one day; nil when its rows were pruned meanwhile (the rollup it has is kept).

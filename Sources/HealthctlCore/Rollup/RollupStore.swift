@@ -5,7 +5,9 @@ import PostgresClient
 ///
 /// - `rollup_day`: one row per UTC day rolled up, with how many log rows it had and the max-gap
 ///   rule its pieces were computed with;
-/// - `rollup`: one row per integration and day with checks, holding the encoded `DayPiece`.
+/// - `rollup`: one row per integration and day with checks, holding the encoded `DayPiece`;
+/// - `rollup_month` and `rollup_month_piece`: the same per calendar month, merged from the days
+///   (`MonthRollups`).
 public struct RollupStore: Sendable, Equatable {
     public let schema: String
 
@@ -38,16 +40,25 @@ public struct RollupStore: Sendable, Equatable {
                       "format" integer NOT NULL,
                       "rolled_up_at" timestamptz NOT NULL DEFAULT now()
                     );
-                    CREATE TABLE IF NOT EXISTS \(pieceTable) (
-                      "day" date NOT NULL REFERENCES \(dayTable) ("day") ON DELETE CASCADE,
-                      "integration_id" text NOT NULL,
-                      "checks" integer NOT NULL,
-                      "piece" bytea NOT NULL,
-                      PRIMARY KEY ("day", "integration_id")
-                    );
+                    \(Self.pieceTableSQL(pieceTable, key: "day", keys: dayTable))
+                    \(monthTablesSQL)
                     """)
             }
         }
+    }
+
+    /// A table of encoded pieces, one per integration and `key` (a date in `keys`).
+    static func pieceTableSQL(_ table: String, key: String, keys: String) -> String {
+        let key = quoteIdentifier(key)
+        return """
+            CREATE TABLE IF NOT EXISTS \(table) (
+              \(key) date NOT NULL REFERENCES \(keys) (\(key)) ON DELETE CASCADE,
+              "integration_id" text NOT NULL,
+              "checks" integer NOT NULL,
+              "piece" bytea NOT NULL,
+              PRIMARY KEY (\(key), "integration_id")
+            );
+            """
     }
 
     /// True when the tables exist.
@@ -79,38 +90,50 @@ public struct RollupStore: Sendable, Equatable {
     }
 
     /// The pieces of the days from `first` to the day before `until`, for the integrations of
-    /// `index` (by position), by day. Runs in the caller's transaction (COPY takes no parameters:
-    /// the filters go through transaction-local settings). `filtered` reads only the index's ids
-    /// (a selection); otherwise every row is read and rows of other ids are skipped.
+    /// `index` (by position), by day. Runs in the caller's transaction. `ids` reads only those
+    /// ids (a selection); nil reads every row and skips rows of ids not in `index`.
     func pieces(
         on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, index: IntegrationIndex, ids: [String]?
     ) throws -> [CalendarDay: [DayPiece?]] {
+        var pieces: [CalendarDay: [DayPiece?]] = [:]
+        try readPieces(on: connection, table: pieceTable, keyColumn: "day", from: first, until: until, ids: ids, what: "the rollups from \(first.text)") {
+            day, id, bytes throws(RollupError) in
+            guard let position = index.lookup(id) else { return }
+            let piece = try DayPieceCodec.decode(bytes, day: day)
+            if pieces[day] == nil { pieces[day] = Array(repeating: nil, count: index.count) }
+            pieces[day]?[position] = piece
+        }
+        return pieces
+    }
+
+    /// Streams the rows of a piece table whose `keyColumn` (a date) lies from `first` to the day
+    /// before `until`, as binary COPY: `row` gets the key, the integration id's bytes and the
+    /// piece's bytes. COPY takes no parameters: the filters go through transaction-local settings.
+    func readPieces(
+        on connection: PostgresConnection, table: String, keyColumn: String, from first: CalendarDay, until: CalendarDay, ids: [String]?,
+        what: String, row: (CalendarDay, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(RollupError) -> Void
+    ) throws {
         try connection.set("healthctl.rollup_from", first.text, local: true)
         try connection.set("healthctl.rollup_until", until.text, local: true)
         try connection.set("healthctl.rollup_ids", PostgresArray.literal(ids ?? []), local: true)
         var filter = ""
         if ids != nil { filter = " AND \"integration_id\" = ANY ((SELECT current_setting('healthctl.rollup_ids'))::text[])" }
+        let key = quoteIdentifier(keyColumn)
         var parser = BinaryCopyParser(columns: 3)
-        var pieces: [CalendarDay: [DayPiece?]] = [:]
         var failure: RollupError?
-        _ = try databaseStep("reading the rollups from \(first.text)") {
+        _ = try databaseStep("reading \(what)") {
             try connection.copyOut(
                 """
-                COPY (SELECT "day", "integration_id", "piece" FROM \(pieceTable)
-                      WHERE "day" >= (SELECT current_setting('healthctl.rollup_from'))::date
-                        AND "day" < (SELECT current_setting('healthctl.rollup_until'))::date\(filter))
+                COPY (SELECT \(key), "integration_id", "piece" FROM \(table)
+                      WHERE \(key) >= (SELECT current_setting('healthctl.rollup_from'))::date
+                        AND \(key) < (SELECT current_setting('healthctl.rollup_until'))::date\(filter))
                 TO STDOUT (FORMAT binary)
                 """
             ) { chunk in
-                try parser.consume(chunk) { row in
-                    guard failure == nil, let days = row.dateDays(0), let id = row.field(1), let position = index.lookup(id),
-                        let bytes = row.field(2)
-                    else { return }
-                    let day = CalendarDay(containing: days * CalendarDay.dayMs)
+                try parser.consume(chunk) { fields in
+                    guard failure == nil, let days = fields.dateDays(0), let id = fields.field(1), let bytes = fields.field(2) else { return }
                     do throws(RollupError) {
-                        let piece = try DayPieceCodec.decode(bytes, day: day)
-                        if pieces[day] == nil { pieces[day] = Array(repeating: nil, count: index.count) }
-                        pieces[day]?[position] = piece
+                        try row(CalendarDay(containing: days * CalendarDay.dayMs), id, bytes)
                     } catch {
                         failure = error
                     }
@@ -118,7 +141,6 @@ public struct RollupStore: Sendable, Equatable {
             }
         }
         if let failure { throw failure }
-        return pieces
     }
 
     /// Replaces the rollup of `day` in the caller's transaction.
@@ -132,18 +154,23 @@ public struct RollupStore: Sendable, Equatable {
               "format" = EXCLUDED."format", "rolled_up_at" = EXCLUDED."rolled_up_at"
             """, [day.text, rows, Self.ruleText(maxGap), Int(DayPieceCodec.version)])
         try connection.query("DELETE FROM \(pieceTable) WHERE \"day\" = $1::date", [day.text])
-        guard !pieces.isEmpty else { return }
-        try connection.copyIn("COPY \(pieceTable) (\"day\", \"integration_id\", \"checks\", \"piece\") FROM STDIN") { writer in
+        try copyPieces(on: connection, into: pieceTable, key: day, rows: pieces.map { ($0.id, $0.piece.checks.total, DayPieceCodec.encode($0.piece)) })
+    }
+
+    /// Writes encoded pieces into a piece table (key, integration id, checks, piece) with COPY.
+    func copyPieces(on connection: PostgresConnection, into table: String, key: CalendarDay, rows: [(id: String, checks: Int, bytes: [UInt8])]) throws {
+        guard !rows.isEmpty else { return }
+        try connection.copyIn("COPY \(table) FROM STDIN") { writer in
             var line = ""
-            for (id, piece) in pieces {
+            for (id, checks, bytes) in rows {
                 line.removeAll(keepingCapacity: true)
-                line += day.text
+                line += key.text
                 line += "\t"
                 line += CopyText.escape(id)
                 line += "\t"
-                line += String(piece.checks.total)
+                line += String(checks)
                 line += "\t\\\\x"
-                line += Self.hex(DayPieceCodec.encode(piece))
+                line += Self.hex(bytes)
                 line += "\n"
                 try writer.write(line)
             }
