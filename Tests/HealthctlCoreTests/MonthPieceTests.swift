@@ -86,7 +86,8 @@ import Testing
     }
 
     /// A report of about three months (with carry-ins from before the window), built once from
-    /// day pieces and once with the whole months as month pieces: every number is the same.
+    /// day pieces and once with the whole months as month pieces: every number is the same, the
+    /// daily series too.
     @Test(arguments: 0..<150)
     func aReportFromMonthPiecesEqualsOneFromDayPieces(seed: UInt64) throws {
         var random = SplitMix(seed: seed &+ 20_000)
@@ -96,16 +97,17 @@ import Testing
         var settings = ReportPropertyTests.randomSettings(&random)
         if random.next() % 3 == 0 { settings.minIncidentMs = Int64(random.next() % UInt64(3 * F.hour)) }
         let bucketing: ReportBucketing? = random.next() % 2 == 0 ? .month : nil
+        let dailySeries = random.next() % 2 == 0
         let window = ReportWindow(sinceMs: since.startMs, untilMs: until.startMs, label: "t")
         let pieces = Self.pieces(checks, maxGap: settings.maxGap)
         let before = pieces.filter { $0.day < since }
         let days = ReportBuilder.days(of: window).map(\.day)
 
-        var byDays = ReportBuilder(integrations: [F.info("int_a")], window: window, settings: settings, bucketing: bucketing, dailySeries: false)
+        var byDays = ReportBuilder(integrations: [F.info("int_a")], window: window, settings: settings, bucketing: bucketing, dailySeries: dailySeries)
         for piece in before { byDays.addBeforeWindow([0: piece]) }
         for day in days { byDays.add(ReportDay(date: day, source: .rollup), pieces: [pieces.first { $0.day == day }]) }
 
-        var byMonths = ReportBuilder(integrations: [F.info("int_a")], window: window, settings: settings, bucketing: bucketing, dailySeries: false)
+        var byMonths = ReportBuilder(integrations: [F.info("int_a")], window: window, settings: settings, bucketing: bucketing, dailySeries: dailySeries)
         for piece in before { byMonths.addBeforeWindow([0: piece]) }
         var index = 0
         while index < days.count {
@@ -136,5 +138,10 @@ import Testing
         #expect(left.topErrors == right.topErrors, "seed \(seed)")
         #expect(left.latencyHistogram == right.latencyHistogram, "seed \(seed)")
         #expect(actual.days == expected.days, "seed \(seed)")
+        #expect(left.daily == right.daily, "seed \(seed)")
+        if dailySeries {
+            #expect(ReportJSON.render(actual) == ReportJSON.render(expected), "seed \(seed)")
+            #expect(ReportMarkdown.render(actual) == ReportMarkdown.render(expected), "seed \(seed)")
+        }
     }
 }

@@ -19,7 +19,7 @@ struct DayReading: Sendable {
         var rowDays: ClosedRange<CalendarDay>?
 
         /// Months of the window with a current month rollup, when the report can use them
-        /// (`MonthRollups`): it shows no daily series and no weeks.
+        /// (`MonthRollups`): it shows no weeks.
         var months: Set<CalendarDay> = []
 
         func mayHaveRows(_ day: CalendarDay) -> Bool { rowDays?.contains(day) ?? false }
@@ -124,7 +124,7 @@ struct DayReading: Sendable {
         }
         plan.rollupExists = try request.sources == .auto && store.exists(on: connection)
         if plan.rollupExists { plan.rolled = try store.days(on: connection, in: dayBefore..<end) }
-        if plan.rollupExists, !request.dailySeries, request.bucketing != .week {
+        if plan.rollupExists, request.bucketing != .week {
             plan.months = try store.currentMonths(on: connection, in: days[0].date..<end, maxGap: request.settings.maxGap)
         }
         return plan

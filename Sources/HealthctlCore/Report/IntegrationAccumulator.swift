@@ -68,31 +68,43 @@ struct IntegrationAccumulator: Sendable {
         if let bucketing { addToBucket(tally, label: bucketing.label(of: day), pieces: piece.map { [$0] } ?? [], latencyOf: latencyOf) }
     }
 
-    /// Adds a whole month of the window at once (`piece` nil: no checks that month). Only for a
-    /// report without a daily series or week buckets: the month counts as one tally.
+    /// Adds a whole month of the window at once (`piece` nil: no checks that month). Not for
+    /// week buckets, which a month does not split into.
     mutating func add(month piece: MonthPiece?, range: Range<Int64>, latencyOf: ReportSettings.LatencyOf) {
-        precondition(!dailySeries && bucketing != .week, "a month piece has no days or weeks")
+        precondition(bucketing != .week, "a month piece has no weeks")
         let month = CalendarDay(containing: range.lowerBound)
-        var tally = DayTally(date: month, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
+        var whole = DayTally(date: month, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
         func count(_ part: DayPiece) {
-            tally.checks = tally.checks + part.checks
+            whole.checks = whole.checks + part.checks
             let (first, second, invalid) = part.latency(of: latencyOf)
             latency.add(first, second)
             latencyInvalid += invalid
             for (message, count) in part.errors { errors[message, default: 0] += count }
         }
         // The head's gap is settled here, from the check before it; the body's days are known.
+        var headGapMs: Int64?
         if let head = piece?.head {
-            tally.maxGapMs = timeline.add(head)
+            headGapMs = timeline.add(head)
             count(head)
         }
         if let body = piece?.body {
             timeline.add(body)
             count(body)
         }
-        tally.maxGapMs = [tally.maxGapMs, piece?.widestGapMs].compactMap { $0 }.max()
-        days.append(tally)
-        if let bucketing { addToBucket(tally, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
+        whole.maxGapMs = [headGapMs, piece?.widestGapMs].compactMap { $0 }.max()
+        if dailySeries {
+            let perDay = piece?.days ?? Array(repeating: MonthPiece.Day(), count: month.daysInMonth)
+            for (offset, day) in perDay.enumerated() {
+                let date = month.adding(days: offset)
+                let isHead = date == piece?.head?.day
+                days.append(DayTally(
+                    date: date, range: date.startMs..<(date.startMs + CalendarDay.dayMs), checks: day.checks, latency: day.latency(of: latencyOf),
+                    maxGapMs: isHead ? headGapMs : day.maxGapMs))
+            }
+        } else {
+            days.append(whole)
+        }
+        if let bucketing { addToBucket(whole, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
     }
 
     private mutating func addToBucket(_ tally: DayTally, label: String, pieces: [DayPiece], latencyOf: ReportSettings.LatencyOf) {

@@ -85,8 +85,7 @@ public struct ReportBuilder: Sendable {
     }
 
     /// The next month of the window, whole: `days` are its days in order, `pieces[position]`
-    /// the month piece of each integration with checks. For a builder without a daily series
-    /// or week buckets.
+    /// the month piece of each integration with checks. Not for a builder with week buckets.
     mutating func add(month days: [ReportDay], pieces: [MonthPiece?]) {
         guard let first = days.first?.date, let last = days.last?.date else { return }
         let range = first.startMs..<last.adding(days: 1).startMs

@@ -1,6 +1,6 @@
 /// The bytes of a month piece in a month rollup row: a version byte, the widest gap, the head
-/// (its day and its `DayPieceCodec` bytes) when there is one, then the body's `DayPieceCodec`
-/// bytes, times offset from the first of the month.
+/// (its day and its `DayPieceCodec` bytes) when there is one, each day's numbers, then the
+/// body's `DayPieceCodec` bytes, times offset from the first of the month.
 enum MonthPieceCodec {
     static let version: UInt8 = 1
 
@@ -15,6 +15,13 @@ enum MonthPieceCodec {
             out.bytes += bytes
         } else {
             out.unsigned(0)
+        }
+        out.unsigned(UInt64(piece.days.count))
+        for day in piece.days {
+            for count in [day.checks.healthy, day.checks.warning, day.checks.error, day.checks.unknown] { out.unsigned(UInt64(count)) }
+            out.unsigned(day.maxGapMs.map { UInt64($0) + 1 } ?? 0)
+            out.summary(day.latencyHealthy)
+            out.summary(day.latencyAll)
         }
         if let body = piece.body { out.bytes += DayPieceCodec.encode(body) }
         return out.bytes
@@ -41,6 +48,17 @@ enum MonthPieceCodec {
                 let day = month.adding(days: headDay - 1)
                 piece.head = try DayPieceCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[input.position..<(input.position + length)]), day: day)
                 input.position += length
+            }
+            let dayCount = try input.count()
+            guard dayCount == month.daysInMonth else { throw RollupError.unreadablePiece(day: label, reason: "days do not match the month") }
+            for offset in 0..<dayCount {
+                var day = MonthPiece.Day()
+                day.checks = CheckCounts(healthy: try input.count(), warning: try input.count(), error: try input.count(), unknown: try input.count())
+                let gap = try input.signed64()
+                day.maxGapMs = gap == 0 ? nil : gap - 1
+                day.latencyHealthy = try input.summary()
+                day.latencyAll = try input.summary()
+                piece.days[offset] = day
             }
             if !input.isAtEnd {
                 var body = try DayPieceCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[input.position...]), day: month)

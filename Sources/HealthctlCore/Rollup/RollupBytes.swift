@@ -13,6 +13,17 @@ struct ByteWriter {
         bytes.append(UInt8(rest))
     }
 
+    /// A latency summary: count and invalid, then (with a count) min, the mean's bits, the four
+    /// percentiles and max.
+    mutating func summary(_ summary: LatencySummary) {
+        unsigned(UInt64(summary.count))
+        unsigned(UInt64(summary.invalid))
+        guard summary.count > 0 else { return }
+        unsigned(UInt64(summary.min ?? 0))
+        unsigned((summary.mean ?? 0).bitPattern)
+        for value in [summary.p50, summary.p90, summary.p95, summary.p99, summary.max] { unsigned(UInt64(value ?? 0)) }
+    }
+
     /// Values as deltas from the previous one (they ascend), then the counts.
     mutating func histogram(_ histogram: LatencyHistogram) {
         unsigned(UInt64(histogram.values.count))
@@ -76,6 +87,17 @@ struct ByteReader {
         guard length <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "truncated text") }
         defer { position += length }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
+    }
+
+    mutating func summary() throws(RollupError) -> LatencySummary {
+        let count = try count()
+        let invalid = try self.count()
+        guard count > 0 else { return LatencySummary(count: 0, invalid: invalid, min: nil, mean: nil, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
+        let min = try self.count()
+        let mean = Double(bitPattern: try unsigned())
+        return LatencySummary(
+            count: count, invalid: invalid, min: min, mean: mean, p50: try self.count(), p90: try self.count(), p95: try self.count(),
+            p99: try self.count(), max: try self.count())
     }
 
     mutating func histogram() throws(RollupError) -> LatencyHistogram {

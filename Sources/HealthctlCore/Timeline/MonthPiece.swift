@@ -1,5 +1,6 @@
 /// One integration's day pieces of a calendar month merged into one: what a month rollup stores,
-/// so a long report merges twelve pieces a year instead of 365.
+/// so a long report merges twelve pieces a year instead of 365. Beside the merged piece it keeps
+/// each day's counts, latency summaries and max gap, for a report's daily series.
 ///
 /// The merge settles every check's hold inside the month (an incident crossing an inner midnight
 /// is joined) and leaves the month's last check pending, as a day piece leaves its day's. Added to
@@ -17,12 +18,40 @@ public struct MonthPiece: Sendable, Equatable {
     public var body: DayPiece?
     /// The largest max gap among the body's days (the head's is known only in a report).
     public var widestGapMs: Int64?
+    /// What each day of the month adds to a daily series, in order, one per day of the month.
+    public var days: [Day]
 
-    public init(month: CalendarDay, head: DayPiece? = nil, body: DayPiece? = nil, widestGapMs: Int64? = nil) {
+    /// One day's numbers in a report's daily series that do not come from the timeline.
+    public struct Day: Sendable, Equatable {
+        public var checks = CheckCounts()
+        /// The day's latency for `--latency-of healthy`, and for `all`.
+        public var latencyHealthy = LatencyHistogram().summary(invalid: 0)
+        public var latencyAll = LatencyHistogram().summary(invalid: 0)
+        /// The max gap its checks held with; nil without checks, and for the head's day (whose
+        /// gap a report settles).
+        public var maxGapMs: Int64?
+
+        public init() {}
+
+        init(_ piece: DayPiece, maxGapMs: Int64?) {
+            checks = piece.checks
+            for choice in [ReportSettings.LatencyOf.healthy, .all] {
+                let (first, second, invalid) = piece.latency(of: choice)
+                let summary = LatencyHistogram.summary(of: first, second, invalid: invalid)
+                if choice == .healthy { latencyHealthy = summary } else { latencyAll = summary }
+            }
+            self.maxGapMs = maxGapMs
+        }
+
+        func latency(of choice: ReportSettings.LatencyOf) -> LatencySummary { choice == .healthy ? latencyHealthy : latencyAll }
+    }
+
+    public init(month: CalendarDay, head: DayPiece? = nil, body: DayPiece? = nil, widestGapMs: Int64? = nil, days: [Day]? = nil) {
         self.month = month
         self.head = head
         self.body = body
         self.widestGapMs = widestGapMs
+        self.days = days ?? Array(repeating: Day(), count: month.daysInMonth)
     }
 
     /// The first day of the month holding `day`.
@@ -43,11 +72,13 @@ public struct MonthPiece: Sendable, Equatable {
         self.init(month: month)
         var merger = Merger(month: month)
         for piece in days {
+            let offset = Int((piece.day.startMs - month.startMs) / CalendarDay.dayMs)
             if head == nil, merger.isEmpty, piece.maxGapMs == nil, let last = piece.last {
                 head = piece
                 merger.previousCheckMs = last.timeMs
+                self.days[offset] = Day(piece, maxGapMs: nil)
             } else {
-                merger.add(piece)
+                self.days[offset] = Day(piece, maxGapMs: merger.add(piece))
             }
         }
         body = merger.merged
@@ -68,8 +99,9 @@ public struct MonthPiece: Sendable, Equatable {
 
         var isEmpty: Bool { merged == nil }
 
-        mutating func add(_ piece: DayPiece) {
-            guard let first = piece.firstCheckMs, let last = piece.last else { return }
+        /// Adds the next day's piece; returns the max gap its checks held with.
+        mutating func add(_ piece: DayPiece) -> Int64? {
+            guard let first = piece.firstCheckMs, let last = piece.last else { return nil }
             let gap = piece.maxGapMs ?? ReportSettings.clampAutoGap(previousCheckMs.map { 2 * (first - $0) } ?? 0)
             var into = merged ?? DayPiece(day: month, counted: month.startMs..<month.adding(days: month.daysInMonth).startMs)
             if let pending = into.last, let pendingGap = into.maxGapMs {
@@ -90,6 +122,7 @@ public struct MonthPiece: Sendable, Equatable {
             merged = into
             widestGapMs = max(widestGapMs ?? gap, gap)
             previousCheckMs = last.timeMs
+            return gap
         }
     }
 }
