@@ -355,5 +355,13 @@ import Testing
         let pruned = try outputs()
         #expect(pruned.map(\.months) == fromMonths.map(\.months))
         expectSame(pruned, rawWithLateRow, "pruned against log rows")
+
+        // With no log rows left there is no day to roll up, and the months are still merged.
+        try connection.execute(script: "DELETE FROM healthctl.rollup_month; DELETE FROM \"IntegrationHealthLog\"")
+        let withoutRows = try expect(["rollup", "--until", "2026-11-03"])
+        #expect(withoutRows.stdout.contains("merged 2 months into month rollups (2026-09 to 2026-10)"), "\(withoutRows.stdout)")
+        let fromRollupsOnly = try outputs()
+        #expect(fromRollupsOnly.map(\.months) == fromMonths.map(\.months))
+        expectSame(fromRollupsOnly, rawWithLateRow, "rollups alone against log rows")
     }
 }

@@ -137,6 +137,12 @@ public enum Rollup {
         guard let since = try options.since ?? LogStorage.checkedAtRange(main, schema: schema).map({ CalendarDay(containing: $0.oldest) }),
             since < until
         else {
+            // No day to roll up (every row pruned, say): months may still need merging.
+            if !options.dryRun {
+                let governor = target.governor(stop: stop, logger: logger)
+                summary.monthsMerged = try mergeMonths(on: main, store: store, before: until, maxGap: options.maxGap, governor: governor, stop: stop)
+                summary.restedSeconds = governor.restedSeconds
+            }
             summary.seconds = (ContinuousClock.now - started).seconds
             return summary
         }
