@@ -311,8 +311,8 @@ enum JSONValue {
     /// report writes hundreds of megabytes, and appending bytes skips String's bookkeeping.
     func write(to out: inout [UInt8], indent: Int, sink: TextSink? = nil) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case let .bool(value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: Self.append("null", to: &out)
+        case let .bool(value): Self.append(value ? "true" : "false", to: &out)
         case let .int(value): Self.appendInteger(Int64(value), to: &out)
         case let .number(value): Self.appendNumber(value, to: &out)
         case let .string(value): Self.quote(value, into: &out)
@@ -321,14 +321,14 @@ enum JSONValue {
         case let .lazyArray(count, element):
             Self.writeArray(count: count, element, to: &out, indent: indent, sink: sink)
         case let .object(fields):
-            guard !fields.isEmpty else { out.append(contentsOf: "{}".utf8); return }
-            out.append(contentsOf: "{\n".utf8)
+            guard !fields.isEmpty else { Self.append("{}", to: &out); return }
+            Self.append("{\n", to: &out)
             for index in fields.indices {
                 Self.indent(indent + 1, &out)
                 Self.quote(fields[index].0, into: &out)
-                out.append(contentsOf: ": ".utf8)
+                Self.append(": ", to: &out)
                 fields[index].1.write(to: &out, indent: indent + 1, sink: sink)
-                out.append(contentsOf: (index + 1 < fields.count ? ",\n" : "\n").utf8)
+                Self.append(index + 1 < fields.count ? ",\n" : "\n", to: &out)
             }
             Self.indent(indent, &out)
             out.append(UInt8(ascii: "}"))
@@ -336,12 +336,12 @@ enum JSONValue {
     }
 
     private static func writeArray(count: Int, _ element: (Int) -> JSONValue, to out: inout [UInt8], indent: Int, sink: TextSink?) {
-        guard count > 0 else { out.append(contentsOf: "[]".utf8); return }
-        out.append(contentsOf: "[\n".utf8)
+        guard count > 0 else { Self.append("[]", to: &out); return }
+        Self.append("[\n", to: &out)
         for index in 0..<count {
             Self.indent(indent + 1, &out)
             element(index).write(to: &out, indent: indent + 1, sink: sink)
-            out.append(contentsOf: (index + 1 < count ? ",\n" : "\n").utf8)
+            Self.append(index + 1 < count ? ",\n" : "\n", to: &out)
             if let sink, out.count >= TextSink.pieceBytes { sink.emit(&out) }
         }
         Self.indent(indent, &out)
@@ -383,9 +383,21 @@ enum JSONValue {
         }
     }
 
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
     /// Two spaces a level.
     private static func indent(_ level: Int, _ out: inout [UInt8]) {
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        var left = 2 * level
+        while left > 0 {
+            let run = min(left, spaces.count)
+            out.append(contentsOf: spaces[..<run])
+            left -= run
+        }
+    }
+
+    /// Literal ASCII bytes, copied without going through `String`.
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// `text` as a JSON string appended to `out`.
@@ -406,13 +418,13 @@ enum JSONValue {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<position]))
                 copied = position + 1
                 switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
-                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
-                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                case UInt8(ascii: "\""): Self.append("\\\"", to: &out)
+                case UInt8(ascii: "\\"): Self.append("\\\\", to: &out)
+                case UInt8(ascii: "\n"): Self.append("\\n", to: &out)
+                case UInt8(ascii: "\r"): Self.append("\\r", to: &out)
+                case UInt8(ascii: "\t"): Self.append("\\t", to: &out)
                 default:
-                    out.append(contentsOf: "\\u00".utf8)
+                    Self.append("\\u00", to: &out)
                     out.append(hex[Int(byte >> 4)])
                     out.append(hex[Int(byte & 0xF)])
                 }
