@@ -207,7 +207,8 @@ import Testing
     }
 
     /// Killed at random moments, on a plain and on a partitioned table, rollup leaves each day
-    /// rolled up whole or not at all: the next run ends with exactly the pieces of a clean run.
+    /// rolled up, and each month merged, whole or not at all: the next run ends with exactly the
+    /// pieces of a clean run.
     @Test(arguments: [false, true])
     func killedAtRandomMomentsTheNextRunEndsWithTheSamePieces(partitioned: Bool) throws {
         let database = try TestDatabase("rollup_kill")
@@ -236,7 +237,15 @@ import Testing
         }
         #expect(final.status == 0, "\(final.stderr)")
         let hash = "SELECT md5(string_agg(day::text || integration_id || encode(piece, 'hex'), ',' ORDER BY day, integration_id)) FROM healthctl.rollup"
+        let monthHash = """
+            SELECT count(*), md5(string_agg(month::text || integration_id || encode(piece, 'hex'), ',' ORDER BY month, integration_id))
+            FROM healthctl.rollup_month_piece
+            """
         let afterKills = try connection.query(hash).first?.string(0)
+        // November is complete (the data ends on 2026-11-22) and merged into a month rollup.
+        let monthsAfterKills = try connection.query(monthHash).first.map { [$0[0], $0[1]] }
+        #expect(try connection.query(monthHash).first?.int(0) ?? 0 > 0)
+        #expect(try connection.query("SELECT count(*) FROM healthctl.rollup_month WHERE month = '2026-11-01'").first?.int(0) == 1)
         // Every rolled-up day has the rows the table has, and a piece per integration with checks that day.
         let mismatched = try connection.query(
             """
@@ -249,6 +258,7 @@ import Testing
         try connection.query("DELETE FROM healthctl.rollup_day")
         #expect(try run(["rollup"]).status == 0)
         #expect(try connection.query(hash).first?.string(0) == afterKills, "the same pieces as a run never killed")
+        #expect(try connection.query(monthHash).first.map { [$0[0], $0[1]] } == monthsAfterKills, "the same month pieces, merged again")
     }
 }
 
