@@ -120,8 +120,12 @@ import PostgresClient
         #expect(logLines > 0, "trace level logs something")
         // The files jobs leave, and what rollups store, hold no secret either.
         var stored = try FileManager.default.contentsOfDirectory(atPath: metrics).map { try String(contentsOfFile: metrics + "/" + $0, encoding: .utf8) }
-        stored += try database.connect().query(#"SELECT encode(piece, 'escape') FROM healthctl.rollup"#).rows.compactMap { $0[0] }
+        let rollups = try database.connect().query(
+            #"SELECT encode(piece, 'escape') FROM healthctl.rollup UNION ALL SELECT encode(piece, 'escape') FROM healthctl.rollup_month_piece"#)
+        stored += rollups.rows.compactMap { $0[0] }
         #expect(stored.count > 2)
+        // The data ends in November, a complete month: it is merged into month rollups too.
+        #expect(try database.connect().query("SELECT count(*) FROM healthctl.rollup_month_piece").first?.int(0) ?? 0 > 0)
         for text in stored {
             for token in tokens { #expect(!text.contains(token), "a stored file or rollup holds a token") }
             #expect(!text.contains("eyJ") && !text.contains(password))
