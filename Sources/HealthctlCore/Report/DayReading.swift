@@ -179,7 +179,7 @@ struct DayReading: Sendable {
                 return [.month(days: sources, pieces: pieces)]
             } catch is RollupError {}
         }
-        return try read(on: connection, batch: batch.days, plan: plan).map { .day($0) }
+        return try read(on: connection, batch: batch.days, plan: plan, sources: sources).map { .day($0) }
     }
 
     /// One day before the window, which only settles carry-ins.
@@ -188,9 +188,9 @@ struct DayReading: Sendable {
     }
 
     /// The days of a batch (`Plan.batches`): their rows counted in one query, each day's source
-    /// decided (`source`), rollups of the batch in one query, log rows day by day.
-    func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan) throws -> [ReadDay] {
-        let sources = try sources(on: connection, batch: batch, plan: plan)
+    /// decided (`source`) unless given, rollups of the batch in one query, log rows day by day.
+    func read(on connection: PostgresConnection, batch: [PlannedDay], plan: Plan, sources decided: [ReportDay]? = nil) throws -> [ReadDay] {
+        let sources = try decided ?? sources(on: connection, batch: batch, plan: plan)
         let rolled = zip(batch, sources).filter { $0.1.source == .rollup }.map(\.0.date)
         let byDay = rolled.isEmpty
             ? [:]
