@@ -97,7 +97,9 @@ extension RollupStore {
     /// Merges the day rollups of `month` into its month rollup, in the caller's transaction.
     /// Returns the integrations merged, or nil when a day of the month was rolled up with
     /// another max gap or format (the month is then left as it was).
-    func mergeMonth(on connection: PostgresConnection, month: CalendarDay, maxGap: ReportSettings.MaxGap) throws -> Int? {
+    func mergeMonth(
+        on connection: PostgresConnection, month: CalendarDay, maxGap: ReportSettings.MaxGap, integrationsAtOnce: Int = integrationsMergedAtOnce
+    ) throws -> Int? {
         let next = month.adding(days: month.daysInMonth)
         let days = try self.days(on: connection, in: month..<next)
         guard days.values.allSatisfy({ $0.serves(maxGap) }) else { return nil }
@@ -107,10 +109,16 @@ extension RollupStore {
                 [month.text, next.text]
             ).rows.compactMap { $0[0] }
         }
-        let byDay = try pieces(on: connection, from: month, until: next, index: IntegrationIndex(ids: ids), ids: nil)
         let monthDays = MonthPiece.days(of: month)
-        let merged = parallelMap(ids.count) { position in
-            MonthPiece(month: month, days: monthDays.compactMap { byDay[$0]?[position] })
+        var encoded: [(id: String, checks: Int, bytes: [UInt8])] = []
+        // A few hundred integrations at a time, so only their month of day pieces is in memory.
+        for start in stride(from: 0, to: ids.count, by: integrationsAtOnce) {
+            let chunk = Array(ids[start..<min(start + integrationsAtOnce, ids.count)])
+            let byDay = try pieces(on: connection, from: month, until: next, index: IntegrationIndex(ids: chunk), ids: chunk)
+            encoded += parallelMap(chunk.count) { position in
+                let piece = MonthPiece(month: month, days: monthDays.compactMap { byDay[$0]?[position] })
+                return (chunk[position], (piece.head?.checks.total ?? 0) + (piece.body?.checks.total ?? 0), MonthPieceCodec.encode(piece))
+            }
         }
         try databaseStep("writing the month rollup of \(month.text.prefix(7))") {
             try connection.query(
@@ -121,14 +129,13 @@ extension RollupStore {
                   "days_rolled_up_at" = EXCLUDED."days_rolled_up_at", "merged_at" = EXCLUDED."merged_at"
                 """, [month.text, Self.ruleText(maxGap), Self.monthFormat])
             try connection.query("DELETE FROM \(monthPieceTable) WHERE \"month\" = $1::date", [month.text])
-            try copyPieces(
-                on: connection, into: monthPieceTable, key: month,
-                rows: zip(ids, merged).map { id, piece in
-                    (id, (piece.head?.checks.total ?? 0) + (piece.body?.checks.total ?? 0), MonthPieceCodec.encode(piece))
-                })
+            try copyPieces(on: connection, into: monthPieceTable, key: month, rows: encoded)
         }
         return ids.count
     }
+
+    /// How many integrations' day pieces `mergeMonth` reads and merges together.
+    static let integrationsMergedAtOnce = 250
 
     /// The month pieces of `month` by integration position (nil: no checks that month). Runs in
     /// the caller's transaction; `ids` as for `pieces`.
