@@ -114,7 +114,9 @@ extension RollupStore {
         // A few hundred integrations at a time, so only their month of day pieces is in memory.
         for start in stride(from: 0, to: ids.count, by: integrationsAtOnce) {
             let chunk = Array(ids[start..<min(start + integrationsAtOnce, ids.count)])
-            let byDay = try pieces(on: connection, from: month, until: next, index: IntegrationIndex(ids: chunk), ids: chunk)
+            // The ids come in the server's order: the range from the first to the last is the chunk.
+            let byDay = try pieces(
+                on: connection, from: month, until: next, index: IntegrationIndex(ids: chunk), ids: nil, idRange: (chunk[0], chunk[chunk.count - 1]))
             encoded += parallelMap(chunk.count) { position in
                 let piece = MonthPiece(month: month, days: monthDays.compactMap { byDay[$0]?[position] })
                 return (chunk[position], (piece.head?.checks.total ?? 0) + (piece.body?.checks.total ?? 0), MonthPieceCodec.encode(piece))

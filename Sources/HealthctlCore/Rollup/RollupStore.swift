@@ -93,10 +93,14 @@ public struct RollupStore: Sendable, Equatable {
     /// `index` (by position), by day. Runs in the caller's transaction. `ids` reads only those
     /// ids (a selection); nil reads every row and skips rows of ids not in `index`.
     func pieces(
-        on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, index: IntegrationIndex, ids: [String]?
+        on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, index: IntegrationIndex, ids: [String]?,
+        idRange: (first: String, last: String)? = nil
     ) throws -> [CalendarDay: [DayPiece?]] {
         var pieces: [CalendarDay: [DayPiece?]] = [:]
-        try readPieces(on: connection, table: pieceTable, keyColumn: "day", from: first, until: until, ids: ids, what: "the rollups from \(first.text)") {
+        try readPieces(
+            on: connection, table: pieceTable, keyColumn: "day", from: first, until: until, ids: ids, idRange: idRange,
+            what: "the rollups from \(first.text)"
+        ) {
             day, id, bytes throws(RollupError) in
             guard let position = index.lookup(id) else { return }
             let piece = try DayPieceCodec.decode(bytes, day: day)
@@ -109,15 +113,26 @@ public struct RollupStore: Sendable, Equatable {
     /// Streams the rows of a piece table whose `keyColumn` (a date) lies from `first` to the day
     /// before `until`, as binary COPY: `row` gets the key, the integration id's bytes and the
     /// piece's bytes. COPY takes no parameters: the filters go through transaction-local settings.
+    /// `idRange` keeps the ids from its first to its last in the server's order (the server
+    /// compares them, in its collation; the primary key's index then reads only those, where a
+    /// list of ids would have every row fetched and filtered).
     func readPieces(
         on connection: PostgresConnection, table: String, keyColumn: String, from first: CalendarDay, until: CalendarDay, ids: [String]?,
-        what: String, row: (CalendarDay, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(RollupError) -> Void
+        idRange: (first: String, last: String)? = nil, what: String, row: (CalendarDay, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(RollupError) -> Void
     ) throws {
         try connection.set("healthctl.rollup_from", first.text, local: true)
         try connection.set("healthctl.rollup_until", until.text, local: true)
         try connection.set("healthctl.rollup_ids", PostgresArray.literal(ids ?? []), local: true)
         var filter = ""
         if ids != nil { filter = " AND \"integration_id\" = ANY ((SELECT current_setting('healthctl.rollup_ids'))::text[])" }
+        if let idRange {
+            try connection.set("healthctl.rollup_id_from", idRange.first, local: true)
+            try connection.set("healthctl.rollup_id_to", idRange.last, local: true)
+            filter += """
+                 AND "integration_id" >= (SELECT current_setting('healthctl.rollup_id_from'))
+                 AND "integration_id" <= (SELECT current_setting('healthctl.rollup_id_to'))
+                """
+        }
         let key = quoteIdentifier(keyColumn)
         var parser = BinaryCopyParser(columns: 3)
         var failure: RollupError?
