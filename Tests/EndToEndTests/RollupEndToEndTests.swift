@@ -339,6 +339,18 @@ import Testing
         // A rerun finds every month current.
         #expect(!(try expect(["rollup", "--until", "2026-11-03"]).stdout.contains("merged")))
 
+        // Day rollups without month tables (made by an older healthctl): reports read the days,
+        // a dry run names the months, and the next rollup creates the tables and merges them.
+        try connection.execute(script: "DROP TABLE healthctl.rollup_month_piece; DROP TABLE healthctl.rollup_month")
+        let withoutMonthTables = try outputs()
+        #expect(withoutMonthTables.allSatisfy { $0.months == nil })
+        expectSame(withoutMonthTables, raw, "day rollups without month tables against log rows")
+        let dryRun = try expect(["rollup", "--until", "2026-11-03", "--dry-run"])
+        #expect(dryRun.stdout.contains("would merge 2 months into month rollups (2026-09 to 2026-10)"), "\(dryRun.stdout)")
+        #expect(try connection.query("SELECT to_regclass('healthctl.rollup_month') IS NULL").first?.bool(0) == true, "a dry run creates nothing")
+        #expect(try expect(["rollup", "--until", "2026-11-03"]).stdout.contains("merged 2 months into month rollups (2026-09 to 2026-10)"))
+        #expect(try outputs().map(\.months) == fromMonths.map(\.months))
+
         // A late row makes its day stale: the report reads October day by day, with the row.
         try connection.query(
             """

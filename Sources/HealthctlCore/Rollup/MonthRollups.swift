@@ -81,7 +81,18 @@ extension RollupStore {
     /// The complete months before `until` with day rollups whose month rollup is missing, out of
     /// date, or made with another max gap or format.
     func monthsToMerge(on connection: PostgresConnection, before until: CalendarDay, maxGap: ReportSettings.MaxGap) throws -> [CalendarDay] {
-        try databaseStep("finding the months to merge") {
+        let tablesExist = try monthTablesExist(on: connection)
+        return try databaseStep("finding the months to merge") {
+            // Without the month tables yet (`--dry-run` on rollups of an older healthctl), every
+            // complete month is to merge.
+            guard tablesExist else {
+                return try connection.query(
+                    """
+                    SELECT DISTINCT to_char(date_trunc('month', "day"), 'YYYY-MM-DD') FROM \(dayTable)
+                    WHERE date_trunc('month', "day") + interval '1 month' <= $1::date ORDER BY 1
+                    """, [until.text]
+                ).rows.compactMap { $0[0].flatMap(CalendarDay.init(text:)) }
+            }
             let result = try connection.query(
                 """
                 SELECT to_char(g."month", 'YYYY-MM-DD') FROM (SELECT DISTINCT date_trunc('month', "day")::date AS "month" FROM \(dayTable)) g

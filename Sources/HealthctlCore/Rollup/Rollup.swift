@@ -168,7 +168,7 @@ public enum Rollup {
         }
         if options.dryRun {
             summary.rolledUp = work.map { .init(day: $0.day.text, rows: raw[$0.day] ?? 0, integrations: 0, reason: $0.reason) }
-            if try store.exists(on: main), try store.monthTablesExist(on: main) {
+            if try store.exists(on: main) {
                 summary.monthsMerged = try store.monthsToMerge(on: main, before: until, maxGap: options.maxGap).map { String($0.text.prefix(7)) }
             }
             summary.seconds = (ContinuousClock.now - started).seconds
