@@ -76,7 +76,7 @@ struct ReportCommand: ParsableCommand {
     var by: ReportRows = .integration
 
     @Option(help: ArgumentHelp(
-        "Where days come from: auto (a day's rollup when its log rows were pruned or match it, else the rows) or raw (log rows only).",
+        "Where days come from: auto (a day's rollup when its log rows were pruned or match it, a whole month's month rollup when each of its days would use its rollup, else the rows) or raw (log rows only).",
         discussion: "Default auto. The report's source.days says which each day used."))
     var source: ReportSource.DaySources = .auto
 

@@ -10,7 +10,8 @@ struct RollupCommand: ParsableCommand {
             in the schema rollup.schema (default healthctl, or healthctl_<schema> beside another schema than public), \
             created when missing. Rolls up every complete day that has no rollup, whose rows outnumber its rollup \
             (late inserts, a restore) or whose rollup was made with another report.max_gap; reruns replace, never add. \
-            Run it before prune: prune refuses days without a current rollup. Exits 75 when another rollup is running.
+            Then merges each complete month whose days changed into a month rollup, which long reports read instead \
+            of its days. Run it before prune: prune refuses days without a current rollup. Exits 75 when another rollup is running.
             """)
 
     @OptionGroup var connection: ConnectionOptions
