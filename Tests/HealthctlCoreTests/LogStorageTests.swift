@@ -9,9 +9,8 @@ import Testing
     let connection: PostgresConnection
 
     init() throws {
-        database = try TestDatabase("storage")
+        database = try TestDatabase.migrated("storage")
         connection = try database.connect()
-        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
     }
 
     func storage() throws -> [String] {

@@ -10,9 +10,8 @@ import Testing
     let connection: PostgresConnection
 
     init() throws {
-        database = try TestDatabase("monthrollup_db")
+        database = try TestDatabase.migrated("monthrollup_db")
         connection = try database.connect()
-        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
         // Eight integrations checked every 20 minutes through October, some failing in runs.
         try connection.execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") SELECT 'int_' || n, 'u1', 'google', now() FROM generate_series(1, 8) n;

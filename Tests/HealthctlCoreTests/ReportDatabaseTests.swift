@@ -12,9 +12,8 @@ import Testing
     let connection: PostgresConnection
 
     init() throws {
-        database = try TestDatabase("report")
+        database = try TestDatabase.migrated("report")
         connection = try database.connect()
-        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
         try connection.execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt", "healthStatus", "lastHealthCheck") VALUES
               ('int_a', 'u1', 'google', now(), 'HEALTHY', '2026-11-16 23:55:00'),

@@ -8,9 +8,8 @@ import Testing
 /// its bounds come from settings read by scalar subqueries, which PostgreSQL prunes on at run time.
 @Suite(.requiresDatabase) struct ReportPartitionTests {
     @Test func aDayIsReadFromItsOwnPartitionOnly() throws {
-        let database = try TestDatabase("report_partitions")
+        let database = try TestDatabase.migrated("report_partitions")
         let connection = try database.connect()
-        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: connection)
         try LogTableShape.partitioned.apply(to: connection)
         try connection.execute(script: """
             INSERT INTO "Integration" (id, "userId", provider, "updatedAt") VALUES ('int_a', 'u1', 'google', now());

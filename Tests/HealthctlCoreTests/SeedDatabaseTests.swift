@@ -9,18 +9,12 @@ import Testing
     static let until = ISOTime.parseEpochMilliseconds("2026-11-23T00:00:00Z")!
     static let plan = try! SeedPlan(integrations: 8, days: 2, intervalMs: 300_000, seed: 5, untilMs: until)
 
-    static func migratedDatabase(_ prefix: String) throws -> TestDatabase {
-        let database = try TestDatabase(prefix)
-        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: try database.connect())
-        return database
-    }
-
     static func seed(_ database: TestDatabase, plan: SeedPlan = plan, jobs: Int = 2) throws -> SeedSummary {
         try SeedLoader.run(plan: plan, target: ConnectionTarget.resolve(flag: database.url), jobs: jobs, stop: StopRequest())
     }
 
     @Test func loadsEveryGeneratedRowAsMigration005LeavesIntegrations() throws {
-        let database = try Self.migratedDatabase("seed_rows")
+        let database = try TestDatabase.migrated("seed_rows")
         let summary = try Self.seed(database)
         let checks = SeedDataSet(plan: Self.plan).allChecks()
         #expect(summary.integrations == 8)
@@ -62,8 +56,8 @@ import Testing
     }
 
     @Test func sameSeedGivesTheSameRowsInTwoDatabasesWhateverTheConnections() throws {
-        let first = try Self.migratedDatabase("seed_same_a")
-        let second = try Self.migratedDatabase("seed_same_b")
+        let first = try TestDatabase.migrated("seed_same_a")
+        let second = try TestDatabase.migrated("seed_same_b")
         _ = try Self.seed(first, jobs: 1)
         _ = try Self.seed(second, jobs: 3)
         func fingerprint(_ database: TestDatabase) throws -> [String?] {
@@ -138,7 +132,7 @@ import Testing
     }
 
     @Test func refusesToSeedTheSamePlanTwice() throws {
-        let database = try Self.migratedDatabase("seed_twice")
+        let database = try TestDatabase.migrated("seed_twice")
         let first = try Self.seed(database)
         #expect(throws: SeedError.alreadySeeded(seed: 5, table: "Integration")) { try Self.seed(database) }
         let rows = try database.connect().query("SELECT count(*) FROM \"IntegrationHealthLog\"").first?.int(0)
@@ -151,7 +145,7 @@ import Testing
     }
 
     @Test func aStoppedSeedLeavesNothingBehind() throws {
-        let database = try Self.migratedDatabase("seed_stop")
+        let database = try TestDatabase.migrated("seed_stop")
         let stop = StopRequest()
         stop.request("SIGINT")
         #expect(throws: SeedError.stopped(reason: "SIGINT")) {

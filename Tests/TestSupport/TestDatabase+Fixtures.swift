@@ -1,7 +1,15 @@
 import Foundation
+import HealthctlCore
 import PostgresClient
 
 extension TestDatabase {
+    /// A new database with migration 005 and the minimal "Integration" table, applied in process.
+    public static func migrated(_ prefix: String) throws -> TestDatabase {
+        let database = try TestDatabase(prefix)
+        try MigrationSQL.apply([.baseIntegrationTable, .migration], schema: "public", on: try database.connect())
+        return database
+    }
+
     /// Migration 005 with the minimal "Integration" table, applied by the built binary.
     public func applySchema() throws {
         let setup = try HealthctlProcess.run(["schema", "apply", "--with-base-table", "--database-url", url])

@@ -58,11 +58,8 @@ struct IntegrationAccumulator: Sendable {
         if let piece {
             tally.maxGapMs = timeline.add(piece)
             tally.checks = piece.checks
-            let (first, second, invalid) = piece.latency(of: latencyOf)
+            let (first, second, invalid) = absorb(piece, latencyOf: latencyOf)
             if dailySeries { tally.latency = LatencyHistogram.summary(of: first, second, invalid: invalid) }
-            latency.add(first, second)
-            latencyInvalid += invalid
-            for (message, count) in piece.errors { errors[message, default: 0] += count }
         }
         days.append(tally)
         if let bucketing { addToBucket(tally, label: bucketing.label(of: day), pieces: piece.map { [$0] } ?? [], latencyOf: latencyOf) }
@@ -74,22 +71,17 @@ struct IntegrationAccumulator: Sendable {
         precondition(bucketing != .week, "a month piece has no weeks")
         let month = CalendarDay(containing: range.lowerBound)
         var whole = DayTally(date: month, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
-        func count(_ part: DayPiece) {
-            whole.checks = whole.checks + part.checks
-            let (first, second, invalid) = part.latency(of: latencyOf)
-            latency.add(first, second)
-            latencyInvalid += invalid
-            for (message, count) in part.errors { errors[message, default: 0] += count }
-        }
         // The head's gap is settled here, from the check before it; the body's days are known.
         var headGapMs: Int64?
         if let head = piece?.head {
             headGapMs = timeline.add(head)
-            count(head)
+            whole.checks = whole.checks + head.checks
+            absorb(head, latencyOf: latencyOf)
         }
         if let body = piece?.body {
             timeline.add(body)
-            count(body)
+            whole.checks = whole.checks + body.checks
+            absorb(body, latencyOf: latencyOf)
         }
         whole.maxGapMs = [headGapMs, piece?.widestGapMs].compactMap { $0 }.max()
         if dailySeries {
@@ -105,6 +97,16 @@ struct IntegrationAccumulator: Sendable {
             days.append(whole)
         }
         if let bucketing { addToBucket(whole, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
+    }
+
+    /// Counts a piece's latencies and errors into the window's; returns its latency parts.
+    @discardableResult
+    private mutating func absorb(_ piece: DayPiece, latencyOf: ReportSettings.LatencyOf) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
+        let parts = piece.latency(of: latencyOf)
+        latency.add(parts.0, parts.1)
+        latencyInvalid += parts.invalid
+        for (message, count) in piece.errors { errors[message, default: 0] += count }
+        return parts
     }
 
     private mutating func addToBucket(_ tally: DayTally, label: String, pieces: [DayPiece], latencyOf: ReportSettings.LatencyOf) {

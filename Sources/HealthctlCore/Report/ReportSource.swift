@@ -145,7 +145,7 @@ public enum ReportSource {
                                     rows += day.rows
                                 case let .month(days, pieces):
                                     builder.add(month: days, pieces: pieces)
-                                    months.append(String(days[0].date.text.prefix(7)))
+                                    months.append(days[0].date.monthText)
                                 }
                             }
                         })

@@ -260,6 +260,9 @@ public struct CalendarDay: Sendable, Equatable, Hashable, Comparable {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
+    /// `2026-11`: the calendar month holding the day.
+    public var monthText: String { String(text.prefix(7)) }
+
     public func adding(days: Int) -> CalendarDay { CalendarDay(containing: startMs + Int64(days) * Self.dayMs) }
 
     /// 1 for Monday ... 7 for Sunday. 1970-01-01 was a Thursday.
@@ -292,7 +295,7 @@ public enum ReportBucketing: Sendable, Equatable {
     func label(of day: CalendarDay) -> String {
         switch self {
         case .week: return day.isoWeek.text
-        case .month: return String(day.text.prefix(7))
+        case .month: return day.monthText
         }
     }
 }

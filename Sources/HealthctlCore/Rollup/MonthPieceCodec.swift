@@ -34,7 +34,7 @@ enum MonthPieceCodec {
 
     static func decode(_ bytes: UnsafeRawBufferPointer, month: CalendarDay) throws(RollupError) -> MonthPiece {
         var input = ByteReader(bytes: bytes)
-        let label = String(month.text.prefix(7))
+        let label = month.monthText
         do throws(RollupError) {
             guard try input.byte() == version else { throw RollupError.unreadablePiece(day: label, reason: "unknown format version") }
             var piece = MonthPiece(month: month)

@@ -114,7 +114,7 @@ extension RollupStore {
         let next = month.adding(days: month.daysInMonth)
         let days = try self.days(on: connection, in: month..<next)
         guard days.values.allSatisfy({ $0.serves(maxGap) }) else { return nil }
-        let ids = try databaseStep("reading the integrations of \(month.text.prefix(7))") {
+        let ids = try databaseStep("reading the integrations of \(month.monthText)") {
             try connection.query(
                 "SELECT DISTINCT \"integration_id\" FROM \(pieceTable) WHERE \"day\" >= $1::date AND \"day\" < $2::date ORDER BY 1",
                 [month.text, next.text]
@@ -133,7 +133,7 @@ extension RollupStore {
                 return (chunk[position], (piece.head?.checks.total ?? 0) + (piece.body?.checks.total ?? 0), MonthPieceCodec.encode(piece))
             }
         }
-        try databaseStep("writing the month rollup of \(month.text.prefix(7))") {
+        try databaseStep("writing the month rollup of \(month.monthText)") {
             try connection.query(
                 """
                 INSERT INTO \(monthTable) ("month", "max_gap", "format", "days_rolled_up_at", "merged_at")
@@ -156,7 +156,7 @@ extension RollupStore {
         var pieces = [MonthPiece?](repeating: nil, count: index.count)
         try readPieces(
             on: connection, table: monthPieceTable, keyColumn: "month", from: month, until: month.adding(days: month.daysInMonth), ids: ids,
-            what: "the month rollup of \(month.text.prefix(7))"
+            what: "the month rollup of \(month.monthText)"
         ) { _, id, bytes throws(RollupError) in
             guard let position = index.lookup(id) else { return }
             pieces[position] = try MonthPieceCodec.decode(bytes, month: month)

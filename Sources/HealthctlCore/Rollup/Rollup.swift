@@ -127,6 +127,7 @@ public enum Rollup {
         let main = try target.connectToPrimary(for: "rollup")
         let schema = try SchemaInspector.inspect(main, schema: target.schema)
         let store = RollupStore(setting: options.schemaSetting, applicationSchema: target.schema)
+        let governor = target.governor(stop: stop, logger: logger)
         if !options.dryRun {
             try store.create(on: main)
             try AdvisoryLock.acquire(.rollup, on: main)
@@ -139,7 +140,6 @@ public enum Rollup {
         else {
             // No day to roll up (every row pruned, say): months may still need merging.
             if !options.dryRun {
-                let governor = target.governor(stop: stop, logger: logger)
                 summary.monthsMerged = try mergeMonths(on: main, store: store, before: until, maxGap: options.maxGap, governor: governor, stop: stop)
                 summary.restedSeconds = governor.restedSeconds
             }
@@ -169,7 +169,7 @@ public enum Rollup {
         if options.dryRun {
             summary.rolledUp = work.map { .init(day: $0.day.text, rows: raw[$0.day] ?? 0, integrations: 0, reason: $0.reason) }
             if try store.exists(on: main) {
-                summary.monthsMerged = try store.monthsToMerge(on: main, before: until, maxGap: options.maxGap).map { String($0.text.prefix(7)) }
+                summary.monthsMerged = try store.monthsToMerge(on: main, before: until, maxGap: options.maxGap).map { $0.monthText }
             }
             summary.seconds = (ContinuousClock.now - started).seconds
             return summary
@@ -177,7 +177,6 @@ public enum Rollup {
         let ids = try databaseStep("reading the integrations") {
             try main.query("SELECT \"id\"::text FROM \(schema.integrationTable) ORDER BY 1").rows.compactMap { $0[0] }
         }
-        let governor = target.governor(stop: stop, logger: logger)
         let reader = DayPieceReader(
             schema: schema, index: IntegrationIndex(ids: ids), selection: ReportSelection(), maxGap: options.maxGap, governor: governor)
         let queue = DayQueue(work.map(\.day))
@@ -222,7 +221,7 @@ public enum Rollup {
                     return try store.mergeMonth(on: connection, month: month, maxGap: maxGap)
                 }
             }
-            if integrations != nil { merged.append(String(month.text.prefix(7))) }
+            if integrations != nil { merged.append(month.monthText) }
         }
         return merged
     }

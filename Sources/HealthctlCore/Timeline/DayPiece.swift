@@ -110,6 +110,16 @@ public struct DayPiece: Sendable, Equatable {
         self.counted = counted ?? day.startMs..<(day.startMs + CalendarDay.dayMs)
     }
 
+    /// Adds the counted parts of `other` (checks, histograms, invalid values, errors), not its timeline.
+    mutating func addCounts(of other: DayPiece) {
+        checks = checks + other.checks
+        latencyHealthy = latencyHealthy + other.latencyHealthy
+        latencyFailing = latencyFailing + other.latencyFailing
+        invalidHealthy += other.invalidHealthy
+        invalidFailing += other.invalidFailing
+        for (message, count) in other.errors { errors[message, default: 0] += count }
+    }
+
     /// The histograms `--latency-of` counts (the second is empty for `healthy`), and the invalid values.
     func latency(of choice: ReportSettings.LatencyOf) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
         switch choice {

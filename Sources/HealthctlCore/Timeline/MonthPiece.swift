@@ -152,12 +152,7 @@ public struct MonthPiece: Sendable, Equatable {
             into.last = last
             into.maxGapMs = gap
             into.firstCheckMs = into.firstCheckMs ?? first
-            into.checks = into.checks + piece.checks
-            into.latencyHealthy = into.latencyHealthy + piece.latencyHealthy
-            into.latencyFailing = into.latencyFailing + piece.latencyFailing
-            into.invalidHealthy += piece.invalidHealthy
-            into.invalidFailing += piece.invalidFailing
-            for (message, count) in piece.errors { into.errors[message, default: 0] += count }
+            into.addCounts(of: piece)
             merged = into
             widestGapMs = max(widestGapMs ?? gap, gap)
             previousCheckMs = last.timeMs
