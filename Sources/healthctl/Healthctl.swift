@@ -22,6 +22,7 @@ struct Healthctl: ParsableCommand {
 
     /// Every failure of every subcommand ends here, in `ExitStatus.exit(for:)`.
     static func main() {
+        MallocArenas.limit()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -20,8 +20,8 @@ struct IntegrationAccumulator: Sendable {
     private struct DayTally: Sendable {
         var date: CalendarDay
         var range: Range<Int64>
-        var checks: CheckCounts
-        var latency: LatencySummary
+        var checks = CheckCounts()
+        var latency = CompactLatencySummary()
         var maxGapMs: Int64?
     }
 
@@ -35,11 +35,13 @@ struct IntegrationAccumulator: Sendable {
 
     /// - Parameter timelineRange: the time whose timeline is kept: the window, and before it
     ///   what the burn rates look back on.
-    init(info: IntegrationInfo, timelineRange: Range<Int64>, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
+    ///   - windowDays: how many days the window has, so their tallies take no more room than that.
+    init(info: IntegrationInfo, timelineRange: Range<Int64>, windowDays: Int, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
         self.info = info
         self.bucketing = bucketing
         self.dailySeries = dailySeries
         timeline = WindowTimeline(window: timelineRange)
+        days.reserveCapacity(windowDays)
     }
 
     /// A check before the first piece whose status may carry into the window.
@@ -54,12 +56,12 @@ struct IntegrationAccumulator: Sendable {
 
     /// Adds the next day of the window (`piece` nil: no checks that day).
     mutating func add(day: CalendarDay, range: Range<Int64>, piece: DayPiece?, latencyOf: ReportSettings.LatencyOf) {
-        var tally = DayTally(date: day, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
+        var tally = DayTally(date: day, range: range)
         if let piece {
             tally.maxGapMs = timeline.add(piece)
             tally.checks = piece.checks
             let (first, second, invalid) = absorb(piece, latencyOf: latencyOf)
-            if dailySeries { tally.latency = LatencyHistogram.summary(of: first, second, invalid: invalid) }
+            if dailySeries { tally.latency = CompactLatencySummary(LatencyHistogram.summary(of: first, second, invalid: invalid)) }
         }
         days.append(tally)
         if let bucketing { addToBucket(tally, label: bucketing.label(of: day), pieces: piece.map { [$0] } ?? [], latencyOf: latencyOf) }
@@ -70,7 +72,7 @@ struct IntegrationAccumulator: Sendable {
     mutating func add(month piece: MonthPiece?, range: Range<Int64>, latencyOf: ReportSettings.LatencyOf) {
         precondition(bucketing != .week, "a month piece has no weeks")
         let month = CalendarDay(containing: range.lowerBound)
-        var whole = DayTally(date: month, range: range, checks: CheckCounts(), latency: LatencyHistogram().summary(invalid: 0))
+        var whole = DayTally(date: month, range: range)
         // The head's gap is settled here, from the check before it; the body's days are known.
         var headGapMs: Int64?
         if let head = piece?.head {
@@ -90,7 +92,7 @@ struct IntegrationAccumulator: Sendable {
                 let date = month.adding(days: offset)
                 let isHead = date == piece?.head?.day
                 days.append(DayTally(
-                    date: date, range: date.startMs..<(date.startMs + CalendarDay.dayMs), checks: day.checks, latency: day.latency(of: latencyOf),
+                    date: date, range: date.startMs..<(date.startMs + CalendarDay.dayMs), checks: day.checks, latency: day.compactLatency(of: latencyOf),
                     maxGapMs: isHead ? headGapMs : day.maxGapMs))
             }
         } else {
@@ -157,7 +159,7 @@ struct IntegrationAccumulator: Sendable {
             self.latency = LatencyTally()
         }
         let daily: [DayStats] = !dailySeries ? [] : days.map { tally in
-            let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
+            let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency.summary)
             return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)
         }
         let periods = buckets.map { tally in

@@ -24,8 +24,9 @@ public struct ReportBuilder: Sendable {
         self.window = window
         self.settings = settings
         let range = Self.timelineRange(of: window)
+        let windowDays = Self.days(of: window).count
         accumulators = integrations.map {
-            IntegrationAccumulator(info: $0, timelineRange: range, bucketing: bucketing, dailySeries: dailySeries)
+            IntegrationAccumulator(info: $0, timelineRange: range, windowDays: windowDays, bucketing: bucketing, dailySeries: dailySeries)
         }
     }
 

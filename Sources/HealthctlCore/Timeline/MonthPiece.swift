@@ -24,16 +24,16 @@ public struct MonthPiece: Sendable, Equatable {
     /// One day's numbers in a report's daily series that do not come from the timeline.
     public struct Day: Sendable, Equatable {
         public var checks = CheckCounts()
-        private var healthy = CompactSummary()
-        private var all = CompactSummary()
+        private var healthy = CompactLatencySummary()
+        private var all = CompactLatencySummary()
         /// The day's latency for `--latency-of healthy`, and for `all`.
         public var latencyHealthy: LatencySummary {
             get { healthy.summary }
-            set { healthy = CompactSummary(newValue) }
+            set { healthy = CompactLatencySummary(newValue) }
         }
         public var latencyAll: LatencySummary {
             get { all.summary }
-            set { all = CompactSummary(newValue) }
+            set { all = CompactLatencySummary(newValue) }
         }
         /// The max gap its checks held with; nil without checks, and for the head's day (whose
         /// gap a report settles).
@@ -51,38 +51,9 @@ public struct MonthPiece: Sendable, Equatable {
             self.maxGapMs = maxGapMs
         }
 
-        func latency(of choice: ReportSettings.LatencyOf) -> LatencySummary { choice == .healthy ? latencyHealthy : latencyAll }
-    }
+        func latency(of choice: ReportSettings.LatencyOf) -> LatencySummary { compactLatency(of: choice).summary }
 
-    /// A day's `LatencySummary` in 40 bytes instead of 128: a report holds those of a whole month
-    /// of every integration while it reads the month.
-    struct CompactSummary: Sendable, Equatable {
-        var count: Int32 = 0
-        var invalid: Int32 = 0
-        /// min, p50, p90, p95, p99 and max (meaningful with a count).
-        var values: (Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0)
-        var mean = 0.0
-
-        init() {}
-
-        init(_ summary: LatencySummary) {
-            count = Int32(clamping: summary.count)
-            invalid = Int32(clamping: summary.invalid)
-            func value(_ number: Int?) -> Int32 { Int32(clamping: number ?? 0) }
-            values = (value(summary.min), value(summary.p50), value(summary.p90), value(summary.p95), value(summary.p99), value(summary.max))
-            mean = summary.mean ?? 0
-        }
-
-        var summary: LatencySummary {
-            guard count > 0 else {
-                return LatencySummary(count: 0, invalid: Int(invalid), min: nil, mean: nil, p50: nil, p90: nil, p95: nil, p99: nil, max: nil)
-            }
-            return LatencySummary(
-                count: Int(count), invalid: Int(invalid), min: Int(values.0), mean: mean, p50: Int(values.1), p90: Int(values.2),
-                p95: Int(values.3), p99: Int(values.4), max: Int(values.5))
-        }
-
-        static func == (lhs: CompactSummary, rhs: CompactSummary) -> Bool { lhs.summary == rhs.summary }
+        func compactLatency(of choice: ReportSettings.LatencyOf) -> CompactLatencySummary { choice == .healthy ? healthy : all }
     }
 
     public init(month: CalendarDay, head: DayPiece? = nil, body: DayPiece? = nil, widestGapMs: Int64? = nil, days: [Day]? = nil) {
