@@ -39,8 +39,24 @@ public final class LoadGovernor: Sendable {
     /// Where the next read of a time range starting at `from` ends: at `end` while the server is
     /// quiet, at most `yieldingSliceMs` later while the job yields. Asked inside the read's unit,
     /// once the governor has looked at the server.
-    func sliceEnd(from: Int64, end: Int64) -> Int64 {
+    private func sliceEnd(from: Int64, end: Int64) -> Int64 {
         isYielding ? min(from + Self.yieldingSliceMs, end) : end
+    }
+
+    /// Reads `range` in slices that end at `sliceEnd`: `unit` runs each read as one unit of the
+    /// caller's kind (a governed read, a batch transaction), and `read` gets the slice.
+    func readInSlices(_ range: Range<Int64>, unit: (_ read: () throws -> Void) throws -> Void, _ read: (Range<Int64>) throws -> Void) throws {
+        var from = range.lowerBound
+        // `unit` runs each read before it returns; nothing keeps `read`.
+        try withoutActuallyEscaping(read) { read in
+            while from < range.upperBound {
+                try unit {
+                    let until = sliceEnd(from: from, end: range.upperBound)
+                    try read(from..<until)
+                    from = until
+                }
+            }
+        }
     }
 
     /// A governor that never backs off, for callers that pace themselves.

@@ -170,25 +170,20 @@ struct PruneWorker {
     func copyDay(of table: LogStorageTable, from dayStart: Int64, into file: ArchiveDayFile) throws -> MemberCompressor.Result {
         let compressor = try file.startMember(level: options.compressionLevel)
         let dayEnd = dayStart + CalendarDay.dayMs
-        func sql(_ from: Int64, _ until: Int64) -> String {
+        func sql(_ slice: Range<Int64>) -> String {
             """
             COPY (SELECT \(ArchiveFormat.selectList(schema)) FROM ONLY \(table.qualified)
-            WHERE \(checkedAt) >= \(timestampLiteral(from)) AND \(checkedAt) < \(timestampLiteral(until))
+            WHERE \(checkedAt) >= \(timestampLiteral(slice.lowerBound)) AND \(checkedAt) < \(timestampLiteral(slice.upperBound))
             ORDER BY \(checkedAt), \(quoteIdentifier("id"))) TO STDOUT WITH (FORMAT csv)
             """
         }
         do {
             var rows = 0
-            var from = dayStart
-            while from < dayEnd {
-                try databaseStep("archiving \(table.qualified)") {
-                    try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle) {
-                        let until = run.governor.sliceEnd(from: from, end: dayEnd)
-                        rows += try connection.copyOut(sql(from, until)) { chunk in
-                            guard compressor.submit(chunk) else { throw CompressorStopped() }
-                        }
-                        from = until
-                    }
+            try run.governor.readInSlices(dayStart..<dayEnd, unit: { read in
+                try databaseStep("archiving \(table.qualified)") { try run.transaction(on: connection, settings: ArchiveFormat.isoDateStyle, read) }
+            }) { slice in
+                rows += try connection.copyOut(sql(slice)) { chunk in
+                    guard compressor.submit(chunk) else { throw CompressorStopped() }
                 }
             }
             let result = try compressor.finish()

@@ -22,16 +22,11 @@ struct DayPieceReader: Sendable {
         try connection.set("healthctl.report_users", ReportSource.jsonArray(selection.userIds), local: true)
         var decoder = CheckCopyDecoder(index: index)
         let sql = ReportSource.copySQL(schema: schema, selection: selection)
-        var from = day.startMs
-        while from < end {
-            try governor.unit(on: connection) {
-                let until = governor.sliceEnd(from: from, end: end)
-                try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: from), local: true)
-                try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: until), local: true)
-                decoder.startStream()
-                try connection.copyOut(sql) { try decoder.consume($0) }
-                from = until
-            }
+        try governor.readInSlices(day.startMs..<end, unit: { read in try governor.unit(on: connection, read) }) { slice in
+            try connection.set("healthctl.report_since", PostgresTimestamp.format(epochMilliseconds: slice.lowerBound), local: true)
+            try connection.set("healthctl.report_until", PostgresTimestamp.format(epochMilliseconds: slice.upperBound), local: true)
+            decoder.startStream()
+            try connection.copyOut(sql) { try decoder.consume($0) }
         }
         let redacted = RedactedMessages(decoder.messages, cache: redactions)
         let series = (0..<index.count).map { position in
