@@ -33,8 +33,9 @@ struct IntegrationAccumulator: Sendable {
         var latency: LatencySummary
     }
 
-    /// - Parameter timelineRange: the time whose timeline is kept: the window, and before it
-    ///   what the burn rates look back on.
+    /// - Parameters:
+    ///   - timelineRange: the time whose timeline is kept: the window, and before it what the burn
+    ///     rates look back on.
     ///   - windowDays: how many days the window has, so their tallies take no more room than that.
     init(info: IntegrationInfo, timelineRange: Range<Int64>, windowDays: Int, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
         self.info = info
