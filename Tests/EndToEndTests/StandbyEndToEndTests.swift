@@ -92,21 +92,37 @@ import Testing
     }
 
     @Test func aRecoveryConflictIsReadAgainAfterABackoff() throws {
-        // The primary takes an exclusive lock on the log table again and again for a while; each
-        // one replayed on the standby cancels a read that holds a lock on the table.
+        // The primary takes an exclusive lock on the log table again and again; each one replayed
+        // on the standby cancels a read that holds a lock on the table. The locks go on until the
+        // standby has counted a conflict (or the report is over), however long the report takes to
+        // start, so that its next attempt can read.
         let database = self.database
-        let until = Date().addingTimeInterval(1.5)
+        let standby = self.standby
+        let started = DispatchSemaphore(value: 0)
+        let reportDone = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let lockLoop = Thread {
             defer { done.signal() }
-            guard let locker = try? database.connect() else { return }
-            while Date() < until {
+            guard let locker = try? database.connect(), let statistics = try? standby.connect(database.name) else {
+                started.signal()
+                return
+            }
+            func conflicts() -> Int {
+                let sql = "SELECT confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock FROM pg_stat_database_conflicts WHERE datname = current_database()"
+                return (try? statistics.query(sql).rows.first?[0]).flatMap { Int($0) } ?? 0
+            }
+            let before = conflicts()
+            started.signal()
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, conflicts() == before, reportDone.wait(timeout: .now()) == .timedOut {
                 _ = try? locker.execute(script: "BEGIN; LOCK TABLE \"IntegrationHealthLog\" IN ACCESS EXCLUSIVE MODE; COMMIT;")
                 usleep(5_000)
             }
         }
         lockLoop.start()
+        started.wait()
         let output = try report(["--database-url", standby.url(database.name), "--log-level", "notice"])
+        reportDone.signal()
         done.wait()
         #expect(output.status == 0, "\(output.stderr)")
         // A conflict cancels the read (40001) or, when it ends the session, looks like a lost connection.
