@@ -44,6 +44,32 @@ import Testing
         #expect(written(value) == "{\n  \"a\": [\n    1,\n    {\n      \"b\": null\n    }\n  ],\n  \"empty\": [],\n  \"none\": {}\n}")
     }
 
+    /// An object written field by field is laid out as the same object built as values, at any
+    /// depth, empty or not.
+    @Test func fieldsWrittenOneByOneLookLikeTheObjectOfTheirValues() {
+        let built = JSONValue.object([
+            ("n", .int(3)), ("none", .null), ("ratio", .number(0.25)), ("upSeconds", .number(3.6)), ("missing", .null),
+            ("name", .string("a \"b\"")), ("nested", .object([("empty", .object([])), ("deeper", .object([("x", .int(-1))]))])),
+            ("list", .array([.int(1), .object([("k", .bool(true))])])),
+        ])
+        let streamed = JSONValue.fields { fields in
+            fields.int("n", 3)
+            fields.int("none", nil)
+            fields.number("ratio", 0.25)
+            fields.seconds("upSeconds", 3600)
+            fields.number("missing", nil)
+            fields.string("name", "a \"b\"")
+            fields.object("nested") { nested in
+                nested.object("empty") { _ in }
+                nested.object("deeper") { $0.int("x", -1) }
+            }
+            fields.value("list", .array([.int(1), .fields { $0.value("k", .bool(true)) }]))
+        }
+        #expect(written(streamed) == written(built))
+        #expect(written(.fields { _ in }) == "{}")
+        #expect(written(.array([.fields { $0.int("a", 1) }, .fields { _ in }])) == written(.array([.object([("a", .int(1))]), .object([])])))
+    }
+
     /// A long array reaches the sink in pieces cut between elements, never inside a character.
     @Test func longArraysReachTheSinkInWholePieces() throws {
         var pieces: [String] = []

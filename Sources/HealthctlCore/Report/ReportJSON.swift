@@ -199,72 +199,68 @@ public enum ReportJSON {
             ])),
             ("previous", previous),
             ("token", tokenValue),
-            ("daily", .array(item.daily.map { day in
-                .object([
-                    ("date", .string(day.date.text)),
-                    ("maxGapSeconds", day.maxGapMs.map(seconds) ?? .null),
-                    ("checks", checks(day.stats.checks)),
-                    ("availability", availability(day.stats.availability)),
-                    ("latencyMs", latency(day.stats.latency)),
-                    ("incidents", incidents(day.stats.incidents, items: false)),
-                    ("sloMet", day.slo.met.map(JSONValue.bool) ?? .null),
-                ])
-            })),
+            // Written field by field: a year of a large fleet has hundreds of thousands of days.
+            ("daily", .lazyArray(item.daily.count) { index in
+                let day = item.daily[index]
+                return .fields { fields in
+                    fields.string("date", day.date.text)
+                    fields.value("maxGapSeconds", day.maxGapMs.map(seconds) ?? .null)
+                    fields.object("checks") { checks(day.stats.checks, into: &$0) }
+                    fields.object("availability") { availability(day.stats.availability, into: &$0) }
+                    fields.object("latencyMs") { latency(day.stats.latency, into: &$0) }
+                    fields.object("incidents") { incidents(day.stats.incidents, into: &$0) }
+                    fields.value("sloMet", day.slo.met.map(JSONValue.bool) ?? .null)
+                }
+            }),
             ("topErrors", errors(item.topErrors, withIntegrations: false)),
         ])
     }
 
-    private static func checks(_ counts: CheckCounts) -> JSONValue {
-        .object([
-            ("total", .int(counts.total)),
-            ("healthy", .int(counts.healthy)),
-            ("warning", .int(counts.warning)),
-            ("error", .int(counts.error)),
-            ("unknown", .int(counts.unknown)),
-        ])
+    private static func checks(_ counts: CheckCounts) -> JSONValue { .fields { checks(counts, into: &$0) } }
+
+    private static func checks(_ counts: CheckCounts, into fields: inout JSONFields) {
+        fields.int("total", counts.total)
+        fields.int("healthy", counts.healthy)
+        fields.int("warning", counts.warning)
+        fields.int("error", counts.error)
+        fields.int("unknown", counts.unknown)
     }
 
-    private static func availability(_ value: Availability) -> JSONValue {
-        .object([
-            ("countBased", optional(value.countBased)),
-            ("timeWeighted", optional(value.timeWeighted)),
-            ("coverage", .number(value.coverage)),
-            ("strict", .number(value.strict)),
-            ("upSeconds", seconds(value.upMs)),
-            ("downSeconds", seconds(value.downMs)),
-            ("excludedSeconds", seconds(value.excludedMs)),
-            ("maintenanceSeconds", seconds(value.maintenanceMs)),
-            ("outsideServiceHoursSeconds", seconds(value.outsideServiceMs)),
-            ("countedSeconds", seconds(value.countedMs)),
-        ])
+    private static func availability(_ value: Availability) -> JSONValue { .fields { availability(value, into: &$0) } }
+
+    private static func availability(_ value: Availability, into fields: inout JSONFields) {
+        fields.number("countBased", value.countBased)
+        fields.number("timeWeighted", value.timeWeighted)
+        fields.number("coverage", value.coverage)
+        fields.number("strict", value.strict)
+        fields.seconds("upSeconds", value.upMs)
+        fields.seconds("downSeconds", value.downMs)
+        fields.seconds("excludedSeconds", value.excludedMs)
+        fields.seconds("maintenanceSeconds", value.maintenanceMs)
+        fields.seconds("outsideServiceHoursSeconds", value.outsideServiceMs)
+        fields.seconds("countedSeconds", value.countedMs)
     }
 
-    private static func latency(_ value: LatencySummary) -> JSONValue {
-        func int(_ number: Int?) -> JSONValue { number.map(JSONValue.int) ?? .null }
-        return .object([
-            ("count", .int(value.count)),
-            ("invalid", .int(value.invalid)),
-            ("min", int(value.min)),
-            ("mean", optional(value.mean)),
-            ("p50", int(value.p50)),
-            ("p90", int(value.p90)),
-            ("p95", int(value.p95)),
-            ("p99", int(value.p99)),
-            ("max", int(value.max)),
-        ])
+    private static func latency(_ value: LatencySummary) -> JSONValue { .fields { latency(value, into: &$0) } }
+
+    private static func latency(_ value: LatencySummary, into fields: inout JSONFields) {
+        fields.int("count", value.count)
+        fields.int("invalid", value.invalid)
+        fields.int("min", value.min)
+        fields.number("mean", value.mean)
+        fields.int("p50", value.p50)
+        fields.int("p90", value.p90)
+        fields.int("p95", value.p95)
+        fields.int("p99", value.p99)
+        fields.int("max", value.max)
     }
 
+    /// The summary, and with `items` each incident.
     private static func incidents(_ summary: IncidentSummary, items: Bool) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("count", .int(summary.count)),
-            ("downtimeSeconds", seconds(summary.downtimeMs)),
-            ("mttrSeconds", optional(summary.mttrSeconds)),
-            ("mtbfSeconds", optional(summary.mtbfSeconds)),
-            ("longestSeconds", summary.longestMs.map(seconds) ?? .null),
-            ("excludedSeconds", seconds(summary.excludedMs)),
-        ]
-        if items {
-            fields.append(("items", .array(summary.items.map { incident in
+        .fields { fields in
+            incidents(summary, into: &fields)
+            guard items else { return }
+            fields.value("items", .array(summary.items.map { incident in
                 .object([
                     ("start", time(incident.startMs)),
                     ("end", time(incident.endMs)),
@@ -275,9 +271,17 @@ public enum ReportJSON {
                     ("tokenError", .bool(incident.firstError.map(TokenKnowledge.looksRevoked) ?? false)),
                     ("firstError", incident.firstError.map(JSONValue.string) ?? .null),
                 ])
-            })))
+            }))
         }
-        return .object(fields)
+    }
+
+    private static func incidents(_ summary: IncidentSummary, into fields: inout JSONFields) {
+        fields.int("count", summary.count)
+        fields.seconds("downtimeSeconds", summary.downtimeMs)
+        fields.number("mttrSeconds", summary.mttrSeconds)
+        fields.number("mtbfSeconds", summary.mtbfSeconds)
+        fields.value("longestSeconds", summary.longestMs.map(seconds) ?? .null)
+        fields.seconds("excludedSeconds", summary.excludedMs)
     }
 
     private static func errors(_ list: [ErrorCount], withIntegrations: Bool) -> JSONValue {
@@ -305,6 +309,9 @@ enum JSONValue {
     /// never held as a tree.
     case lazyArray(Int, (Int) -> JSONValue)
     case object([(String, JSONValue)])
+    /// An object written field by field straight into the output (`JSONFields`), without a
+    /// value built for each field.
+    case fields((inout JSONFields) -> Void)
 
     /// Appends the value to `out` as UTF-8; with a `sink`, hands `out` over whenever an array
     /// element leaves it longer than `TextSink.pieceBytes`. Bytes, not a `String`: a year's
@@ -332,6 +339,12 @@ enum JSONValue {
             }
             Self.indent(indent, &out)
             out.append(UInt8(ascii: "}"))
+        case let .fields(write):
+            var fields = JSONFields(indent: indent, sink: sink)
+            swap(&fields.out, &out)
+            write(&fields)
+            fields.close()
+            swap(&fields.out, &out)
         }
     }
 
@@ -354,7 +367,7 @@ enum JSONValue {
         return whole(value).map { String($0) } ?? String(value)
     }
 
-    private static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+    fileprivate static func appendNumber(_ value: Double, to out: inout [UInt8]) {
         if let whole = whole(value) {
             appendInteger(whole, to: &out)
         } else {
@@ -368,7 +381,7 @@ enum JSONValue {
     }
 
     /// Decimal digits straight into `out`, without making a `String` first.
-    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+    fileprivate static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         guard magnitude >= 10 else { out.append(UInt8(ascii: "0") + UInt8(magnitude)); return }
@@ -386,7 +399,7 @@ enum JSONValue {
     private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     /// Two spaces a level.
-    private static func indent(_ level: Int, _ out: inout [UInt8]) {
+    fileprivate static func indent(_ level: Int, _ out: inout [UInt8]) {
         var left = 2 * level
         while left > 0 {
             let run = min(left, spaces.count)
@@ -396,7 +409,7 @@ enum JSONValue {
     }
 
     /// Literal ASCII bytes, copied without going through `String`.
-    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+    fileprivate static func append(_ text: StaticString, to out: inout [UInt8]) {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
@@ -432,6 +445,71 @@ enum JSONValue {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The fields of one object as `JSONValue.object` lays them out, written as they come: the
+/// opening brace with the first field, a comma before each next one, `{}` when there is none.
+struct JSONFields {
+    fileprivate var out: [UInt8] = []
+    private let indent: Int
+    private let sink: TextSink?
+    private var count = 0
+
+    fileprivate init(indent: Int, sink: TextSink?) {
+        self.indent = indent
+        self.sink = sink
+    }
+
+    /// The key of the next field (keys are plain ASCII literals: nothing to escape).
+    private mutating func key(_ key: StaticString) {
+        JSONValue.append(count == 0 ? "{\n" : ",\n", to: &out)
+        count += 1
+        JSONValue.indent(indent + 1, &out)
+        out.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        JSONValue.append("\": ", to: &out)
+    }
+
+    mutating func value(_ key: StaticString, _ value: JSONValue) {
+        self.key(key)
+        value.write(to: &out, indent: indent + 1, sink: sink)
+    }
+
+    mutating func int(_ key: StaticString, _ value: Int?) {
+        self.key(key)
+        if let value { JSONValue.appendInteger(Int64(value), to: &out) } else { JSONValue.append("null", to: &out) }
+    }
+
+    mutating func number(_ key: StaticString, _ value: Double?) {
+        self.key(key)
+        if let value { JSONValue.appendNumber(value, to: &out) } else { JSONValue.append("null", to: &out) }
+    }
+
+    /// Milliseconds written as seconds.
+    mutating func seconds(_ key: StaticString, _ ms: Int64) {
+        number(key, Double(ms) / 1000)
+    }
+
+    mutating func string(_ key: StaticString, _ value: String) {
+        self.key(key)
+        JSONValue.quote(value, into: &out)
+    }
+
+    mutating func object(_ key: StaticString, _ write: (inout JSONFields) -> Void) {
+        self.key(key)
+        var inner = JSONFields(indent: indent + 1, sink: sink)
+        swap(&inner.out, &out)
+        write(&inner)
+        inner.close()
+        swap(&inner.out, &out)
+    }
+
+    fileprivate mutating func close() {
+        guard count > 0 else { JSONValue.append("{}", to: &out); return }
+        out.append(UInt8(ascii: "\n"))
+        JSONValue.indent(indent, &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 
