@@ -186,7 +186,7 @@ public enum ReportJSON {
             ("checks", checks(stats.checks)),
             ("availability", availability(stats.availability)),
             ("latencyMs", latency(stats.latency)),
-            ("incidents", incidents(stats.incidents, items: true)),
+            ("incidents", incidentsWithItems(stats.incidents)),
             ("slo", .object([
                 ("target", .number(item.slo.target)),
                 ("met", item.slo.met.map(JSONValue.bool) ?? .null),
@@ -255,11 +255,10 @@ public enum ReportJSON {
         fields.int("max", value.max)
     }
 
-    /// The summary, and with `items` each incident.
-    private static func incidents(_ summary: IncidentSummary, items: Bool) -> JSONValue {
+    /// The summary and each incident (a window's; a day's entry has the summary only).
+    private static func incidentsWithItems(_ summary: IncidentSummary) -> JSONValue {
         .fields { fields in
             incidents(summary, into: &fields)
-            guard items else { return }
             fields.value("items", .array(summary.items.map { incident in
                 .object([
                     ("start", time(incident.startMs)),
