@@ -60,8 +60,7 @@ struct IntegrationAccumulator: Sendable {
         var tally = DayTally(date: day, range: range)
         if let piece {
             tally.maxGapMs = timeline.add(piece)
-            tally.checks = piece.checks
-            let (first, second, invalid) = absorb(piece, latencyOf: latencyOf)
+            let (first, second, invalid) = absorb(piece, into: &tally.checks, latencyOf: latencyOf)
             if dailySeries { tally.latency = CompactLatencySummary(LatencyHistogram.summary(of: first, second, invalid: invalid)) }
         }
         days.append(tally)
@@ -78,13 +77,11 @@ struct IntegrationAccumulator: Sendable {
         var headGapMs: Int64?
         if let head = piece?.head {
             headGapMs = timeline.add(head)
-            whole.checks = whole.checks + head.checks
-            absorb(head, latencyOf: latencyOf)
+            absorb(head, into: &whole.checks, latencyOf: latencyOf)
         }
         if let body = piece?.body {
             timeline.add(body)
-            whole.checks = whole.checks + body.checks
-            absorb(body, latencyOf: latencyOf)
+            absorb(body, into: &whole.checks, latencyOf: latencyOf)
         }
         whole.maxGapMs = [headGapMs, piece?.widestGapMs].compactMap { $0 }.max()
         if dailySeries {
@@ -102,9 +99,13 @@ struct IntegrationAccumulator: Sendable {
         if let bucketing { addToBucket(whole, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
     }
 
-    /// Counts a piece's latencies and errors into the window's; returns its latency parts.
+    /// Counts a piece's checks into `checks`, and its latencies and errors into the window's;
+    /// returns its latency parts.
     @discardableResult
-    private mutating func absorb(_ piece: DayPiece, latencyOf: ReportSettings.LatencyOf) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
+    private mutating func absorb(
+        _ piece: DayPiece, into checks: inout CheckCounts, latencyOf: ReportSettings.LatencyOf
+    ) -> (LatencyHistogram, LatencyHistogram, invalid: Int) {
+        checks = checks + piece.checks
         let parts = piece.latency(of: latencyOf)
         latency.add(parts.0, parts.1)
         latencyInvalid += parts.invalid

@@ -327,23 +327,11 @@ enum JSONValue {
         case let .lazyArray(count, element):
             Self.writeArray(count: count, element, to: &out, indent: indent, sink: sink)
         case let .object(fields):
-            guard !fields.isEmpty else { Self.append("{}", to: &out); return }
-            Self.append("{\n", to: &out)
-            for index in fields.indices {
-                Self.indent(indent + 1, &out)
-                Self.quote(fields[index].0, into: &out)
-                Self.append(": ", to: &out)
-                fields[index].1.write(to: &out, indent: indent + 1, sink: sink)
-                Self.append(index + 1 < fields.count ? ",\n" : "\n", to: &out)
+            JSONFields.write(to: &out, indent: indent, sink: sink) { object in
+                for (key, value) in fields { object.value(named: key, value) }
             }
-            Self.indent(indent, &out)
-            out.append(UInt8(ascii: "}"))
         case let .fields(write):
-            var fields = JSONFields(indent: indent, sink: sink)
-            swap(&fields.out, &out)
-            write(&fields)
-            fields.close()
-            swap(&fields.out, &out)
+            JSONFields.write(to: &out, indent: indent, sink: sink, write)
         }
     }
 
@@ -447,24 +435,38 @@ enum JSONValue {
     }
 }
 
-/// The fields of one object as `JSONValue.object` lays them out, written as they come: the
-/// opening brace with the first field, a comma before each next one, `{}` when there is none.
+/// The fields of one object, written as they come: the opening brace with the first field, a
+/// comma before each next one, `{}` when there is none. Every JSON object is laid out here.
 struct JSONFields {
-    fileprivate var out: [UInt8] = []
+    private var out: [UInt8] = []
     private let indent: Int
     private let sink: TextSink?
     private var count = 0
 
-    fileprivate init(indent: Int, sink: TextSink?) {
+    private init(indent: Int, sink: TextSink?) {
         self.indent = indent
         self.sink = sink
     }
 
-    /// The key of the next field (keys are plain ASCII literals: nothing to escape).
-    private mutating func key(_ key: StaticString) {
+    /// Appends the object whose fields `write` gives to `out`, at `indent`.
+    fileprivate static func write(to out: inout [UInt8], indent: Int, sink: TextSink?, _ write: (inout JSONFields) -> Void) {
+        var fields = JSONFields(indent: indent, sink: sink)
+        swap(&fields.out, &out)
+        write(&fields)
+        fields.close()
+        swap(&fields.out, &out)
+    }
+
+    /// Starts the next field: the separator and the indentation before its key.
+    private mutating func startField() {
         JSONValue.append(count == 0 ? "{\n" : ",\n", to: &out)
         count += 1
         JSONValue.indent(indent + 1, &out)
+    }
+
+    /// The key of the next field (keys are plain ASCII literals: nothing to escape).
+    private mutating func key(_ key: StaticString) {
+        startField()
         out.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { out.append(contentsOf: $0) }
         JSONValue.append("\": ", to: &out)
@@ -472,6 +474,14 @@ struct JSONFields {
 
     mutating func value(_ key: StaticString, _ value: JSONValue) {
         self.key(key)
+        value.write(to: &out, indent: indent + 1, sink: sink)
+    }
+
+    /// A field whose key is not a literal, escaped as any string.
+    mutating func value(named key: String, _ value: JSONValue) {
+        startField()
+        JSONValue.quote(key, into: &out)
+        JSONValue.append(": ", to: &out)
         value.write(to: &out, indent: indent + 1, sink: sink)
     }
 
@@ -497,14 +507,10 @@ struct JSONFields {
 
     mutating func object(_ key: StaticString, _ write: (inout JSONFields) -> Void) {
         self.key(key)
-        var inner = JSONFields(indent: indent + 1, sink: sink)
-        swap(&inner.out, &out)
-        write(&inner)
-        inner.close()
-        swap(&inner.out, &out)
+        Self.write(to: &out, indent: indent + 1, sink: sink, write)
     }
 
-    fileprivate mutating func close() {
+    private mutating func close() {
         guard count > 0 else { JSONValue.append("{}", to: &out); return }
         out.append(UInt8(ascii: "\n"))
         JSONValue.indent(indent, &out)
