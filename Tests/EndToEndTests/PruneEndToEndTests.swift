@@ -259,13 +259,24 @@ struct FixtureError: Error { var message: String }
         let prune = ["prune", "--before", "2026-09-06T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups"]
         let restore = ["archive", "restore", fixture.archive.path]
         var generator = SystemRandomNumberGenerator()
-        /// Runs `arguments` six times, each cut short at a random instant; returns how many runs
-        /// the kill found still at work.
+        /// Waits until `process` has a session on the server (10 s at most), so that the random
+        /// instants count from the start of its work, not from a process start that a loaded
+        /// machine may stretch.
+        func waitUntilConnected(_ process: Process) throws {
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning, Date() < deadline, try fixture.connection.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'", [fixture.database.name]).first?.int(0) == 0 {
+                usleep(5_000)
+            }
+        }
+        /// Runs `arguments` six times, each cut short at a random instant of its work; returns how
+        /// many runs the kill found still at work.
         func fault(_ arguments: [String]) throws -> Int {
             var killedMidway = 0
             for round in 0..<6 {
                 let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.database.url], environment: yielding)
-                usleep(UInt32.random(in: 50_000...500_000, using: &generator))
+                try waitUntilConnected(process)
+                usleep(UInt32.random(in: 0...300_000, using: &generator))
                 if round % 2 == 0 {
                     try fixture.connection.query(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'", [fixture.database.name])
