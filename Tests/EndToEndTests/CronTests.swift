@@ -105,6 +105,7 @@ import Testing
                   ok) echo "all good"; exit 0 ;;
                   fail) echo "partial output"; echo "healthctl: error: it broke" >&2; exit "$2" ;;
                   sleep) sleep "$2"; exit 0 ;;
+                  hold) touch "$2"; for _ in $(seq 600); do [ -e "$3" ] && exit 0; sleep 0.05; done; exit 1 ;;
                   env) echo "url=$DATABASE_URL"; exit 9 ;;
                 esac
                 """.write(to: stub, atomically: true, encoding: .utf8)
@@ -183,25 +184,19 @@ import Testing
 
     @Test func secondCopyOfARunningJobIsSkipped() throws {
         let sandbox = try Sandbox()
-        let (first, _, _) = sandbox.process(["prune", "sleep", "3"])
+        // The first run holds the lock from the moment its job starts until the test releases it.
+        let (started, release) = (sandbox.directory.appendingPathComponent("started"), sandbox.directory.appendingPathComponent("release"))
+        let (first, _, _) = sandbox.process(["prune", "hold", started.path, release.path])
         try first.run()
-        // Wait until the first run holds the lock (its log line is written only at the end).
-        var held = false
-        for _ in 0..<50 where !held {
-            usleep(100_000)
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-            probe.arguments = ["-n", sandbox.directory.appendingPathComponent("healthctl-prune.lock").path, "true"]
-            try probe.run()
-            probe.waitUntilExit()
-            held = probe.terminationStatus != 0
-        }
-        #expect(held)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: started.path), first.isRunning, Date() < deadline { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: started.path), "the first run's job never started")
         let second = try sandbox.run(["prune", "ok"])
         #expect(second.status == 75)
         #expect(second.stderr.contains("still running"))
         let other = try sandbox.run(["backfill", "ok"])
         #expect(other.status == 0, "a different job is not blocked")
+        _ = FileManager.default.createFile(atPath: release.path, contents: nil)
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
     }

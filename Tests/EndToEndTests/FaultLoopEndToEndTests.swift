@@ -124,14 +124,14 @@ import Testing
         let arguments = arguments(job, fixture)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<6 {
-            let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.url])
-            usleep(UInt32.random(in: 20_000...300_000, using: &generator))
+            let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.url], database: fixture.name, observer: try fixture.connect())
+            usleep(UInt32.random(in: 0...280_000, using: &generator))
             switch fault {
             case .kill:
                 kill(process.processIdentifier, SIGKILL)
             case .terminate:
                 _ = try fixture.connect().query(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'healthctl'", [fixture.name])
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'", [fixture.name])
             }
             process.waitUntilExit()
             if fault == .terminate, job != .seed {
@@ -205,16 +205,14 @@ import Testing
                 if round > 0 { guard try reset(job, fixture) else { break } }
                 let locker = try fixture.connect()
                 if round == 0 { try locker.execute(script: "BEGIN; LOCK TABLE \(quoteIdentifier(job.neededTable)) IN ACCESS EXCLUSIVE MODE") }
-                let output = folderFile()
+                let output = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-faults-\(UUID().uuidString).err")
                 defer { try? FileManager.default.removeItem(at: output) }
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: HealthctlProcess.binaryPath)
-                process.environment = HealthctlProcess.environment
-                process.arguments = arguments(job, fixture) + ["--database-url", fixture.url]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = try FileHandle(forWritingTo: output)
-                try process.run()
-                usleep(round == 0 ? 400_000 : UInt32.random(in: 20_000...300_000, using: &generator))
+                // Round 0 crashes the server while the job waits for the locker's lock; the others
+                // at a random instant of its work.
+                let process = try HealthctlProcess.start(
+                    arguments(job, fixture) + ["--database-url", fixture.url], database: fixture.name, observer: try fixture.connect(),
+                    until: round == 0 ? .waitingOnALock : .atWork, errorFile: output)
+                if round > 0 { usleep(UInt32.random(in: 0...300_000, using: &generator)) }
                 try server.crashAndRestart(after: 1)
                 process.waitUntilExit()
                 let stderr = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -239,11 +237,5 @@ import Testing
             }
             try expectInvariant(job, fixture)
         }
-    }
-
-    func folderFile() -> URL {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("healthctl-faults-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
-        return file
     }
 }

@@ -259,23 +259,13 @@ struct FixtureError: Error { var message: String }
         let prune = ["prune", "--before", "2026-09-06T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "300", "--without-rollups"]
         let restore = ["archive", "restore", fixture.archive.path]
         var generator = SystemRandomNumberGenerator()
-        /// Waits until `process` has a session on the server (10 s at most), so that the random
-        /// instants count from the start of its work, not from a process start that a loaded
-        /// machine may stretch.
-        func waitUntilConnected(_ process: Process) throws {
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline, try fixture.connection.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'", [fixture.database.name]).first?.int(0) == 0 {
-                usleep(5_000)
-            }
-        }
         /// Runs `arguments` six times, each cut short at a random instant of its work; returns how
         /// many runs the kill found still at work.
         func fault(_ arguments: [String]) throws -> Int {
             var killedMidway = 0
             for round in 0..<6 {
-                let process = try HealthctlProcess.start(arguments + ["--database-url", fixture.database.url], environment: yielding)
-                try waitUntilConnected(process)
+                let process = try HealthctlProcess.start(
+                    arguments + ["--database-url", fixture.database.url], database: fixture.database.name, observer: fixture.connection, environment: yielding)
                 usleep(UInt32.random(in: 0...300_000, using: &generator))
                 if round % 2 == 0 {
                     try fixture.connection.query(
@@ -416,13 +406,16 @@ struct FixtureError: Error { var message: String }
     @Test func sigtermFinishesTheBatchAndReportsWhatWasDone() throws {
         let fixture = try PruneFixture("prune_sigterm")
         let process = try HealthctlProcess.start(["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--batch-size", "500", "--pause", "300ms", "--without-rollups", "--database-url", fixture.database.url], output: true)
-        usleep(1_200_000)
+        // Signalled once the first batch has committed, with eleven batches still to go.
+        let before = "SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'"
+        let deadline = Date().addingTimeInterval(30)
+        while try fixture.count(before) == 5760, process.isRunning, Date() < deadline { usleep(10_000) }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         let stdout = String(decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0)
         #expect(stdout.contains("stopped early (SIGTERM)"), "\(stdout)")
-        let left = try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'")
+        let left = try fixture.count(before)
         #expect(left > 0 && left < 5760)
         try fixture.expectEveryRowInDatabaseXorArchive()
     }

@@ -108,9 +108,9 @@ public struct HealthctlProcess {
     }
 
     /// Starts `healthctl arguments...` without waiting, its stdout to a pipe when `output` is set
-    /// (else discarded) and its stderr discarded: for tests that kill it or crash its server.
-    /// `environment` is applied over `environment` as in `run`.
-    public static func start(_ arguments: [String], output: Bool = false, environment: [String: String?] = [:]) throws -> Process {
+    /// (else discarded) and its stderr to `errorFile` (else discarded): for tests that kill it or
+    /// crash its server. `environment` is applied over `environment` as in `run`.
+    public static func start(_ arguments: [String], output: Bool = false, errorFile: URL? = nil, environment: [String: String?] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = arguments
@@ -120,7 +120,12 @@ public struct HealthctlProcess {
         }
         process.environment = env
         process.standardOutput = output ? Pipe() : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let errorFile {
+            _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorFile)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
