@@ -24,11 +24,11 @@ extension HealthctlProcess {
     /// the job's work, not from a process start that a loaded machine stretches, and never lands
     /// on a session still connecting, or on one a run killed before left behind.
     public static func start(
-        _ arguments: [String], database: String, observer: PostgresConnection, until state: SessionState = .atWork,
+        _ arguments: [String], output: Bool = false, database: String, observer: PostgresConnection, until state: SessionState = .atWork,
         errorFile: URL? = nil, environment: [String: String?] = [:]
     ) throws -> Process {
         let startedAt = try observer.query("SELECT clock_timestamp()::text").first?.string(0) ?? "-infinity"
-        let process = try start(arguments, errorFile: errorFile, environment: environment)
+        let process = try start(arguments, output: output, errorFile: errorFile, environment: environment)
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning, Date() < deadline {
             let sessions = try observer.query(
