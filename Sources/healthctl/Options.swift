@@ -14,8 +14,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the server when connecting (default 10).")
     var connectTimeout: String?
 
+    /// With `sharing`, for a job that paces itself, which also works at a lower CPU priority
+    /// from here on (`ThreadPriority`).
     func target(_ settings: Settings, sharing: SharingOptions? = nil) throws -> ConnectionTarget {
-        try settings.connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, busyShare: sharing?.busyShare)
+        let target = try settings.connectionTarget(databaseURL: databaseURL, connectTimeout: connectTimeout, busyShare: sharing?.busyShare)
+        if sharing != nil { ThreadPriority.lower(forSharing: target) }
+        return target
     }
 }
 

@@ -118,10 +118,10 @@ struct ReportCommand: ParsableCommand {
         }
         let selection = ReportSelection(integrationIds: integrations, providers: providers, userIds: users)
         let started = ContinuousClock.now
-        let loaded = try ReportSource.report(
-            target: context.settings.readTarget(
-                databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout, busyShare: sharing.busyShare),
-            request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
+        let target = try context.settings.readTarget(
+            databaseURL: connection.databaseURL, replicaURL: replicaURL, connectTimeout: connection.connectTimeout, busyShare: sharing.busyShare)
+        ThreadPriority.lower(forSharing: target)
+        let loaded = try ReportSource.report(target: target, request: request.sourceRequest(selection: selection), nowMs: now, logger: logger)
         let report = loaded.report
         JobMetricsRun.shared.record(rows: loaded.rows)
         JobMetricsRun.shared.record { ReportMetrics.render(report) }

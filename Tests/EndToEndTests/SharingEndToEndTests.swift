@@ -80,4 +80,33 @@ import Testing
         #expect(output.stdout.contains("database.busy_share"), "\(output.stdout)")
         #expect(output.stdout.split(separator: "\n").contains { $0.contains("database.busy_share") && $0.contains("0.3") && $0.contains("env") })
     }
+
+    /// A job that yields also works at nice 10, so that the application's processes on the same
+    /// machine get the cores first; with a share of 1 it keeps the priority it was started with.
+    /// Its own threads are checked (named after the binary); Dispatch's, which wait for signals
+    /// here, keep the priority Dispatch gives them.
+    @Test(arguments: ["0.5", "1"])
+    func aJobThatSharesTheServerRunsAtALowerCPUPriority(share: String) throws {
+        let started = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let locker = try database.connect()
+        try locker.execute(script: #"BEGIN; LOCK TABLE "Integration" IN ACCESS EXCLUSIVE MODE"#)
+        let process = try HealthctlProcess.start(
+            ["backfill", "--database-url", database.url], database: database.name, observer: try database.connect(), until: .waitingOnALock,
+            environment: ["HEALTHCTL_BUSY_SHARE": share])
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task")) ?? []
+        let niceness = threads.compactMap { thread -> Int32? in
+            // The fields after the command's closing parenthesis; the nice value is the 19th field.
+            let task = "/proc/\(process.processIdentifier)/task/\(thread)"
+            guard (try? String(contentsOfFile: task + "/comm", encoding: .utf8)) == "healthctl\n",
+                let stat = try? String(contentsOfFile: task + "/stat", encoding: .utf8), let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int32(fields[16]) : nil
+        }
+        try locker.execute(script: "ROLLBACK")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!niceness.isEmpty)
+        #expect(Set(niceness) == [share == "1" ? started : max(started, 10)], "\(niceness)")
+    }
 }

@@ -102,6 +102,7 @@ public struct ReportBuilder: Sendable {
         accumulators.withUnsafeMutableBufferPointer { buffer in
             let base = UncheckedBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: Self.chunks(buffer.count)) { chunk in
+                ThreadPriority.adopt()
                 for position in Self.chunkRange(chunk, of: base.buffer.count) { update(&base.buffer[position], position) }
             }
         }
@@ -257,6 +258,7 @@ private struct UncheckedBuffer<Element>: @unchecked Sendable {
 func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
     let results = Mutex<[T?]>(Array(repeating: nil, count: count))
     DispatchQueue.concurrentPerform(iterations: count) { index in
+        ThreadPriority.adopt()
         let value = transform(index)
         results.withLock { $0[index] = value }
     }
