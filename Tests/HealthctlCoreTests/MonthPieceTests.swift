@@ -65,6 +65,32 @@ import Testing
         #expect(decoded == month, "seed \(seed)")
     }
 
+    /// Pieces decoded with one interner hold one copy of each text, equal to what they encoded;
+    /// a month decoded without its days' numbers is the same piece but for them.
+    @Test func decodedPiecesShareTheirTexts() throws {
+        var random = SplitMix(seed: 77)
+        let checks = Self.randomChecks(&random, from: Self.september.startMs, days: 30)
+        let month = MonthPiece(month: Self.september, days: Self.pieces(checks, maxGap: .auto))
+        let bytes = MonthPieceCodec.encode(month)
+        let texts = TextInterner()
+        let first = try bytes.withUnsafeBytes { try MonthPieceCodec.decode($0, month: Self.september, texts: texts) }
+        let second = try bytes.withUnsafeBytes { try MonthPieceCodec.decode($0, month: Self.september, texts: texts, dailyNumbers: false) }
+        #expect(first == month)
+        var withoutDays = month
+        withoutDays.days = MonthPiece(month: Self.september).days
+        #expect(second == withoutDays)
+        func storage(_ text: String) -> UnsafePointer<UInt8>? { text.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil }
+        let firstTexts = (first.body?.segments ?? []).flatMap(\.messages).compactMap(\.text)
+        let secondTexts = (second.body?.segments ?? []).flatMap(\.messages).compactMap(\.text)
+        #expect(firstTexts.count > 3 && firstTexts == secondTexts && firstTexts.contains { $0.utf8.count > 15 })
+        for (left, right) in zip(firstTexts, secondTexts) where left.utf8.count > 15 { #expect(storage(left) == storage(right)) }
+        let messages = Set(firstTexts)
+        #expect(messages.count < firstTexts.count)
+        let interned = messages.map { text in Array(text.utf8).withUnsafeBytes { texts.text($0) } }
+        #expect(Set(interned) == messages)
+        #expect(Array("not seen before".utf8).withUnsafeBytes { texts.text($0) } == "not seen before")
+    }
+
     /// Checks days or hours apart, with single-check days, empty days and long holes, so heads,
     /// carry-ins across months and gaps from the check before all occur.
     static func randomChecks(_ random: inout SplitMix, from start: Int64, days: Int) -> [Check] {
@@ -121,7 +147,10 @@ import Testing
             }
             let inMonth = pieces.filter { MonthPiece.start(of: $0.day) == month }
             let merged = MonthPiece(month: month, days: inMonth)
-            let decoded = try MonthPieceCodec.decode(MonthPieceCodec.encode(merged), month: month)
+            // Without a daily series a report decodes no day's numbers.
+            let decoded = try MonthPieceCodec.encode(merged).withUnsafeBytes {
+                try MonthPieceCodec.decode($0, month: month, dailyNumbers: dailySeries)
+            }
             byMonths.add(month: monthDays.map { ReportDay(date: $0, source: .rollup) }, pieces: [inMonth.isEmpty ? nil : decoded])
             index += monthDays.count
         }

@@ -27,6 +27,41 @@ import Testing
         }
     }
 
+    /// Parts of every size, empty ones and pairs among them, added to a tally one after another:
+    /// after each, the tally holds their union (each merged in place into the last few).
+    @Test func aTallyMergingInPlaceHoldsTheUnionOfItsParts() {
+        var random = SplitMix(seed: 11)
+        var tally = LatencyTally()
+        var parts: [LatencyHistogram] = []
+        func part() -> LatencyHistogram {
+            LatencyHistogram((0..<Int(random.next() % 60)).map { _ in Int32(random.next() % 2000) })
+        }
+        for step in 0..<60 {
+            if step % 3 == 0 {
+                let (first, second) = (part(), part())
+                tally.add(first, second)
+                parts += [first, second]
+            } else {
+                let single = part()
+                tally.add(single)
+                parts.append(single)
+            }
+            #expect(tally.histogram == parts.reduce(LatencyHistogram(), +), "step \(step)")
+        }
+    }
+
+    /// Many histograms merge alike whether their values are counted in a table indexed by value
+    /// or, spread too wide for one, by a dictionary.
+    @Test(arguments: [Int32(3_000), 5_000_000])
+    func manyHistogramsMergeAsTheirSum(spread: Int32) {
+        var random = SplitMix(seed: UInt64(spread))
+        let parts = (0..<12).map { index in
+            index == 4 ? LatencyHistogram() : LatencyHistogram((0..<Int(random.next() % 80)).map { _ in Int32(random.next() % UInt64(spread)) + 1 })
+        }
+        #expect(LatencyHistogram.merging(parts) == parts.reduce(LatencyHistogram(), +))
+        #expect(LatencyHistogram.merging(parts).total == parts.map(\.total).reduce(0, +))
+    }
+
     @Test func histogramsMergeByAddition() {
         let a = LatencyHistogram([5, 1, 5, 9])
         let b = LatencyHistogram([5, 2, 9, 9, 100])
@@ -34,6 +69,17 @@ import Testing
         #expect(merged.values == [1, 2, 5, 9, 100] && merged.counts == [1, 1, 3, 3, 1])
         #expect(LatencyHistogram.merging([a, b, LatencyHistogram([2])]) == merged + LatencyHistogram([2]))
         #expect(merged == LatencyHistogram([5, 1, 5, 9, 5, 2, 9, 9, 100]))
+        // In place: values only one side has, on either end, and equal ones that close up.
+        var inPlace = a
+        inPlace.formUnion(with: b)
+        #expect(inPlace == merged)
+        inPlace.formUnion(with: LatencyHistogram([0, 1, 2, 5, 9, 100, 200]))
+        #expect(inPlace.values == [0, 1, 2, 5, 9, 100, 200] && inPlace.counts == [1, 2, 2, 4, 4, 2, 1])
+        inPlace.formUnion(with: LatencyHistogram())
+        #expect(inPlace.total == 16)
+        var empty = LatencyHistogram()
+        empty.formUnion(with: b)
+        #expect(empty == b)
     }
 
     @Test func twoHistogramsSummarizeAsTheirUnion() {

@@ -91,6 +91,8 @@ struct DayReading: Sendable {
     let index: IntegrationIndex
     /// Redactions shared by every day the report reads.
     let redactions = RedactionCache()
+    /// Texts of the rollups the report reads, one copy each.
+    let texts = TextInterner()
 
     init(schema: HealthSchema, integrations: [IntegrationInfo], request: ReportSource.Request, store: RollupStore, governor: LoadGovernor) {
         self.schema = schema
@@ -174,7 +176,8 @@ struct DayReading: Sendable {
                 // A piece that cannot be decoded fails only in Swift: the COPY ran to its end, and
                 // the transaction reads on.
                 let pieces = try governor.unit(on: connection) {
-                    try store.monthPieces(on: connection, month: month, index: index, ids: rollupIds)
+                    try store.monthPieces(
+                        on: connection, month: month, index: index, ids: rollupIds, texts: texts, dailyNumbers: request.dailySeries)
                 }
                 return [.month(days: sources, pieces: pieces)]
             } catch is RollupError {}
@@ -195,7 +198,8 @@ struct DayReading: Sendable {
         let byDay = rolled.isEmpty
             ? [:]
             : try governor.unit(on: connection) {
-                try store.pieces(on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds)
+                try store.pieces(
+                    on: connection, from: rolled[0], until: rolled[rolled.count - 1].adding(days: 1), index: index, ids: rollupIds, texts: texts)
             }
         let none = [DayPiece?](repeating: nil, count: integrations.count)
         return try zip(batch, sources).map { day, source in
@@ -283,7 +287,7 @@ struct DayReading: Sendable {
         else { return [:] }
         let positions = Array(before.keys)
         let ids = positions.map { integrations[$0].id }
-        let byDay = try store.pieces(on: connection, from: from, until: until, index: IntegrationIndex(ids: ids), ids: ids)
+        let byDay = try store.pieces(on: connection, from: from, until: until, index: IntegrationIndex(ids: ids), ids: ids, texts: texts)
         var found: [Int: Int64] = [:]
         for (day, pieces) in byDay {
             for (offset, piece) in pieces.enumerated() {

@@ -36,13 +36,14 @@ struct IntegrationAccumulator: Sendable {
     /// - Parameters:
     ///   - timelineRange: the time whose timeline is kept: the window, and before it what the burn
     ///     rates look back on.
-    ///   - windowDays: how many days the window has, so their tallies take no more room than that.
+    ///   - windowDays: how many days the window has, so their tallies take no more room than that
+    ///     (without a daily series, a tally is kept for each day or month added, a few dozen).
     init(info: IntegrationInfo, timelineRange: Range<Int64>, windowDays: Int, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
         self.info = info
         self.bucketing = bucketing
         self.dailySeries = dailySeries
         timeline = WindowTimeline(window: timelineRange)
-        days.reserveCapacity(windowDays)
+        if dailySeries { days.reserveCapacity(windowDays) }
     }
 
     /// A check before the first piece whose status may carry into the window.

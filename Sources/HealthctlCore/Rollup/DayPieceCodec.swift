@@ -61,15 +61,16 @@ enum DayPieceCodec {
         return out.bytes
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, day: CalendarDay) throws(RollupError) -> DayPiece {
+    /// - Parameter texts: where equal texts of many pieces share one copy.
+    static func decode(_ bytes: UnsafeRawBufferPointer, day: CalendarDay, texts interner: TextInterner = TextInterner()) throws(RollupError) -> DayPiece {
         do {
-            return try decodeUnlabelled(bytes, day: day)
+            return try decodeUnlabelled(bytes, day: day, interner: interner)
         } catch let .unreadablePiece(_, reason) {
             throw .unreadablePiece(day: day.text, reason: reason)
         }
     }
 
-    private static func decodeUnlabelled(_ bytes: UnsafeRawBufferPointer, day: CalendarDay) throws(RollupError) -> DayPiece {
+    private static func decodeUnlabelled(_ bytes: UnsafeRawBufferPointer, day: CalendarDay, interner: TextInterner) throws(RollupError) -> DayPiece {
         var input = ByteReader(bytes: bytes)
         guard try input.byte() == version else { throw .unreadablePiece(day: "", reason: "unknown format version") }
         let textCount = try input.count()
@@ -77,7 +78,7 @@ enum DayPieceCodec {
         texts.reserveCapacity(textCount)
         for _ in 0..<textCount {
             let length = try input.count()
-            texts.append(try input.string(length: length))
+            texts.append(try input.string(length: length, texts: interner))
         }
         func text(_ index: Int) throws(RollupError) -> String? {
             guard index > 0 else { return nil }

@@ -32,7 +32,13 @@ enum MonthPieceCodec {
         return try result.get()
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, month: CalendarDay) throws(RollupError) -> MonthPiece {
+    /// - Parameters:
+    ///   - texts: where equal texts of many pieces share one copy.
+    ///   - dailyNumbers: false leaves `days` empty (read past, still checked): a report without a
+    ///     daily series has no use for them.
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, month: CalendarDay, texts: TextInterner = TextInterner(), dailyNumbers: Bool = true
+    ) throws(RollupError) -> MonthPiece {
         var input = ByteReader(bytes: bytes)
         let label = month.monthText
         do throws(RollupError) {
@@ -46,22 +52,27 @@ enum MonthPieceCodec {
                 let length = try input.count()
                 guard length <= bytes.count - input.position else { throw RollupError.unreadablePiece(day: label, reason: "truncated") }
                 let day = month.adding(days: headDay - 1)
-                piece.head = try DayPieceCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[input.position..<(input.position + length)]), day: day)
+                piece.head = try DayPieceCodec.decode(
+                    UnsafeRawBufferPointer(rebasing: bytes[input.position..<(input.position + length)]), day: day, texts: texts)
                 input.position += length
             }
             let dayCount = try input.count()
             guard dayCount == month.daysInMonth else { throw RollupError.unreadablePiece(day: label, reason: "days do not match the month") }
             for offset in 0..<dayCount {
-                var day = MonthPiece.Day()
-                day.checks = CheckCounts(healthy: try input.count(), warning: try input.count(), error: try input.count(), unknown: try input.count())
+                let checks = CheckCounts(healthy: try input.count(), warning: try input.count(), error: try input.count(), unknown: try input.count())
                 let gap = try input.signed64()
+                let healthy = try input.summary()
+                let all = try input.summary()
+                guard dailyNumbers else { continue }
+                var day = MonthPiece.Day()
+                day.checks = checks
                 day.maxGapMs = gap == 0 ? nil : gap - 1
-                day.latencyHealthy = try input.summary()
-                day.latencyAll = try input.summary()
+                day.latencyHealthy = healthy
+                day.latencyAll = all
                 piece.days[offset] = day
             }
             if !input.isAtEnd {
-                var body = try DayPieceCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[input.position...]), day: month)
+                var body = try DayPieceCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[input.position...]), day: month, texts: texts)
                 body.counted = piece.range
                 piece.body = body
             }

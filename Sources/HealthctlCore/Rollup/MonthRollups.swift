@@ -122,12 +122,14 @@ extension RollupStore {
         }
         let monthDays = MonthPiece.days(of: month)
         var encoded: [(id: String, checks: Int, bytes: [UInt8])] = []
+        let texts = TextInterner()
         // A few hundred integrations at a time, so only their month of day pieces is in memory.
         for start in stride(from: 0, to: ids.count, by: integrationsAtOnce) {
             let chunk = Array(ids[start..<min(start + integrationsAtOnce, ids.count)])
             // The ids come in the server's order: the range from the first to the last is the chunk.
             let byDay = try pieces(
-                on: connection, from: month, until: next, index: IntegrationIndex(ids: chunk), ids: nil, idRange: (chunk[0], chunk[chunk.count - 1]))
+                on: connection, from: month, until: next, index: IntegrationIndex(ids: chunk), ids: nil, idRange: (chunk[0], chunk[chunk.count - 1]),
+                texts: texts)
             encoded += parallelMap(chunk.count) { position in
                 let piece = MonthPiece(month: month, days: monthDays.compactMap { byDay[$0]?[position] })
                 return (chunk[position], (piece.head?.checks.total ?? 0) + (piece.body?.checks.total ?? 0), MonthPieceCodec.encode(piece))
@@ -151,15 +153,19 @@ extension RollupStore {
     static let integrationsMergedAtOnce = 250
 
     /// The month pieces of `month` by integration position (nil: no checks that month). Runs in
-    /// the caller's transaction; `ids` as for `pieces`.
-    func monthPieces(on connection: PostgresConnection, month: CalendarDay, index: IntegrationIndex, ids: [String]?) throws -> [MonthPiece?] {
+    /// the caller's transaction; `ids` and `texts` as for `pieces`; `dailyNumbers` as for
+    /// `MonthPieceCodec.decode`.
+    func monthPieces(
+        on connection: PostgresConnection, month: CalendarDay, index: IntegrationIndex, ids: [String]?, texts: TextInterner = TextInterner(),
+        dailyNumbers: Bool = true
+    ) throws -> [MonthPiece?] {
         var pieces = [MonthPiece?](repeating: nil, count: index.count)
         try readPieces(
             on: connection, table: monthPieceTable, keyColumn: "month", from: month, until: month.adding(days: month.daysInMonth), ids: ids,
             what: "the month rollup of \(month.monthText)"
         ) { _, id, bytes throws(RollupError) in
             guard let position = index.lookup(id) else { return }
-            pieces[position] = try MonthPieceCodec.decode(bytes, month: month)
+            pieces[position] = try MonthPieceCodec.decode(bytes, month: month, texts: texts, dailyNumbers: dailyNumbers)
         }
         return pieces
     }

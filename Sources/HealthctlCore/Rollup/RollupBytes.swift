@@ -83,10 +83,10 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func string(length: Int) throws(RollupError) -> String {
+    mutating func string(length: Int, texts: TextInterner) throws(RollupError) -> String {
         guard length <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "truncated text") }
         defer { position += length }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
+        return texts.text(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]))
     }
 
     mutating func summary() throws(RollupError) -> LatencySummary {

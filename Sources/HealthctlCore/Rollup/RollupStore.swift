@@ -91,10 +91,11 @@ public struct RollupStore: Sendable, Equatable {
 
     /// The pieces of the days from `first` to the day before `until`, for the integrations of
     /// `index` (by position), by day. Runs in the caller's transaction. `ids` reads only those
-    /// ids (a selection); nil reads every row and skips rows of ids not in `index`.
+    /// ids (a selection); nil reads every row and skips rows of ids not in `index`. Equal texts
+    /// of the pieces share one copy in `texts`.
     func pieces(
         on connection: PostgresConnection, from first: CalendarDay, until: CalendarDay, index: IntegrationIndex, ids: [String]?,
-        idRange: (first: String, last: String)? = nil
+        idRange: (first: String, last: String)? = nil, texts: TextInterner = TextInterner()
     ) throws -> [CalendarDay: [DayPiece?]] {
         var pieces: [CalendarDay: [DayPiece?]] = [:]
         try readPieces(
@@ -103,7 +104,7 @@ public struct RollupStore: Sendable, Equatable {
         ) {
             day, id, bytes throws(RollupError) in
             guard let position = index.lookup(id) else { return }
-            let piece = try DayPieceCodec.decode(bytes, day: day)
+            let piece = try DayPieceCodec.decode(bytes, day: day, texts: texts)
             if pieces[day] == nil { pieces[day] = Array(repeating: nil, count: index.count) }
             pieces[day]?[position] = piece
         }

@@ -90,10 +90,83 @@ public struct LatencyHistogram: Sendable, Equatable {
         return LatencyHistogram(sortedValues: values, counts: counts)
     }
 
-    /// The union of many histograms at once: one pass over a table keyed by value.
+    /// Adds `other` into this histogram in the storage it has, merging from the back: the
+    /// merged values are written at or after the ones still to be read, so no second buffer is
+    /// needed, and a tally merging day after day allocates nothing once its storage is large
+    /// enough.
+    mutating func formUnion(with other: LatencyHistogram) {
+        guard !other.isEmpty else { return }
+        let ownCount = values.count
+        let otherCount = other.values.count
+        values.append(contentsOf: repeatElement(0, count: otherCount))
+        counts.append(contentsOf: repeatElement(0, count: otherCount))
+        var gap = 0
+        values.withUnsafeMutableBufferPointer { ownValues in
+            counts.withUnsafeMutableBufferPointer { ownCounts in
+                other.values.withUnsafeBufferPointer { otherValues in
+                    other.counts.withUnsafeBufferPointer { otherCounts in
+                        var read = ownCount - 1
+                        var readOther = otherCount - 1
+                        var write = ownCount + otherCount - 1
+                        while readOther >= 0 {
+                            if read >= 0, ownValues[read] > otherValues[readOther] {
+                                ownValues[write] = ownValues[read]
+                                ownCounts[write] = ownCounts[read]
+                                read -= 1
+                            } else if read >= 0, ownValues[read] == otherValues[readOther] {
+                                ownValues[write] = ownValues[read]
+                                ownCounts[write] = ownCounts[read] + otherCounts[readOther]
+                                read -= 1
+                                readOther -= 1
+                            } else {
+                                ownValues[write] = otherValues[readOther]
+                                ownCounts[write] = otherCounts[readOther]
+                                readOther -= 1
+                            }
+                            write -= 1
+                        }
+                        // Own values up to `read` are in place; equal values merged left a gap
+                        // between them and the merged ones.
+                        gap = write - read
+                        guard gap > 0 else { return }
+                        let merged = (write + 1)..<(ownCount + otherCount)
+                        for index in merged {
+                            ownValues[index - gap] = ownValues[index]
+                            ownCounts[index - gap] = ownCounts[index]
+                        }
+                    }
+                }
+            }
+        }
+        values.removeLast(gap)
+        counts.removeLast(gap)
+    }
+
+    /// Empties the histogram, keeping its storage.
+    mutating func removeAll() {
+        values.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+    }
+
+    /// The union of many histograms at once: one pass adding counts into a table indexed by value
+    /// (keyed by value when the values span too wide a range for one).
     public static func merging(_ parts: [LatencyHistogram]) -> LatencyHistogram {
         let nonEmpty = parts.filter { !$0.isEmpty }
         if nonEmpty.count <= 2 { return nonEmpty.reduce(LatencyHistogram(), +) }
+        let lowest = nonEmpty.map { $0.values[0] }.min() ?? 0
+        let highest = nonEmpty.map { $0.values[$0.values.count - 1] }.max() ?? 0
+        if Int64(highest) - Int64(lowest) < denseMergeSpan {
+            var countByOffset = [Int32](repeating: 0, count: Int(highest - lowest) + 1)
+            for part in nonEmpty {
+                for index in part.values.indices { countByOffset[Int(part.values[index] - lowest)] += part.counts[index] }
+            }
+            var merged = LatencyHistogram()
+            for (offset, count) in countByOffset.enumerated() where count > 0 {
+                merged.values.append(lowest + Int32(offset))
+                merged.counts.append(count)
+            }
+            return merged
+        }
         var countByValue: [Int32: Int32] = [:]
         for part in nonEmpty {
             for index in part.values.indices { countByValue[part.values[index], default: 0] += part.counts[index] }
@@ -101,6 +174,9 @@ public struct LatencyHistogram: Sendable, Equatable {
         let values = countByValue.keys.sorted()
         return LatencyHistogram(sortedValues: values, counts: values.map { countByValue[$0] ?? 0 })
     }
+
+    /// The widest range of values `merging` counts in a table indexed by value (4 MB of counts).
+    private static let denseMergeSpan: Int64 = 1 << 20
 
     /// The `p` percentile, nearest rank: the smallest value whose cumulative count reaches
     /// `ceil(p x total)`.
