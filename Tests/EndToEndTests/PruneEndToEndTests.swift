@@ -518,6 +518,27 @@ struct FixtureError: Error { var message: String }
         #expect(try fixture.prune().status == 0)
     }
 
+    /// A session reading the log table in a long transaction keeps the plain `DETACH` (beside a
+    /// default partition) from its lock: prune gives up detaching after its attempts and prunes
+    /// the child batch by batch (those deletes do not conflict with a reader).
+    @Test func aChildThatCannotBeDetachedIsPrunedBatchByBatch() throws {
+        let fixture = try PruneFixture("partition_busy_parent", rows: 6000, shape: .partitioned)
+        let reader = try fixture.database.connect()
+        try reader.query("BEGIN")
+        #expect(try reader.query("SELECT count(*) FROM \(PruneFixture.log)").first?.int(0) == 6000)
+        let children = "SELECT count(*) FROM pg_inherits WHERE inhparent = '\(PruneFixture.log)'::regclass"
+        let before = try fixture.count(children)
+        let output = try fixture.prune(["--format", "json", "--log-level", "info"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("the log table is busy (attempt 12 of 12)"), "\(output.stderr)")
+        #expect(output.stderr.contains("pruning it batch by batch"), "\(output.stderr)")
+        #expect(output.stdout.contains("\"partitionsDropped\" : 0"), "\(output.stdout)")
+        #expect(try fixture.count(children) == before, "the child stays attached")
+        #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-03'") == 0)
+        try reader.query("ROLLBACK")
+        try fixture.expectEveryRowInDatabaseXorArchive()
+    }
+
     @Test func pgPartmanMaintenanceWaitsWhilePruneDetaches() throws {
         let fixture = try PruneFixture("partition_partman_lock", rows: 6000, shape: .partman)
         // A session holding pg_partman's maintenance lock makes prune wait, then go on once it is free.

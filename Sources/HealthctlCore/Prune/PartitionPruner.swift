@@ -238,8 +238,10 @@ struct PartitionPruner {
     }
 
     /// Tries with this lock timeout, this many times, before leaving a child to the batches.
-    static let plainDetachLockTimeoutMilliseconds = 100
-    static let plainDetachAttempts = 10
+    /// While the `DETACH` waits for the lock, the application's writes to the log table queue
+    /// behind it: the timeout bounds that wait well under 100 ms.
+    static let plainDetachLockTimeoutMilliseconds = 50
+    static let plainDetachAttempts = 12
 }
 
 /// Which detached tables the workers of `PartitionPruner` have taken and archived, and the first
