@@ -212,18 +212,50 @@ import Testing
                 seen.append(item)
             })
         #expect(seen == Array(0..<50))
-        struct Boom: Error {}
+        #expect(Self.itemsProducedUntilAnError(producing: 7) < 20, "the workers stop soon after the error")
+    }
+
+    private struct Boom: Error {}
+
+    /// How many of 1000 items two workers produce (three ahead) before an error stops them: the
+    /// one thrown producing item `failing`, or else the one `beforeConsuming` throws.
+    private static func itemsProducedUntilAnError(producing failing: Int? = nil, beforeConsuming: () throws -> Void = {}) -> Int {
         let produced = Mutex(0)
         #expect(throws: Boom.self) {
             try BlockingWorkers.inOrder(
                 count: 1000, workers: 2, lookahead: 3, makeWorker: { 0 },
                 produce: { _, item in
                     produced.withLock { $0 += 1 }
-                    if item == 7 { throw Boom() }
+                    if item == failing { throw Boom() }
                     return item
                 },
-                consume: { _, _ in })
+                beforeConsuming: beforeConsuming, consume: { _, _ in })
         }
-        #expect(produced.withLock { $0 } < 20, "the workers stop soon after the error")
+        return produced.withLock { $0 }
+    }
+
+    /// What runs before the first item is consumed runs while the workers produce it; it runs
+    /// with nothing to produce too, and its error stops the workers.
+    @Test func workersProduceWhileTheCallerPrepares() throws {
+        let firstProduced = DispatchSemaphore(value: 0)
+        var order: [String] = []
+        try BlockingWorkers.inOrder(
+            count: 5, workers: 2, lookahead: 2, makeWorker: { 0 },
+            produce: { _, item in
+                if item == 0 { firstProduced.signal() }
+                return item
+            },
+            beforeConsuming: {
+                #expect(firstProduced.wait(timeout: .now() + 10) == .success, "item 0 is produced before the caller is ready")
+                order.append("prepared")
+            },
+            consume: { item, _ in order.append("item \(item)") })
+        #expect(order == ["prepared", "item 0", "item 1", "item 2", "item 3", "item 4"])
+        var preparedAlone = false
+        try BlockingWorkers.inOrder(
+            count: 0, workers: 2, lookahead: 2, makeWorker: { 0 }, produce: { _, item in item }, beforeConsuming: { preparedAlone = true },
+            consume: { _, _ in })
+        #expect(preparedAlone)
+        #expect(Self.itemsProducedUntilAnError(beforeConsuming: { throw Boom() }) <= 3, "no more than the lookahead is produced")
     }
 }

@@ -119,9 +119,8 @@ public enum ReportSource {
                     var builder = ReportBuilder(
                         integrations: integrations, window: window, settings: request.settings, bucketing: request.bucketing,
                         dailySeries: request.dailySeries)
-                    var rows = try reading.addCarryIns(to: &builder, on: main, plan: plan)
+                    var rows = 0
                     var months: [String] = []
-                    logger.debug("read the carry-ins of \(window.label) at \(ContinuousClock.now - started)")
                     let batches = plan.batches
                     try BlockingWorkers.inOrder(
                         count: batches.count, workers: copyConnections, lookahead: copyConnections,
@@ -133,6 +132,11 @@ public enum ReportSource {
                         },
                         produce: { connection, item in
                             try reading.read(on: connection, batch: batches[item], plan: plan)
+                        },
+                        beforeConsuming: {
+                            // On the main connection, while the workers read the first days.
+                            rows += try reading.addCarryIns(to: &builder, on: main, plan: plan)
+                            logger.debug("read the carry-ins of \(window.label) at \(ContinuousClock.now - started)")
                         },
                         consume: { _, parts in
                             for part in parts {

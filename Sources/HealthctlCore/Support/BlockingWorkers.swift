@@ -54,12 +54,15 @@ extension BlockingWorkers {
     /// Produces items `0..<count` on `workers` threads of their own and hands each to `consume`
     /// on the calling thread, in order. At most `lookahead` items are produced ahead of the one
     /// being consumed, which bounds what is held. Each thread makes its `Worker` (a connection)
-    /// once, on first use. The first error, from either side, stops the others and is thrown.
+    /// once, on first use. `beforeConsuming` runs on the calling thread once the workers have
+    /// started, so what must come before the first item (a report's carry-ins) overlaps with
+    /// producing it. The first error, from any side, stops the others and is thrown.
     static func inOrder<Worker, Value: Sendable>(
         count: Int, workers: Int, lookahead: Int, makeWorker: @escaping @Sendable () throws -> Worker,
-        produce: @escaping @Sendable (inout Worker, Int) throws -> Value, consume: (Int, Value) throws -> Void
+        produce: @escaping @Sendable (inout Worker, Int) throws -> Value, beforeConsuming: () throws -> Void = {},
+        consume: (Int, Value) throws -> Void
     ) throws {
-        guard count > 0 else { return }
+        guard count > 0 else { return try beforeConsuming() }
         let threads = max(1, min(workers, count))
         let shared = OrderedHandoff<Value>(count: count, lookahead: max(lookahead, threads))
         let started = (0..<threads).map { _ in
@@ -79,6 +82,7 @@ extension BlockingWorkers {
             shared.cancel()
             for thread in started { _ = thread.wait() }
         }
+        try beforeConsuming()
         for item in 0..<count {
             try consume(item, try shared.result(item).get())
         }
