@@ -80,6 +80,12 @@ import Testing
         var empty = LatencyHistogram()
         empty.formUnion(with: b)
         #expect(empty == b)
+        // A small one into a wide one, in its storage: before, between, on and after its values.
+        let wide = LatencyHistogram((0..<40).map { Int32($0 * 10) })
+        let small = LatencyHistogram([-3, 5, 10, 10, 395, 1000])
+        var widened = wide
+        widened.formUnion(with: small)
+        #expect(widened == wide + small && widened.total == 46 && widened.values.count == 44)
     }
 
     @Test func twoHistogramsSummarizeAsTheirUnion() {
