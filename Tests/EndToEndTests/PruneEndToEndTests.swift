@@ -548,10 +548,7 @@ struct FixtureError: Error { var message: String }
         let before = try fixture.count(children)
         let process = try HealthctlProcess.start(
             ["prune", "--before", "2026-09-03T00:00:00Z", "--archive-dir", fixture.archive.path, "--without-rollups", "--format", "json", "--database-url", fixture.database.url],
-            output: true, database: fixture.database.name, observer: fixture.connection)
-        let asking = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'healthctl%' AND strpos(query, 'pg_try_advisory_lock') > 0"
-        let deadline = Date().addingTimeInterval(30)
-        while try fixture.count(asking) == 0, process.isRunning, Date() < deadline { usleep(10_000) }
+            output: true, database: fixture.database.name, observer: fixture.connection, until: .sent(containing: "pg_try_advisory_lock"))
         usleep(500_000)
         #expect(process.isRunning, "prune waits for the maintenance lock")
         #expect(try fixture.count(children) == before, "no partition is detached while pg_partman's maintenance runs")

@@ -9,12 +9,21 @@ extension HealthctlProcess {
         case atWork
         /// Waiting for a lock another session holds.
         case waitingOnALock
+        /// Has sent a statement containing this text (running it, or done with it and idle).
+        case sent(containing: String)
 
+        /// The condition on `pg_stat_activity`, whose parameters follow the query's two.
         var condition: String {
             switch self {
             case .atWork: return "query <> ''"
             case .waitingOnALock: return "wait_event_type = 'Lock'"
+            case .sent: return "strpos(query, $3) > 0"
             }
+        }
+
+        var parameters: [String] {
+            guard case let .sent(text) = self else { return [] }
+            return [text]
         }
     }
 
@@ -35,7 +44,7 @@ extension HealthctlProcess {
                 """
                 SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'healthctl%'
                 AND backend_start >= CAST($2 AS timestamptz) AND \(state.condition)
-                """, [database, startedAt]).first?.int(0) ?? 0
+                """, [database, startedAt] + state.parameters).first?.int(0) ?? 0
             if sessions > 0 { break }
             usleep(5_000)
         }
