@@ -126,6 +126,19 @@ import Testing
         }
     }
 
+    /// The rollup tables' pieces: a damaged row is an error the report reads past, never a crash.
+    @Test func dayPiece() throws {
+        try Self.fuzz("daypiece") { bytes in
+            _ = try bytes.withUnsafeBytes { try DayPieceCodec.decode($0, day: MonthPieceTests.september) }
+        }
+    }
+
+    @Test func monthPiece() throws {
+        try Self.fuzz("monthpiece") { bytes in
+            _ = try MonthPieceCodec.decode(bytes, month: MonthPieceTests.september)
+        }
+    }
+
     @Test func binaryCopy() throws {
         try Self.fuzz("copy") { bytes in
             var decoder = CheckCopyDecoder(index: IntegrationIndex(ids: ["int_a", "int_b"]))
@@ -138,6 +151,26 @@ import Testing
 /// What fuzzing found, as plain regressions: inputs that took the process down (TOMLKit's C++
 /// parser asserts on them) or put a password into an error message.
 @Suite struct FuzzFindingsTests {
+    /// A day piece whose numbers are damaged: a count of histogram values (or texts, segments,
+    /// changes, errors) larger than the bytes left once made the reader reserve room for billions
+    /// and abort; a time near the end of `Int64` overflowed. Both are errors now.
+    @Test(arguments: [
+        ([UInt64(0x7FFF_FFFF)], "more items than bytes"),
+        ([0, 0, 0, UInt64(Int64.max)], "time out of range"),
+        ([0, 0, 0, 1, 0x7FFF_FFFF], "more items than bytes"),
+        ([0, 0, 0, 1, 1, 5, UInt64(Int64.max - 2)], "time out of range"),
+    ])
+    func aDamagedDayPieceIsAnErrorNotACrash(_ tail: [UInt64], _ reason: String) {
+        var bytes = ByteWriter()
+        bytes.byte(DayPieceCodec.version)
+        bytes.unsigned(0)  // no texts
+        for _ in 0..<6 { bytes.unsigned(0) }  // check counts, invalid latencies
+        for value in tail { bytes.unsigned(value) }  // histograms, gaps, times, segments
+        #expect(throws: RollupError.unreadablePiece(day: MonthPieceTests.september.text, reason: reason)) {
+            try bytes.bytes.withUnsafeBytes { try DayPieceCodec.decode($0, day: MonthPieceTests.september) }
+        }
+    }
+
     @Test(arguments: [
         ("[=[maintenance]]\nstart = \"2026-11-18T02:00:00Z\"\n", 1),
         ("[\ndat", 1),

@@ -73,7 +73,7 @@ enum DayPieceCodec {
     private static func decodeUnlabelled(_ bytes: UnsafeRawBufferPointer, day: CalendarDay, interner: TextInterner) throws(RollupError) -> DayPiece {
         var input = ByteReader(bytes: bytes)
         guard try input.byte() == version else { throw .unreadablePiece(day: "", reason: "unknown format version") }
-        let textCount = try input.count()
+        let textCount = try input.itemCount()
         var texts: [String] = []
         texts.reserveCapacity(textCount)
         for _ in 0..<textCount {
@@ -94,31 +94,31 @@ enum DayPieceCodec {
         piece.latencyFailing = try input.histogram()
         let gap = try input.signed64()
         piece.maxGapMs = gap == 0 ? nil : gap - 1
-        let first = try input.signed64()
-        piece.firstCheckMs = first == 0 ? nil : dayStart + first - 1
-        let segmentCount = try input.count()
+        let first = try input.time(after: dayStart - 1)
+        piece.firstCheckMs = first == dayStart - 1 ? nil : first
+        let segmentCount = try input.itemCount()
         piece.segments.reserveCapacity(segmentCount)
         var previousEnd = dayStart
         for _ in 0..<segmentCount {
-            let start = previousEnd + (try input.signed64())
-            let end = start + (try input.signed64())
+            let start = try input.time(after: previousEnd)
+            let end = try input.time(after: start)
             let status = try status(try input.byte(), day: day)
-            let changeCount = try input.count()
+            let changeCount = try input.itemCount()
             var messages: [MessageChange] = []
             messages.reserveCapacity(changeCount)
             for _ in 0..<changeCount {
-                let time = start + (try input.signed64())
+                let time = try input.time(after: start)
                 messages.append(MessageChange(timeMs: time, text: try text(try input.count())))
             }
             piece.segments.append(TimelineSegment(startMs: start, endMs: end, status: status, messages: messages))
             previousEnd = end
         }
         if try input.byte() == 1 {
-            let time = dayStart + (try input.signed64())
+            let time = try input.time(after: dayStart)
             let status = try status(try input.byte(), day: day)
             piece.last = TimelineCheck(timeMs: time, status: status, error: try text(try input.count()))
         }
-        let errorCount = try input.count()
+        let errorCount = try input.itemCount()
         for _ in 0..<errorCount {
             guard let message = try text(try input.count()) else { throw .unreadablePiece(day: "", reason: "error without a message") }
             piece.errors[message] = try input.count()

@@ -83,6 +83,21 @@ struct ByteReader {
         return Int(value)
     }
 
+    /// How many items follow, each taking at least one byte: never more than the bytes left, so
+    /// a damaged count cannot make a reader reserve room for billions.
+    mutating func itemCount() throws(RollupError) -> Int {
+        let value = try count()
+        guard value <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "more items than bytes") }
+        return value
+    }
+
+    /// A time written as an offset from `base`, within the range of times.
+    mutating func time(after base: Int64) throws(RollupError) -> Int64 {
+        let (time, overflow) = base.addingReportingOverflow(try signed64())
+        guard !overflow else { throw .unreadablePiece(day: "", reason: "time out of range") }
+        return time
+    }
+
     mutating func string(length: Int, texts: TextInterner) throws(RollupError) -> String {
         guard length <= bytes.count - position else { throw .unreadablePiece(day: "", reason: "truncated text") }
         defer { position += length }
@@ -101,13 +116,14 @@ struct ByteReader {
     }
 
     mutating func histogram() throws(RollupError) -> LatencyHistogram {
-        let count = try count()
+        let count = try itemCount()
         var values: [Int32] = []
         values.reserveCapacity(count)
         var previous: Int64 = 0
         for _ in 0..<count {
-            previous += try signed64()
-            guard previous <= Int64(Int32.max) else { throw .unreadablePiece(day: "", reason: "latency out of range") }
+            let step = try signed64()
+            guard step <= Int64(Int32.max) - previous else { throw .unreadablePiece(day: "", reason: "latency out of range") }
+            previous += step
             values.append(Int32(previous))
         }
         var counts: [Int32] = []
