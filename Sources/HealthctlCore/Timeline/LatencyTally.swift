@@ -13,22 +13,16 @@ struct LatencyTally: Sendable {
         guard !first.isEmpty || !second.isEmpty else { return }
         recent.formUnion(with: first)
         recent.formUnion(with: second)
-        countPart()
-    }
-
-    mutating func add(_ histogram: LatencyHistogram) {
-        guard !histogram.isEmpty else { return }
-        recent.formUnion(with: histogram)
-        countPart()
-    }
-
-    private mutating func countPart() {
         recentParts += 1
         if recentParts == 7 {
             total = total + recent
             recent.removeAll()
             recentParts = 0
         }
+    }
+
+    mutating func add(_ histogram: LatencyHistogram) {
+        add(histogram, LatencyHistogram())
     }
 
     /// The histogram added up so far.
