@@ -17,7 +17,7 @@ enum Fixture {
     /// Builds a report over `[since, until)` from hand-written checks per integration.
     static func report(
         _ integrations: [(id: String, checks: [Check], carryIn: CarryIn?)], since: Int64 = t0, until: Int64,
-        settings: ReportSettings = ReportSettings(), now: Int64? = nil
+        settings: ReportSettings = ReportSettings(), now: Int64? = nil, bucketing: ReportBucketing? = nil
     ) -> Report {
         var table = MessageTable()
         let inputs = integrations.map { item in
@@ -25,7 +25,7 @@ enum Fixture {
         }
         return ReportBuilder.build(
             inputs: inputs, messages: table, window: ReportWindow(sinceMs: since, untilMs: until, label: "test"),
-            settings: settings, nowMs: now ?? until)
+            settings: settings, nowMs: now ?? until, bucketing: bucketing)
     }
 
     static func single(

@@ -50,10 +50,50 @@ enum ReportOracle {
 
     static func clamp(_ ms: Int64) -> Int64 { min(max(ms, 60_000), 7 * 86_400_000) }
 
+    /// The hold of check `index`: until the next check or its max gap.
+    static func hold(_ checks: [Check], _ index: Int, gaps: [Int64: Int64]) -> Range<Int64> {
+        let check = checks[index]
+        var end = check.timeMs + (gaps[CalendarDay.start(containing: check.timeMs)] ?? 60_000)
+        if index + 1 < checks.count { end = min(end, checks[index + 1].timeMs) }
+        return check.timeMs..<end
+    }
+
+    /// The checks whose holds form down runs shorter than `settings.minIncidentMs` within
+    /// `timeline` (the time a report keeps a timeline of), counted as up: a run is a stretch of
+    /// down holds, each ending where the next begins.
+    static func shortDownRuns(_ checks: [Check], timeline: Range<Int64>, settings: ReportSettings, gaps: [Int64: Int64]) -> Set<Int> {
+        guard settings.minIncidentMs > 0 else { return [] }
+        var result = Set<Int>()
+        var run: (checks: [Int], start: Int64, end: Int64)?
+        func close() {
+            if let run, run.end - run.start < settings.minIncidentMs { result.formUnion(run.checks) }
+            run = nil
+        }
+        for index in checks.indices {
+            let held = hold(checks, index, gaps: gaps).clamped(to: timeline)
+            guard !held.isEmpty else { continue }
+            let down = checks[index].status == .error || (checks[index].status == .warning && settings.warningAs == .down)
+            guard down else {
+                close()
+                continue
+            }
+            if let current = run, current.end == held.lowerBound {
+                run = (current.checks + [index], current.start, held.upperBound)
+            } else {
+                close()
+                run = ([index], held.lowerBound, held.upperBound)
+            }
+        }
+        close()
+        return result
+    }
+
     /// The numbers over `range`, from every check of the integration (sorted, distinct times);
-    /// time in `excluded` counts neither as up nor as down.
+    /// time in `excluded` counts neither as up nor as down, and the checks of `countedUp` (short
+    /// down runs) count as up.
     static func numbers(
-        _ checks: [Check], range: Range<Int64>, settings: ReportSettings, gaps: [Int64: Int64], excluded: IntervalSet = .empty
+        _ checks: [Check], range: Range<Int64>, settings: ReportSettings, gaps: [Int64: Int64], excluded: IntervalSet = .empty,
+        countedUp: Set<Int> = []
     ) -> Numbers {
         var result = Numbers()
         var run: Span?
@@ -79,7 +119,7 @@ enum ReportOracle {
             let start = max(check.timeMs, range.lowerBound)
             end = min(end, range.upperBound)
             guard end > start else { continue }
-            let down: Bool
+            var down: Bool
             switch check.status {
             case .healthy: down = false
             case .warning: down = settings.warningAs == .down
@@ -88,6 +128,7 @@ enum ReportOracle {
                 close()
                 continue
             }
+            if countedUp.contains(index) { down = false }
             let cut = excluded.overlap(with: start..<end)
             if down {
                 result.downMs += end - start - cut

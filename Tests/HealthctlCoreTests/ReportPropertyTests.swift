@@ -118,6 +118,52 @@ import Testing
         }
     }
 
+    /// Windows longer than the burn rates' look-back, where the report adds settled time to its
+    /// window, days and weeks as it goes and drops it from the timeline: with short down runs
+    /// counted as up and maintenance left out, every number equals the direct computation's.
+    @Test(arguments: 0..<150)
+    func longWindowsEqualTheDirectComputation(seed: UInt64) throws {
+        var random = SplitMix(seed: seed &+ 70_000)
+        let checks = Self.randomChecks(&random, from: F.t0 - 2 * F.day, days: 12)
+        var settings = Self.randomSettings(&random)
+        if random.next() % 3 != 0 { settings.minIncidentMs = Int64(1 + random.next() % UInt64(3 * F.hour)) }
+        var spans: [Range<Int64>] = []
+        for _ in 0..<(random.next() % 3) {
+            let start = F.t0 - F.day + Int64(random.next() % UInt64(11 * F.day))
+            spans.append(start..<(start + 1 + Int64(random.next() % UInt64(10 * F.hour))))
+        }
+        settings.maintenance = spans.map { MaintenanceWindow(schedule: .once($0), reason: "random") }
+        let excluded = IntervalSet(spans)
+        let since = F.t0 + (random.next() % 2 == 0 ? 0 : Int64(random.next() % UInt64(F.day)))
+        let until = since + 4 * F.day + Int64(random.next() % UInt64(5 * F.day))
+        let window = ReportWindow(sinceMs: since, untilMs: until, label: "t")
+        let gaps = ReportOracle.gaps(checks, maxGap: settings.maxGap)
+        let countedUp = ReportOracle.shortDownRuns(checks, timeline: ReportBuilder.timelineRange(of: window), settings: settings, gaps: gaps)
+        func expected(_ range: Range<Int64>) -> ReportOracle.Numbers {
+            ReportOracle.numbers(checks, range: range, settings: settings, gaps: gaps, excluded: excluded, countedUp: countedUp)
+        }
+        func actual(_ stats: PeriodStats, _ range: Range<Int64>) -> ReportOracle.Numbers {
+            var numbers = ReportOracle.numbers(of: stats)
+            numbers.latency = expected(range).latency
+            return numbers
+        }
+        let item = F.report([("int_a", checks, nil)], since: since, until: until, settings: settings, bucketing: .week).integrations[0]
+        #expect(actual(item.stats, since..<until) == expected(since..<until), "seed \(seed): \(settings)")
+        for day in item.daily {
+            let range = max(day.date.startMs, since)..<min(day.date.startMs + F.day, until)
+            #expect(actual(day.stats, range) == expected(range), "seed \(seed), day \(day.date.text)")
+        }
+        for burn in item.slo.burnRates {
+            let time = expected((until - burn.windowMs)..<until)
+            #expect(burn.rate == BurnRates.rate(upMs: time.upMs, downMs: time.downMs, target: settings.sloTarget(for: item.info)), "seed \(seed), \(burn.windowMs)")
+        }
+        #expect(!item.periods.isEmpty)
+        for week in item.periods {
+            let range = week.stats.sinceMs..<week.stats.untilMs
+            #expect(actual(week.stats, range) == expected(range), "seed \(seed), week \(week.label)")
+        }
+    }
+
     @Test(arguments: 0..<200)
     func piecesMergedDayByDayEqualPiecesThroughTheRollupEncoding(seed: UInt64) throws {
         var random = SplitMix(seed: seed &+ 10_000)

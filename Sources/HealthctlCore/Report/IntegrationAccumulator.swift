@@ -1,8 +1,19 @@
 /// One integration's report, built from its day pieces as they arrive in time order. It holds
 /// the merged timeline and histograms, never checks.
+///
+/// Of a long window's timeline only the last days are kept: the segments no later piece can
+/// change and no burn rate looks back on are added to the window's, days' and buckets' time as
+/// they settle, and dropped, so a year's report holds a few days of segments per integration.
 struct IntegrationAccumulator: Sendable {
     let info: IntegrationInfo
     private var timeline: WindowTimeline
+    private let time: TimeRules
+    /// The window, and the time taken out of the timeline within it.
+    private let windowRange: Range<Int64>
+    private var windowTime = TimelineStats()
+    /// Segments ending by then are no longer needed in the timeline: the burn rates look at
+    /// the time after it.
+    private let settledBeforeMs: Int64
     private var days: [DayTally] = []
     private var latency = LatencyTally()
     private var latencyInvalid = 0
@@ -16,6 +27,13 @@ struct IntegrationAccumulator: Sendable {
     private var bucketLatency = LatencyTally()
     private var bucketInvalid = 0
 
+    /// What a report's time numbers depend on besides the timeline.
+    struct TimeRules: Sendable {
+        var warningAs: ReportSettings.WarningAs
+        var minIncidentMs: Int64
+        var exclusions: Exclusions
+    }
+
     /// What a day adds up to before the timeline around it is settled.
     private struct DayTally: Sendable {
         var date: CalendarDay
@@ -23,6 +41,8 @@ struct IntegrationAccumulator: Sendable {
         var checks = CheckCounts()
         var latency = CompactLatencySummary()
         var maxGapMs: Int64?
+        /// The time of segments taken out of the timeline, within `range`.
+        var time = TimelineStats()
     }
 
     /// The same for a week or month.
@@ -31,6 +51,7 @@ struct IntegrationAccumulator: Sendable {
         var range: Range<Int64>
         var checks: CheckCounts
         var latency: LatencySummary
+        var time = TimelineStats()
     }
 
     /// - Parameters:
@@ -38,10 +59,16 @@ struct IntegrationAccumulator: Sendable {
     ///     rates look back on.
     ///   - windowDays: how many days the window has, so their tallies take no more room than that
     ///     (without a daily series, a tally is kept for each day or month added, a few dozen).
-    init(info: IntegrationInfo, timelineRange: Range<Int64>, windowDays: Int, bucketing: ReportBucketing? = nil, dailySeries: Bool = true) {
+    init(
+        info: IntegrationInfo, window: Range<Int64>, timelineRange: Range<Int64>, windowDays: Int, time: TimeRules,
+        bucketing: ReportBucketing? = nil, dailySeries: Bool = true
+    ) {
         self.info = info
         self.bucketing = bucketing
         self.dailySeries = dailySeries
+        self.time = time
+        windowRange = window
+        settledBeforeMs = window.upperBound - BurnRates.lookbackMs
         timeline = WindowTimeline(window: timelineRange)
         if dailySeries { days.reserveCapacity(windowDays) }
     }
@@ -66,6 +93,7 @@ struct IntegrationAccumulator: Sendable {
         }
         days.append(tally)
         if let bucketing { addToBucket(tally, label: bucketing.label(of: day), pieces: piece.map { [$0] } ?? [], latencyOf: latencyOf) }
+        takeSettledTime()
     }
 
     /// Adds a whole month of the window at once (`piece` nil: no checks that month). Not for
@@ -98,6 +126,24 @@ struct IntegrationAccumulator: Sendable {
             days.append(whole)
         }
         if let bucketing { addToBucket(whole, label: bucketing.label(of: month), pieces: piece?.parts ?? [], latencyOf: latencyOf) }
+        takeSettledTime()
+    }
+
+    /// Adds the timeline's settled segments to the time of the window and of the days and
+    /// buckets they fall in, and drops them. Every segment lies in days added already (a hold
+    /// ends by the next check), whose tallies and buckets are there to take it.
+    private mutating func takeSettledTime() {
+        let settled = timeline.takeSettled(endingBy: settledBeforeMs, warningAs: time.warningAs, minIncidentMs: time.minIncidentMs)
+        guard let first = settled.first, let last = settled.last else { return }
+        let span = first.startMs..<last.endMs
+        func add(in range: Range<Int64>, to stats: inout TimelineStats) {
+            WindowTimeline.addTime(of: settled, in: range, warningAs: time.warningAs, excluding: time.exclusions, to: &stats)
+        }
+        add(in: windowRange, to: &windowTime)
+        if dailySeries {
+            for index in days.indices(overlapping: span, by: \.range) { add(in: days[index].range, to: &days[index].time) }
+        }
+        for index in buckets.indices(overlapping: span, by: \.range) { add(in: buckets[index].range, to: &buckets[index].time) }
     }
 
     /// Counts a piece's checks into `checks`, and its latencies and errors into the window's;
@@ -137,15 +183,16 @@ struct IntegrationAccumulator: Sendable {
         buckets[buckets.count - 1].latency = bucketLatency.histogram.summary(invalid: bucketInvalid)
     }
 
-    /// The integration's report, with `exclusions` left out of its numbers.
-    mutating func finish(window: ReportWindow, settings: ReportSettings, exclusions: Exclusions, nowMs: Int64) -> IntegrationReport {
+    /// The integration's report, with the exclusions of its `TimeRules` left out of its numbers.
+    mutating func finish(window: ReportWindow, settings: ReportSettings, nowMs: Int64) -> IntegrationReport {
         timeline.finish()
-        timeline.countShortDownRunsAsUp(shorterThan: settings.minIncidentMs, warningAs: settings.warningAs)
+        timeline.countShortDownRunsAsUp(shorterThan: time.minIncidentMs, warningAs: time.warningAs)
         closeBucket()
         let latency = self.latency.histogram
         let target = settings.sloTarget(for: info)
-        func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary) -> PeriodStats {
-            let time = timeline.stats(in: range, warningAs: settings.warningAs, excluding: exclusions)
+        let rules = self.time
+        func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary, taken: TimelineStats) -> PeriodStats {
+            let time = timeline.stats(in: range, warningAs: rules.warningAs, excluding: rules.exclusions, adding: taken)
             let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)
             return PeriodStats(
                 sinceMs: range.lowerBound, untilMs: range.upperBound, checks: checks,
@@ -159,23 +206,24 @@ struct IntegrationAccumulator: Sendable {
         defer {
             days = []
             timeline = WindowTimeline(window: timeline.window)
+            windowTime = TimelineStats()
             self.latency = LatencyTally()
         }
         let daily: [DayStats] = !dailySeries ? [] : days.map { tally in
-            let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency.summary)
+            let dayStats = stats(tally.range, checks: tally.checks, latency: tally.latency.summary, taken: tally.time)
             return DayStats(date: tally.date, stats: dayStats, slo: ReportBuilder.slo(dayStats.availability, target: target), maxGapMs: tally.maxGapMs)
         }
         let periods = buckets.map { tally in
-            let bucketStats = stats(tally.range, checks: tally.checks, latency: tally.latency)
+            let bucketStats = stats(tally.range, checks: tally.checks, latency: tally.latency, taken: tally.time)
             return BucketStats(label: tally.label, stats: bucketStats, slo: ReportBuilder.slo(bucketStats.availability, target: target))
         }
         let total = days.reduce(CheckCounts()) { $0 + $1.checks }
-        let windowStats = stats(window.sinceMs..<window.untilMs, checks: total, latency: latency.summary(invalid: latencyInvalid))
+        let windowStats = stats(windowRange, checks: total, latency: latency.summary(invalid: latencyInvalid), taken: windowTime)
         var slo = ReportBuilder.slo(windowStats.availability, target: target)
         slo.burnRates = BurnRates.windowsMs.map { length in
             let since = window.untilMs - length
             guard since >= timeline.window.lowerBound else { return BurnRate(windowMs: length, rate: nil) }
-            let time = timeline.stats(in: since..<window.untilMs, warningAs: settings.warningAs, excluding: exclusions)
+            let time = timeline.stats(in: since..<window.untilMs, warningAs: rules.warningAs, excluding: rules.exclusions)
             return BurnRate(windowMs: length, rate: BurnRates.rate(upMs: time.upMs, downMs: time.downMs, target: target))
         }
         (slo.alert, slo.alertRule) = BurnRates.alert(slo.burnRates)

@@ -8,10 +8,11 @@ extension ReportBuilder {
     /// given, is a check before all of them, holding with its own max gap (`settings.maxGap` when
     /// fixed, else the minimum automatic gap unless the carry-in says otherwise).
     public static func build(
-        inputs: [IntegrationInput], messages: MessageTable, window: ReportWindow, settings: ReportSettings, nowMs: Int64
+        inputs: [IntegrationInput], messages: MessageTable, window: ReportWindow, settings: ReportSettings, nowMs: Int64,
+        bucketing: ReportBucketing? = nil
     ) -> Report {
         let redacted = RedactedMessages(messages)
-        var builder = ReportBuilder(integrations: inputs.map(\.info), window: window, settings: settings)
+        var builder = ReportBuilder(integrations: inputs.map(\.info), window: window, settings: settings, bucketing: bucketing)
         let windowDays = days(of: window)
         let firstWindowDay = windowDays[0].day
         var before: [CalendarDay: [Int: DayPiece]] = [:]

@@ -25,8 +25,12 @@ public struct ReportBuilder: Sendable {
         self.settings = settings
         let range = Self.timelineRange(of: window)
         let windowDays = Self.days(of: window).count
-        accumulators = integrations.map {
-            IntegrationAccumulator(info: $0, timelineRange: range, windowDays: windowDays, bucketing: bucketing, dailySeries: dailySeries)
+        let exclusions = ExclusionPlan(settings: settings, range: range).exclusions(for: integrations)
+        accumulators = zip(integrations, exclusions).map { info, exclusions in
+            IntegrationAccumulator(
+                info: info, window: window.sinceMs..<window.untilMs, timelineRange: range, windowDays: windowDays,
+                time: .init(warningAs: settings.warningAs, minIncidentMs: settings.minIncidentMs, exclusions: exclusions),
+                bucketing: bucketing, dailySeries: dailySeries)
         }
     }
 
@@ -113,12 +117,9 @@ public struct ReportBuilder: Sendable {
         let window = self.window
         let settings = self.settings
         let infos = accumulators.map(\.info)
-        let exclusions = ExclusionPlan(settings: settings, range: Self.timelineRange(of: window)).exclusions(for: infos)
         let integrations = accumulators.withUnsafeMutableBufferPointer { buffer in
             let base = UncheckedBuffer(buffer)
-            return parallelMap(buffer.count) {
-                base.buffer[$0].finish(window: window, settings: settings, exclusions: exclusions[$0], nowMs: nowMs)
-            }
+            return parallelMap(buffer.count) { base.buffer[$0].finish(window: window, settings: settings, nowMs: nowMs) }
         }
         var report = Report(
             generatedAtMs: nowMs, window: window, settings: settings,

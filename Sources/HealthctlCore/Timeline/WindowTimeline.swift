@@ -49,6 +49,12 @@ struct WindowTimeline: Sendable {
     /// as up: they are not incidents (`--min-incident`). A run is judged by its whole length
     /// inside the timeline, across days.
     mutating func countShortDownRunsAsUp(shorterThan minimumMs: Int64, warningAs: ReportSettings.WarningAs) {
+        Self.countShortDownRunsAsUp(in: &segments, shorterThan: minimumMs, warningAs: warningAs)
+    }
+
+    private static func countShortDownRunsAsUp(
+        in segments: inout [TimelineSegment], shorterThan minimumMs: Int64, warningAs: ReportSettings.WarningAs
+    ) {
         guard minimumMs > 0 else { return }
         var index = 0
         while index < segments.count {
@@ -69,12 +75,44 @@ struct WindowTimeline: Sendable {
         }
     }
 
+    /// Takes out the segments that no later piece can change and that no range still to be
+    /// asked of the timeline reaches: those ending by `limitMs`, up to the last one that is not
+    /// down, so no down run is split, and never the last segment, which the next piece may
+    /// extend. Their short down runs are counted as up first, as `finish` leaves the rest to be.
+    /// A long window's report adds their time to its ranges at once (`addTime`) instead of
+    /// keeping a year of segments.
+    mutating func takeSettled(
+        endingBy limitMs: Int64, warningAs: ReportSettings.WarningAs, minIncidentMs: Int64
+    ) -> [TimelineSegment] {
+        var end = min(segments.partitioningIndex { $0.endMs > limitMs }, segments.count - 1)
+        while end > 0, TimelineState(segments[end - 1].status, warningAs: warningAs) == .down { end -= 1 }
+        guard end > 0 else { return [] }
+        var settled = Array(segments[..<end])
+        segments.removeFirst(end)
+        Self.countShortDownRunsAsUp(in: &settled, shorterThan: minIncidentMs, warningAs: warningAs)
+        return settled
+    }
+
     /// Up time, down time and incidents (maximal down runs) within `range`, clipped to it.
     /// Excluded time counts neither as up nor as down; an incident keeps its whole length and
     /// says how much of it was excluded.
-    func stats(in range: Range<Int64>, warningAs: ReportSettings.WarningAs, excluding exclusions: Exclusions = .none) -> TimelineStats {
-        var result = TimelineStats(
-            excludedMs: exclusions.all.overlap(with: range), outsideServiceMs: exclusions.outsideService.overlap(with: range))
+    /// `taken` is the time of segments taken out before (`takeSettled`), added to it.
+    func stats(
+        in range: Range<Int64>, warningAs: ReportSettings.WarningAs, excluding exclusions: Exclusions = .none, adding taken: TimelineStats = TimelineStats()
+    ) -> TimelineStats {
+        var result = taken
+        result.excludedMs = exclusions.all.overlap(with: range)
+        result.outsideServiceMs = exclusions.outsideService.overlap(with: range)
+        Self.addTime(of: segments, in: range, warningAs: warningAs, excluding: exclusions, to: &result)
+        return result
+    }
+
+    /// Adds the up time, down time and incidents of `segments` (in time order) within `range` to
+    /// `result`. Segments split where one is not down add up to what they give together.
+    static func addTime(
+        of segments: [TimelineSegment], in range: Range<Int64>, warningAs: ReportSettings.WarningAs, excluding exclusions: Exclusions,
+        to result: inout TimelineStats
+    ) {
         var run: Incident?
         func closeRun() {
             if let run { result.incidents.append(run) }
@@ -110,7 +148,6 @@ struct WindowTimeline: Sendable {
             }
         }
         closeRun()
-        return result
     }
 }
 
@@ -150,5 +187,14 @@ extension Array {
             if isAfter(self[mid]) { high = mid } else { low = mid + 1 }
         }
         return low
+    }
+
+    /// The indices of the elements whose range overlaps `span`, in an array of ranges in time
+    /// order that do not overlap (days, weeks, months).
+    func indices(overlapping span: Range<Int64>, by range: (Element) -> Range<Int64>) -> Range<Int> {
+        let start = partitioningIndex { range($0).upperBound > span.lowerBound }
+        var end = start
+        while end < count, range(self[end]).lowerBound < span.upperBound { end += 1 }
+        return start..<end
     }
 }
