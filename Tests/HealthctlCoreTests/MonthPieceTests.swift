@@ -91,6 +91,19 @@ import Testing
         #expect(Array("not seen before".utf8).withUnsafeBytes { texts.text($0) } == "not seen before")
     }
 
+    /// Thousands of texts: each comes back equal to its bytes, and a text seen before comes back
+    /// as the same storage, however large the table has grown; short texts are not kept.
+    @Test func anInternerKeepsOneCopyOfEachText() {
+        let texts = TextInterner()
+        let messages = (0..<5000).map { "upstream error \($0 * 7919): connection reset by peer" } + ["short"]
+        func lookUp(_ text: String) -> String { Array(text.utf8).withUnsafeBytes { texts.text($0) } }
+        let first = messages.map(lookUp)
+        let second = messages.map(lookUp)
+        #expect(first == messages && second == messages)
+        func storage(_ text: String) -> UnsafePointer<UInt8>? { text.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil }
+        #expect(zip(first, second).dropLast().allSatisfy { storage($0) == storage($1) })
+    }
+
     /// Checks days or hours apart, with single-check days, empty days and long holes, so heads,
     /// carry-ins across months and gaps from the check before all occur.
     static func randomChecks(_ random: inout SplitMix, from start: Int64, days: Int) -> [Check] {

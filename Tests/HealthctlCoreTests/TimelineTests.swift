@@ -27,14 +27,14 @@ import Testing
         }
     }
 
-    /// Parts of every size, empty ones and pairs among them, added to a tally one after another:
-    /// after each, the tally holds their union (each merged in place into the last few).
+    /// Parts of every size, empty ones, pairs and some a hundred times larger than the rest among
+    /// them, added to a tally one after another: after each, the tally holds their union.
     @Test func aTallyMergingInPlaceHoldsTheUnionOfItsParts() {
         var random = SplitMix(seed: 11)
         var tally = LatencyTally()
         var parts: [LatencyHistogram] = []
         func part() -> LatencyHistogram {
-            LatencyHistogram((0..<Int(random.next() % 60)).map { _ in Int32(random.next() % 2000) })
+            LatencyHistogram((0..<Int(random.next() % (random.next() % 8 == 0 ? 6000 : 60))).map { _ in Int32(random.next() % 2000) })
         }
         for step in 0..<60 {
             if step % 3 == 0 {

@@ -27,15 +27,15 @@ enum MonthPieceCodec {
         return out.bytes
     }
 
-    static func decode(_ bytes: [UInt8], month: CalendarDay) throws(RollupError) -> MonthPiece {
-        let result = bytes.withUnsafeBytes { buffer in Result { () throws(RollupError) in try decode(buffer, month: month) } }
+    static func decode(_ bytes: [UInt8], month: CalendarDay, dailyNumbers: Bool = true) throws(RollupError) -> MonthPiece {
+        let result = bytes.withUnsafeBytes { buffer in Result { () throws(RollupError) in try decode(buffer, month: month, dailyNumbers: dailyNumbers) } }
         return try result.get()
     }
 
     /// - Parameters:
     ///   - texts: where equal texts of many pieces share one copy.
-    ///   - dailyNumbers: false leaves `days` empty (read past, still checked): a report without a
-    ///     daily series has no use for them.
+    ///   - dailyNumbers: false leaves `days` empty (skipped, their layout still checked): a report
+    ///     without a daily series has no use for them.
     static func decode(
         _ bytes: UnsafeRawBufferPointer, month: CalendarDay, texts: TextInterner = TextInterner(), dailyNumbers: Bool = true
     ) throws(RollupError) -> MonthPiece {
@@ -49,8 +49,7 @@ enum MonthPieceCodec {
             let headDay = try input.count()
             if headDay > 0 {
                 guard headDay <= month.daysInMonth else { throw RollupError.unreadablePiece(day: label, reason: "head outside the month") }
-                let length = try input.count()
-                guard length <= bytes.count - input.position else { throw RollupError.unreadablePiece(day: label, reason: "truncated") }
+                let length = try input.itemCount()
                 let day = month.adding(days: headDay - 1)
                 piece.head = try DayPieceCodec.decode(
                     UnsafeRawBufferPointer(rebasing: bytes[input.position..<(input.position + length)]), day: day, texts: texts)
@@ -59,11 +58,16 @@ enum MonthPieceCodec {
             let dayCount = try input.count()
             guard dayCount == month.daysInMonth else { throw RollupError.unreadablePiece(day: label, reason: "days do not match the month") }
             for offset in 0..<dayCount {
+                guard dailyNumbers else {
+                    try input.skipUnsigned(5)
+                    try input.skipSummary()
+                    try input.skipSummary()
+                    continue
+                }
                 let checks = CheckCounts(healthy: try input.count(), warning: try input.count(), error: try input.count(), unknown: try input.count())
                 let gap = try input.signed64()
                 let healthy = try input.summary()
                 let all = try input.summary()
-                guard dailyNumbers else { continue }
                 var day = MonthPiece.Day()
                 day.checks = checks
                 day.maxGapMs = gap == 0 ? nil : gap - 1

@@ -60,6 +60,11 @@ struct ByteReader {
     }
 
     private mutating func unsignedOfSeveralBytes() throws(RollupError) -> UInt64 {
+        // Two bytes (up to 16383: a month's count of one latency value) without the loop.
+        if position + 1 < bytes.count, bytes[position + 1] < 0x80 {
+            defer { position += 2 }
+            return UInt64(bytes[position] & 0x7F) | UInt64(bytes[position + 1]) << 7
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -104,6 +109,27 @@ struct ByteReader {
         return texts.text(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]))
     }
 
+    /// Moves past `count` integers without working out their values; each must still end within
+    /// the bytes, and within the ten bytes a 64-bit integer takes.
+    mutating func skipUnsigned(_ count: Int) throws(RollupError) {
+        for _ in 0..<count {
+            let start = position
+            while true {
+                guard position < bytes.count else { throw .unreadablePiece(day: "", reason: "truncated") }
+                let byte = bytes[position]
+                position += 1
+                if byte < 0x80 { break }
+                guard position - start < 10 else { throw .unreadablePiece(day: "", reason: "integer too long") }
+            }
+        }
+    }
+
+    /// Moves past a latency summary (see `ByteWriter.summary`).
+    mutating func skipSummary() throws(RollupError) {
+        let count = try unsigned()
+        try skipUnsigned(count > 0 ? 8 : 1)
+    }
+
     mutating func summary() throws(RollupError) -> LatencySummary {
         let count = try count()
         let invalid = try self.count()
@@ -115,24 +141,45 @@ struct ByteReader {
             p99: try self.count(), max: try self.count())
     }
 
+    /// Histograms are most of a long report's rollup bytes: their values and counts are read in
+    /// one tight loop each, straight into the arrays' storage.
     mutating func histogram() throws(RollupError) -> LatencyHistogram {
         let count = try itemCount()
-        var values: [Int32] = []
-        values.reserveCapacity(count)
-        var previous: Int64 = 0
-        for _ in 0..<count {
-            let step = try signed64()
-            guard step <= Int64(Int32.max) - previous else { throw .unreadablePiece(day: "", reason: "latency out of range") }
-            previous += step
-            values.append(Int32(previous))
+        var failure: RollupError?
+        let values = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var previous: Int64 = 0
+            while initialized < count {
+                let step: UInt64
+                do throws(RollupError) { step = try unsigned() } catch {
+                    failure = error
+                    return
+                }
+                guard step <= UInt64(Int64(Int32.max) - previous) else {
+                    failure = .unreadablePiece(day: "", reason: "latency out of range")
+                    return
+                }
+                previous += Int64(step)
+                buffer[initialized] = Int32(previous)
+                initialized += 1
+            }
         }
-        var counts: [Int32] = []
-        counts.reserveCapacity(count)
-        for _ in 0..<count {
-            let value = try self.count()
-            guard value > 0 else { throw .unreadablePiece(day: "", reason: "empty histogram bucket") }
-            counts.append(Int32(value))
+        if let failure { throw failure }
+        let counts = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            while initialized < count {
+                let value: UInt64
+                do throws(RollupError) { value = try unsigned() } catch {
+                    failure = error
+                    return
+                }
+                guard value > 0, value <= UInt64(Int32.max) else {
+                    failure = .unreadablePiece(day: "", reason: value == 0 ? "empty histogram bucket" : "count out of range")
+                    return
+                }
+                buffer[initialized] = Int32(value)
+                initialized += 1
+            }
         }
+        if let failure { throw failure }
         return LatencyHistogram(sortedValues: values, counts: counts)
     }
 }

@@ -9,35 +9,76 @@ import Synchronization
 /// two copies; shared, equal texts are one buffer, which compares by identity. Looking a text up
 /// hashes its bytes and allocates nothing when it is known.
 final class TextInterner: Sendable {
-    /// Texts kept at most, and with one hash at most; beyond, texts are decoded without being
-    /// kept, so texts made to collide cost a few comparisons each, not a search of all.
+    /// Texts kept at most; beyond, texts are decoded without being kept.
     static let limit = 100_000
-    static let limitPerHash = 4
+    /// Slots a lookup probes at most. A text that finds none free is not kept, so texts made to
+    /// collide cost a few comparisons each, never a search of the table.
+    static let probes = 8
     /// Texts this short are stored inside the `String` itself, with nothing to share.
     static let inlineLength = 15
-    private let known = Mutex<(byHash: [Int: [String]], count: Int)>(([:], 0))
+    private let table = Mutex(Table())
+
+    /// Open addressing: slot `i` holds a text and its hash (0: free), at or a few slots after
+    /// the place its hash picks.
+    private struct Table {
+        var hashes: [UInt64] = Array(repeating: 0, count: 1024)
+        var texts: [String] = Array(repeating: "", count: 1024)
+        var count = 0
+        /// Mixed into each hash before it picks a slot, so which texts share slots cannot be
+        /// chosen from outside.
+        let seed = UInt64.random(in: 1...UInt64.max)
+
+        func start(of hash: UInt64) -> Int {
+            Int(truncatingIfNeeded: ((hash ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> 32) & (hashes.count - 1)
+        }
+
+        mutating func grow() {
+            let old = (hashes, texts)
+            hashes = Array(repeating: 0, count: old.0.count * 2)
+            texts = Array(repeating: "", count: old.0.count * 2)
+            for (hash, text) in zip(old.0, old.1) where hash != 0 {
+                var slot = start(of: hash)
+                while hashes[slot] != 0 { slot = (slot + 1) & (hashes.count - 1) }
+                hashes[slot] = hash
+                texts[slot] = text
+            }
+        }
+    }
 
     /// The text of these UTF-8 bytes.
     func text(_ bytes: UnsafeRawBufferPointer) -> String {
         guard bytes.count > Self.inlineLength else { return String(decoding: bytes, as: UTF8.self) }
         let hash = Self.hash(bytes)
-        return known.withLock { known in
-            let sameHash = known.byHash[hash] ?? []
-            if let found = sameHash.first(where: { Self.hasBytes($0, bytes) }) { return found }
-            let text = String(decoding: bytes, as: UTF8.self)
-            guard known.count < Self.limit, sameHash.count < Self.limitPerHash else { return text }
-            known.byHash[hash, default: []].append(text)
-            known.count += 1
-            return text
+        return table.withLock { table in
+            while true {
+                if table.count * 2 >= table.hashes.count, table.count < Self.limit { table.grow() }
+                var slot = table.start(of: hash)
+                for _ in 0..<Self.probes {
+                    if table.hashes[slot] == 0 {
+                        let text = String(decoding: bytes, as: UTF8.self)
+                        guard table.count < Self.limit else { return text }
+                        table.hashes[slot] = hash
+                        table.texts[slot] = text
+                        table.count += 1
+                        return text
+                    }
+                    if table.hashes[slot] == hash, Self.hasBytes(table.texts[slot], bytes) { return table.texts[slot] }
+                    slot = (slot + 1) & (table.hashes.count - 1)
+                }
+                // Every slot probed is taken: a larger table spreads them, unless it is mostly
+                // free already and they collide by design.
+                guard table.count * 8 >= table.hashes.count, table.count < Self.limit else { return String(decoding: bytes, as: UTF8.self) }
+                table.grow()
+            }
         }
     }
 
-    /// FNV-1a: the table's keys need no protection against chosen collisions (a collision only
-    /// costs a comparison), and it costs a fraction of `Hasher` on short texts.
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// FNV-1a, never 0 (a free slot): the table needs no protection against chosen collisions
+    /// (a collision only costs a comparison), and it costs a fraction of `Hasher` on short texts.
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: hash)
+        return hash | 1
     }
 
     private static func hasBytes(_ text: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
