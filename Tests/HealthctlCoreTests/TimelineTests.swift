@@ -88,6 +88,27 @@ import Testing
         #expect(widened == wide + small && widened.total == 46 && widened.values.count == 44)
     }
 
+    /// Random pairs of every shape (one inside the other, apart, interleaved, one far smaller,
+    /// empty): merged in place, they equal their sorted merge.
+    @Test func histogramsMergedInPlaceEqualTheirUnion() {
+        var random = SplitMix(seed: 19)
+        func histogram() -> LatencyHistogram {
+            let size = Int(random.next() % (random.next() % 4 == 0 ? 3000 : 40))
+            let low = Int32(random.next() % 500)
+            let span = UInt64(1 + random.next() % 4000)
+            return LatencyHistogram((0..<size).map { _ in low + Int32(random.next() % span) })
+        }
+        for step in 0..<400 {
+            let (a, b) = (histogram(), histogram())
+            var merged = a
+            merged.formUnion(with: b)
+            #expect(merged == a + b, "step \(step)")
+            var inside = a + b
+            inside.formUnion(with: b)
+            #expect(inside == a + b + b, "step \(step): values all known")
+        }
+    }
+
     @Test func twoHistogramsSummarizeAsTheirUnion() {
         var random = SplitMix(seed: 3)
         for _ in 0..<200 {

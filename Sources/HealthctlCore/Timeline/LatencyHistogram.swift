@@ -90,32 +90,55 @@ public struct LatencyHistogram: Sendable, Equatable {
         return LatencyHistogram(sortedValues: values, counts: counts)
     }
 
-    /// Adds `other` into this histogram in the storage it has, merging from the back: the
-    /// merged values are written at or after the ones still to be read, so no second buffer is
-    /// needed, and a tally merging day after day allocates nothing once its storage is large
-    /// enough.
+    /// Adds `other` into this histogram in the storage it has. A first walk adds the counts of
+    /// values both hold, finding each of `other`'s values by galloping search (a day's few values
+    /// cost a few steps each in a year's many), and counts the values only `other` has. When there
+    /// are some, a merge from the back writes them in place, each value moving once: the
+    /// merged values land at or after the ones still to be read, so no second buffer is needed,
+    /// and a tally merging day after day allocates nothing once its storage is large enough.
     mutating func formUnion(with other: LatencyHistogram) {
         guard !other.isEmpty else { return }
         let ownCount = values.count
         let otherCount = other.values.count
-        values.append(contentsOf: repeatElement(0, count: otherCount))
-        counts.append(contentsOf: repeatElement(0, count: otherCount))
-        var gap = 0
+        var added = 0
+        values.withUnsafeBufferPointer { ownValues in
+            counts.withUnsafeMutableBufferPointer { ownCounts in
+                other.values.withUnsafeBufferPointer { otherValues in
+                    other.counts.withUnsafeBufferPointer { otherCounts in
+                        var position = 0
+                        for index in 0..<otherCount {
+                            position = Self.firstIndex(notBelow: otherValues[index], in: ownValues, from: position)
+                            if position < ownCount, ownValues[position] == otherValues[index] {
+                                ownCounts[position] += otherCounts[index]
+                                position += 1
+                            } else {
+                                added += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard added > 0 else { return }
+        values.append(contentsOf: repeatElement(0, count: added))
+        counts.append(contentsOf: repeatElement(0, count: added))
         values.withUnsafeMutableBufferPointer { ownValues in
             counts.withUnsafeMutableBufferPointer { ownCounts in
                 other.values.withUnsafeBufferPointer { otherValues in
                     other.counts.withUnsafeBufferPointer { otherCounts in
                         var read = ownCount - 1
                         var readOther = otherCount - 1
-                        var write = ownCount + otherCount - 1
-                        while readOther >= 0 {
+                        var write = ownCount + added - 1
+                        // Own values below `other`'s lowest new one are in place when this ends.
+                        while write > read {
                             if read >= 0, ownValues[read] > otherValues[readOther] {
                                 ownValues[write] = ownValues[read]
                                 ownCounts[write] = ownCounts[read]
                                 read -= 1
                             } else if read >= 0, ownValues[read] == otherValues[readOther] {
+                                // Counted in the first walk.
                                 ownValues[write] = ownValues[read]
-                                ownCounts[write] = ownCounts[read] + otherCounts[readOther]
+                                ownCounts[write] = ownCounts[read]
                                 read -= 1
                                 readOther -= 1
                             } else {
@@ -125,24 +148,32 @@ public struct LatencyHistogram: Sendable, Equatable {
                             }
                             write -= 1
                         }
-                        // Own values up to `read` are in place; equal values merged left a gap
-                        // between them and the merged ones.
-                        gap = write - read
-                        guard gap > 0 else { return }
-                        let merged = (write + 1)..<(ownCount + otherCount)
-                        for index in merged {
-                            ownValues[index - gap] = ownValues[index]
-                            ownCounts[index - gap] = ownCounts[index]
-                        }
                     }
                 }
             }
         }
-        values.removeLast(gap)
-        counts.removeLast(gap)
     }
 
-    /// Empties the histogram, keeping its storage.
+    /// The first index at or after `start` whose value is not below `value`, `values.count` when
+    /// none: steps of 1, 2, 4, ... from `start`, then a binary search within the last step.
+    @inline(__always)
+    private static func firstIndex(notBelow value: Int32, in values: UnsafeBufferPointer<Int32>, from start: Int) -> Int {
+        var low = start
+        var high = start
+        var step = 1
+        while high < values.count, values[high] < value {
+            low = high + 1
+            high += step
+            step *= 2
+        }
+        high = min(high, values.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     mutating func removeAll() {
         values.removeAll(keepingCapacity: true)
         counts.removeAll(keepingCapacity: true)
