@@ -64,7 +64,7 @@ report_day_base_s=$(bench_time psql -X -q -v ON_ERROR_STOP=1 -c "$report_day_sql
 bench_row "rollup of one day ($report_day_rows rows; goal at most 1 s)" "$report_day_s" "$report_day_base_s" "GROUP BY with percentile_disc" "$report_day_mb"
 
 # A year of rollups: the data set's 35 days of rollups (2026-10-19 to 2026-11-22) repeated back to
-# 365 days in a copy.
+# 365 days in a copy. Each year report is the median of three runs.
 bench_copy_dataset healthctl_bench_year
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 DELETE FROM healthctl.rollup_day WHERE day < '2026-10-19' OR day >= '2026-11-23';
@@ -80,26 +80,26 @@ bench_fact "rollup merging a year of day rollups into month rollups (12 months)"
 # Vacuumed, as autovacuum leaves the rollup tables between nightly runs: the first read of rows
 # just inserted would otherwise write their hint bits.
 psql -X -q -v ON_ERROR_STOP=1 -c 'VACUUM (ANALYZE) healthctl.rollup_day, healthctl.rollup, healthctl.rollup_month, healthctl.rollup_month_piece'
-report_year_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
+report_year_s=$(bench_median_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format json)
 report_year_mb=$(bench_last_peak_mb)
 report_year_pieces=$(psql -X -At -c "SELECT count(*) FROM healthctl.rollup WHERE day >= '2025-11-23'")
 report_year_month_pieces=$(psql -X -At -c "SELECT count(*) FROM healthctl.rollup_month_piece WHERE month >= '2025-12-01' AND month < '2026-11-01'")
 bench_row "report, 365 days from rollups as JSON, with a daily series ($report_year_month_pieces month pieces for 11 whole months, day pieces for 30 days, 35 days with rows; $report_year_pieces day pieces without month rollups; goal at most 1 s)" "$report_year_s" "$report_count_s" "count-only query over one week of rows" "$report_year_mb"
 # The same year as CSV, one row per integration (an annual SLA sheet): no daily series, so whole
 # months come from month rollups; the last 35 days still have log rows, counted to check them.
-report_year_csv_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format csv)
+report_year_csv_s=$(bench_median_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format csv)
 report_year_csv_mb=$(bench_last_peak_mb)
 bench_row "  the same year as CSV, one row per integration (11 month rollups, 35 days with rows)" "$report_year_csv_s" "$report_count_s" "count-only query over one week of rows" "$report_year_csv_mb"
 # Once the log rows are pruned, every day and month comes from rollups alone.
 psql -X -q -v ON_ERROR_STOP=1 -c 'TRUNCATE "IntegrationHealthLog"'
-report_year_pruned_s=$(bench_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format csv)
+report_year_pruned_s=$(bench_median_time "$HEALTHCTL" report --since 2025-11-23 --until 2026-11-23 --format csv)
 report_year_pruned_mb=$(bench_last_peak_mb)
 bench_row "  the same year as CSV with its log rows pruned (rollups only)" "$report_year_pruned_s" "$report_count_s" "count-only query over one week of rows" "$report_year_pruned_mb"
 # A calendar-aligned year (an annual SLA report): twelve whole months, no day pieces.
-report_year_aligned_s=$(bench_time "$HEALTHCTL" report --since 2025-11-01 --until 2026-11-01 --format csv)
+report_year_aligned_s=$(bench_median_time "$HEALTHCTL" report --since 2025-11-01 --until 2026-11-01 --format csv)
 report_year_aligned_mb=$(bench_last_peak_mb)
 bench_row "  twelve whole months (2025-11 to 2026-10) as CSV, rollups only" "$report_year_aligned_s" "$report_count_s" "count-only query over one week of rows" "$report_year_aligned_mb"
-report_year_aligned_json_s=$(bench_time "$HEALTHCTL" report --since 2025-11-01 --until 2026-11-01 --format json)
+report_year_aligned_json_s=$(bench_median_time "$HEALTHCTL" report --since 2025-11-01 --until 2026-11-01 --format json)
 report_year_aligned_json_mb=$(bench_last_peak_mb)
 bench_row "  the same twelve months as JSON, with a daily series" "$report_year_aligned_json_s" "$report_count_s" "count-only query over one week of rows" "$report_year_aligned_json_mb"
 psql -d postgres -qc 'DROP DATABASE healthctl_bench_year WITH (FORCE)'

@@ -12,6 +12,20 @@ bench_time() {
   [ "$status" = 0 ] || { echo "benchmark: $1 failed (exit $status)" >&2; return "$status"; }
 }
 
+# The same, run three times: prints the median wall time; bench_last_peak_mb is then the largest
+# peak of the three. For sub-second figures, which one run on a busy machine blurs.
+bench_median_time() {
+  local runs=() peak=0 mb
+  for _ in 1 2 3; do
+    runs+=("$(bench_time "$@")") || return
+    mb=$(bench_last_peak_mb)
+    [ "$mb" -gt "$peak" ] && peak=$mb
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p | tr -d '\n'
+  # bench_last_peak_mb reads the last line: the largest of the three peaks, in KB.
+  echo "0 $((peak * 1024))" >>"$BENCH_DIR/last-run"
+}
+
 # Wall seconds and peak resident MB of the last bench_time (GNU time's %M is in KB; a failed
 # command adds a line before the figures).
 bench_last_seconds() { awk 'END { printf "%.2f", $1 }' "$BENCH_DIR/last-run"; }
