@@ -59,7 +59,14 @@ import Testing
 
     init() throws { database = try TestDatabase("lock") }
 
+    /// The holder named is the one on this database, not a run on another database of the same
+    /// server, which holds a lock of its own under the same key.
     @Test func aSecondRunIsToldWhoHoldsTheLock() throws {
+        let otherDatabase = try TestDatabase("lock_elsewhere")
+        defer { withExtendedLifetime(otherDatabase) {} }
+        let elsewhere = try otherDatabase.connect()
+        try elsewhere.set("application_name", "healthctl prune elsewhere")
+        try AdvisoryLock.acquire(.retention, on: elsewhere)
         let first = try database.connect()
         let second = try database.connect()
         try first.set("application_name", "healthctl prune")

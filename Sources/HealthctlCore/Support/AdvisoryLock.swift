@@ -21,11 +21,15 @@ public enum AdvisoryLock {
             try connection.query("SELECT pg_try_advisory_lock(\(job.keySQL))").first?.bool(0) ?? false
         }
         guard !acquired else { return }
+        // Advisory locks are per database: a run on another database of the server holds a lock
+        // of its own with the same key.
         let holder = try? connection.query(
             """
             SELECT a.pid, a.application_name, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid = ((\(job.keySQL)::bigint >> 32) & 4294967295)::oid
               AND l.objid = (\(job.keySQL)::bigint & 4294967295)::oid
             LIMIT 1
             """
