@@ -135,10 +135,12 @@ import Testing
 
     @Test func monthPiece() throws {
         // Also read the way a report without a daily series does, skipping the days' numbers:
-        // wherever the whole piece reads, that gives the same piece but for them.
+        // both readings accept the same inputs, and give the same piece but for those numbers.
         try Self.fuzz("monthpiece") { bytes in
             let skipped = try? MonthPieceCodec.decode(bytes, month: MonthPieceTests.september, dailyNumbers: false)
-            var whole = try MonthPieceCodec.decode(bytes, month: MonthPieceTests.september)
+            let whole = try? MonthPieceCodec.decode(bytes, month: MonthPieceTests.september)
+            #expect((skipped == nil) == (whole == nil), "\(bytes.prefix(80))")
+            guard var whole else { return }
             whole.days = MonthPiece(month: MonthPieceTests.september).days
             #expect(skipped == whole, "\(bytes.prefix(80))")
         }
@@ -173,6 +175,30 @@ import Testing
         for value in tail { bytes.unsigned(value) }  // histograms, gaps, times, segments
         #expect(throws: RollupError.unreadablePiece(day: MonthPieceTests.september.text, reason: reason)) {
             try bytes.bytes.withUnsafeBytes { try DayPieceCodec.decode($0, day: MonthPieceTests.september) }
+        }
+    }
+
+    /// A month piece whose day numbers are out of range (a count beyond 32 bits, a gap beyond 63)
+    /// is an error whether the days' numbers are read or skipped, with the same reason.
+    @Test(arguments: [
+        ([UInt64(1) << 40], "count out of range"),
+        ([0, 0, 0, 0, UInt64(Int64.max) + 1], "integer out of range"),
+        ([0, 0, 0, 0, 0, 1, 0, UInt64(1) << 40], "count out of range"),
+        ([0, 0, 0, 0, 0, 1, UInt64(1) << 40], "count out of range"),
+    ])
+    func aDamagedDayNumberOfAMonthPieceIsAnErrorEitherWay(_ first: [UInt64], _ reason: String) {
+        let month = MonthPieceTests.september
+        var bytes = ByteWriter()
+        bytes.byte(MonthPieceCodec.version)
+        bytes.unsigned(0)  // widest gap: none
+        bytes.unsigned(0)  // no head
+        bytes.unsigned(UInt64(month.daysInMonth))
+        for value in first { bytes.unsigned(value) }  // the first day's counts, gap and summaries
+        for _ in 0..<(9 * month.daysInMonth) { bytes.unsigned(0) }
+        for dailyNumbers in [true, false] {
+            #expect(throws: RollupError.unreadablePiece(day: month.monthText, reason: reason), "daily numbers \(dailyNumbers)") {
+                try MonthPieceCodec.decode(bytes.bytes, month: month, dailyNumbers: dailyNumbers)
+            }
         }
     }
 

@@ -34,8 +34,8 @@ enum MonthPieceCodec {
 
     /// - Parameters:
     ///   - texts: where equal texts of many pieces share one copy.
-    ///   - dailyNumbers: false leaves `days` empty (skipped, their layout still checked): a report
-    ///     without a daily series has no use for them.
+    ///   - dailyNumbers: false leaves `days` empty (skipped, still checked as they are read): a
+    ///     report without a daily series has no use for them.
     static func decode(
         _ bytes: UnsafeRawBufferPointer, month: CalendarDay, texts: TextInterner = TextInterner(), dailyNumbers: Bool = true
     ) throws(RollupError) -> MonthPiece {
@@ -59,7 +59,8 @@ enum MonthPieceCodec {
             guard dayCount == month.daysInMonth else { throw RollupError.unreadablePiece(day: label, reason: "days do not match the month") }
             for offset in 0..<dayCount {
                 guard dailyNumbers else {
-                    try input.skipUnsigned(5)
+                    try input.skip(4)
+                    try input.skip(1, atMost: UInt64(Int64.max))
                     try input.skipSummary()
                     try input.skipSummary()
                     continue

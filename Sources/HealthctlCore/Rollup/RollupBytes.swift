@@ -109,25 +109,28 @@ struct ByteReader {
         return texts.text(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]))
     }
 
-    /// Moves past `count` integers without working out their values; each must still end within
-    /// the bytes, and within the ten bytes a 64-bit integer takes.
-    mutating func skipUnsigned(_ count: Int) throws(RollupError) {
+    /// Moves past `count` integers without keeping them, each checked as `count()` (or, with
+    /// `Int64.max`, `signed64()`) checks it: one byte at a time for the many small ones.
+    mutating func skip(_ count: Int, atMost maximum: UInt64 = UInt64(Int32.max)) throws(RollupError) {
         for _ in 0..<count {
-            let start = position
-            while true {
-                guard position < bytes.count else { throw .unreadablePiece(day: "", reason: "truncated") }
-                let byte = bytes[position]
+            if position < bytes.count, bytes[position] < 0x80 {
                 position += 1
-                if byte < 0x80 { break }
-                guard position - start < 10 else { throw .unreadablePiece(day: "", reason: "integer too long") }
+                continue
+            }
+            guard try unsignedOfSeveralBytes() <= maximum else {
+                throw .unreadablePiece(day: "", reason: maximum == UInt64(Int32.max) ? "count out of range" : "integer out of range")
             }
         }
     }
 
-    /// Moves past a latency summary (see `ByteWriter.summary`).
+    /// Moves past a latency summary (`ByteWriter.summary`), checked as `summary()` checks it.
     mutating func skipSummary() throws(RollupError) {
-        let count = try unsigned()
-        try skipUnsigned(count > 0 ? 8 : 1)
+        let count = try self.count()
+        try skip(1)
+        guard count > 0 else { return }
+        try skip(1)
+        try skip(1, atMost: .max)
+        try skip(5)
     }
 
     mutating func summary() throws(RollupError) -> LatencySummary {

@@ -24,23 +24,36 @@ final class TextInterner: Sendable {
         var hashes: [UInt64] = Array(repeating: 0, count: 1024)
         var texts: [String] = Array(repeating: "", count: 1024)
         var count = 0
-        /// Mixed into each hash before it picks a slot, so which texts share slots cannot be
-        /// chosen from outside.
+        /// Mixed into each hash, every bit of which then moves the slot it picks (MurmurHash3's
+        /// finalizer), so which texts share slots cannot be chosen from outside.
         let seed = UInt64.random(in: 1...UInt64.max)
 
         func start(of hash: UInt64) -> Int {
-            Int(truncatingIfNeeded: ((hash ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> 32) & (hashes.count - 1)
+            var mixed = hash ^ seed
+            mixed ^= mixed >> 33
+            mixed &*= 0xff51_afd7_ed55_8ccd
+            mixed ^= mixed >> 33
+            return Int(truncatingIfNeeded: mixed) & (hashes.count - 1)
         }
 
+        /// Twice the slots; a text that finds no free slot within `probes` of its start is
+        /// dropped, as a lookup would not find it there.
         mutating func grow() {
             let old = (hashes, texts)
             hashes = Array(repeating: 0, count: old.0.count * 2)
             texts = Array(repeating: "", count: old.0.count * 2)
+            count = 0
             for (hash, text) in zip(old.0, old.1) where hash != 0 {
                 var slot = start(of: hash)
-                while hashes[slot] != 0 { slot = (slot + 1) & (hashes.count - 1) }
-                hashes[slot] = hash
-                texts[slot] = text
+                for _ in 0..<TextInterner.probes {
+                    if hashes[slot] == 0 {
+                        hashes[slot] = hash
+                        texts[slot] = text
+                        count += 1
+                        break
+                    }
+                    slot = (slot + 1) & (hashes.count - 1)
+                }
             }
         }
     }

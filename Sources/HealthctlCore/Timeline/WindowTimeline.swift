@@ -76,16 +76,20 @@ struct WindowTimeline: Sendable {
     }
 
     /// Takes out the segments that no later piece can change and that no range still to be
-    /// asked of the timeline reaches: those ending by `limitMs`, up to the last one that is not
-    /// down, so no down run is split, and never the last segment, which the next piece may
-    /// extend. Their short down runs are counted as up first, as `finish` leaves the rest to be.
+    /// asked of the timeline reaches: those ending by `limitMs`, up to one that is not down or is
+    /// followed by a gap, so no down run is split, and never the last segment, which the next
+    /// piece may extend. Their short down runs are counted as up first, as `finish` leaves the rest to be.
     /// A long window's report adds their time to its ranges at once (`addTime`) instead of
     /// keeping a year of segments.
     mutating func takeSettled(
         endingBy limitMs: Int64, warningAs: ReportSettings.WarningAs, minIncidentMs: Int64
     ) -> [TimelineSegment] {
         var end = min(segments.partitioningIndex { $0.endMs > limitMs }, segments.count - 1)
-        while end > 0, TimelineState(segments[end - 1].status, warningAs: warningAs) == .down { end -= 1 }
+        while end > 0, segments[end].startMs == segments[end - 1].endMs,
+            TimelineState(segments[end - 1].status, warningAs: warningAs) == .down
+        {
+            end -= 1
+        }
         guard end > 0 else { return [] }
         var settled = Array(segments[..<end])
         segments.removeFirst(end)
