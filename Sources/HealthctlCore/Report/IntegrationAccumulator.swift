@@ -7,7 +7,7 @@
 struct IntegrationAccumulator: Sendable {
     let info: IntegrationInfo
     private var timeline: WindowTimeline
-    private let time: TimeRules
+    private let rules: TimeRules
     /// The window, and the time taken out of the timeline within it.
     private let windowRange: Range<Int64>
     private var windowTime = TimelineStats()
@@ -66,7 +66,7 @@ struct IntegrationAccumulator: Sendable {
         self.info = info
         self.bucketing = bucketing
         self.dailySeries = dailySeries
-        self.time = time
+        self.rules = time
         windowRange = window
         settledBeforeMs = window.upperBound - BurnRates.lookbackMs
         timeline = WindowTimeline(window: timelineRange)
@@ -133,11 +133,11 @@ struct IntegrationAccumulator: Sendable {
     /// buckets they fall in, and drops them. Every segment lies in days added already (a hold
     /// ends by the next check), whose tallies and buckets are there to take it.
     private mutating func takeSettledTime() {
-        let settled = timeline.takeSettled(endingBy: settledBeforeMs, warningAs: time.warningAs, minIncidentMs: time.minIncidentMs)
+        let settled = timeline.takeSettled(endingBy: settledBeforeMs, warningAs: rules.warningAs, minIncidentMs: rules.minIncidentMs)
         guard let first = settled.first, let last = settled.last else { return }
         let span = first.startMs..<last.endMs
         func add(in range: Range<Int64>, to stats: inout TimelineStats) {
-            WindowTimeline.addTime(of: settled, in: range, warningAs: time.warningAs, excluding: time.exclusions, to: &stats)
+            WindowTimeline.addTime(of: settled, in: range, warningAs: rules.warningAs, excluding: rules.exclusions, to: &stats)
         }
         add(in: windowRange, to: &windowTime)
         if dailySeries {
@@ -186,11 +186,10 @@ struct IntegrationAccumulator: Sendable {
     /// The integration's report, with the exclusions of its `TimeRules` left out of its numbers.
     mutating func finish(window: ReportWindow, settings: ReportSettings, nowMs: Int64) -> IntegrationReport {
         timeline.finish()
-        timeline.countShortDownRunsAsUp(shorterThan: time.minIncidentMs, warningAs: time.warningAs)
+        timeline.countShortDownRunsAsUp(shorterThan: rules.minIncidentMs, warningAs: rules.warningAs)
         closeBucket()
         let latency = self.latency.histogram
         let target = settings.sloTarget(for: info)
-        let rules = self.time
         func stats(_ range: Range<Int64>, checks: CheckCounts, latency: LatencySummary, taken: TimelineStats) -> PeriodStats {
             let time = timeline.stats(in: range, warningAs: rules.warningAs, excluding: rules.exclusions, adding: taken)
             let (upChecks, downChecks) = checks.upAndDown(warningAs: settings.warningAs)

@@ -148,41 +148,38 @@ struct ByteReader {
     /// one tight loop each, straight into the arrays' storage.
     mutating func histogram() throws(RollupError) -> LatencyHistogram {
         let count = try itemCount()
-        var failure: RollupError?
-        let values = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var previous: Int64 = 0
-            while initialized < count {
-                let step: UInt64
-                do throws(RollupError) { step = try unsigned() } catch {
-                    failure = error
-                    return
-                }
-                guard step <= UInt64(Int64(Int32.max) - previous) else {
-                    failure = .unreadablePiece(day: "", reason: "latency out of range")
-                    return
-                }
-                previous += Int64(step)
-                buffer[initialized] = Int32(previous)
-                initialized += 1
-            }
+        var previous: Int64 = 0
+        let values = try int32s(count) { (step) throws(RollupError) in
+            guard step <= UInt64(Int64(Int32.max) - previous) else { throw .unreadablePiece(day: "", reason: "latency out of range") }
+            previous += Int64(step)
+            return Int32(previous)
         }
-        if let failure { throw failure }
-        let counts = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            while initialized < count {
-                let value: UInt64
-                do throws(RollupError) { value = try unsigned() } catch {
-                    failure = error
-                    return
-                }
-                guard value > 0, value <= UInt64(Int32.max) else {
-                    failure = .unreadablePiece(day: "", reason: value == 0 ? "empty histogram bucket" : "count out of range")
-                    return
-                }
-                buffer[initialized] = Int32(value)
-                initialized += 1
+        let counts = try int32s(count) { (value) throws(RollupError) in
+            guard value > 0, value <= UInt64(Int32.max) else {
+                throw .unreadablePiece(day: "", reason: value == 0 ? "empty histogram bucket" : "count out of range")
             }
+            return Int32(value)
         }
-        if let failure { throw failure }
         return LatencyHistogram(sortedValues: values, counts: counts)
+    }
+
+    /// `count` integers, each made an element by `element` (which throws for one it refuses),
+    /// written straight into the array's storage.
+    @inline(__always)
+    private mutating func int32s(_ count: Int, _ element: (UInt64) throws(RollupError) -> Int32) throws(RollupError) -> [Int32] {
+        var failure: RollupError?
+        let result = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            while initialized < count {
+                do throws(RollupError) {
+                    buffer[initialized] = try element(try unsigned())
+                } catch {
+                    failure = error
+                    return
+                }
+                initialized += 1
+            }
+        }
+        if let failure { throw failure }
+        return result
     }
 }

@@ -78,9 +78,9 @@ struct WindowTimeline: Sendable {
     /// Takes out the segments that no later piece can change and that no range still to be
     /// asked of the timeline reaches: those ending by `limitMs`, up to one that is not down or is
     /// followed by a gap, so no down run is split, and never the last segment, which the next
-    /// piece may extend. Their short down runs are counted as up first, as `finish` leaves the rest to be.
-    /// A long window's report adds their time to its ranges at once (`addTime`) instead of
-    /// keeping a year of segments.
+    /// piece may extend. Their short down runs are counted as up first, as `finish` has the rest
+    /// counted. A long window's report adds their time to its ranges at once (`addTime`) instead
+    /// of keeping a year of segments.
     mutating func takeSettled(
         endingBy limitMs: Int64, warningAs: ReportSettings.WarningAs, minIncidentMs: Int64
     ) -> [TimelineSegment] {
@@ -112,7 +112,7 @@ struct WindowTimeline: Sendable {
     }
 
     /// Adds the up time, down time and incidents of `segments` (in time order) within `range` to
-    /// `result`. Segments split where one is not down add up to what they give together.
+    /// `result`. Segments split where no down run crosses add up to what they give together.
     static func addTime(
         of segments: [TimelineSegment], in range: Range<Int64>, warningAs: ReportSettings.WarningAs, excluding exclusions: Exclusions,
         to result: inout TimelineStats
