@@ -22,6 +22,8 @@ final class MemberCompressor: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [[UInt8]] = []
     private var inputEnded = false
+    /// Blocks handed over and not yet compressed (`drain` waits for none).
+    private var inFlight = 0
     private var outcome: Swift.Result<Result, any Error>?
     private let maximumQueued = 16
     /// COPY hands out one row per chunk; rows are gathered into blocks of this size before the
@@ -62,9 +64,27 @@ final class MemberCompressor: @unchecked Sendable {
         while queue.count >= maximumQueued && outcome == nil { condition.wait() }
         guard outcome == nil else { return false }
         queue.append(block)
+        inFlight += 1
         condition.signal()
         block = []
         return true
+    }
+
+    /// Hands over what is gathered and waits until the thread has compressed all of it. Returns
+    /// false once the thread has failed (`finish` then gives the error).
+    func drain() -> Bool {
+        guard handOver() else { return false }
+        condition.lock()
+        defer { condition.unlock() }
+        while inFlight > 0 && outcome == nil { condition.wait() }
+        return outcome == nil
+    }
+
+    /// Blocks handed over that the thread has not compressed yet.
+    var blocksInFlight: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inFlight
     }
 
     /// Ends the input and waits for the member to be complete on disk (not yet synced).
@@ -89,6 +109,10 @@ final class MemberCompressor: @unchecked Sendable {
                     try collector.scan(bytes)
                     try writer.write(bytes)
                 }
+                condition.lock()
+                inFlight -= 1
+                condition.broadcast()
+                condition.unlock()
             }
             guard collector.isAtRecordBoundary else {
                 throw CSVProblem(record: collector.rows + 1, reason: "the server's output ends inside a record")
