@@ -79,28 +79,35 @@ bench_row "prune $bench_part_count rows on a daily-partitioned table (whole part
 bench_row "  the same rows, partitioned vs healthctl's batched prune on the plain table" "$bench_part_ours" "$bench_part_plain" "healthctl batched prune, plain table ($bench_part_plain_mb MB)" "$bench_part_mb"
 bench_fact "dead tuples left in the log table after the partitioned prune" "$bench_part_dead" "-"
 
-# Insert latency of an application while prune works, against the idle server.
-cat > "$bench_part_base_dir/insert.sql" <<'SQL'
+# Insert latency of an application while prune works, against the same load alone for 20 s
+# before it: the transactions that ended while the prune ran.
+bench_part_load_dir="$bench_part_base_dir/load"
+mkdir -p "$bench_part_load_dir"
+cat > "$bench_part_load_dir/insert.sql" <<'SQL'
 \set n random(1, 1000000000)
 INSERT INTO "IntegrationHealthLog" (id, "integrationId", status, "responseTime", "checkedAt")
 SELECT 'bench' || :n || '-' || pg_backend_pid() || '-' || clock_timestamp(), (SELECT id FROM "Integration" ORDER BY id LIMIT 1), 'HEALTHY', 100, now();
 SQL
-bench_part_p99() {
-  # pgbench per-transaction log: the third field is the latency in microseconds.
-  cat "$bench_part_base_dir"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1000 }'
-  rm -f "$bench_part_base_dir"/pgbench_log.*
-}
 bench_part_copy healthctl_bench_part_load
-(cd "$bench_part_base_dir" && /usr/lib/postgresql/*/bin/pgbench -n -f insert.sql -R 100 -T 8 -l -c 2 >/dev/null 2>&1)
-bench_part_idle_p99=$(bench_part_p99)
-rm -rf "$BENCH_DIR/part-load-archive"
-(cd "$bench_part_base_dir" && /usr/lib/postgresql/*/bin/pgbench -n -f insert.sql -R 100 -T 8 -l -c 2 >/dev/null 2>&1) &
+# The copy leaves the server writing it out: settle first.
+psql -q -c 'CHECKPOINT'
+sleep 5
+bench_load_run "$bench_part_load_dir" load -f insert.sql -R 100 -c 2 &
 bench_part_load=$!
-sleep 1
+trap '[ ! -d "$bench_part_load_dir" ] || touch "$bench_part_load_dir/stop"' EXIT
+bench_part_idle_from=$(date +%s.%N)
+sleep 20
+bench_part_from=$(date +%s.%N)
+rm -rf "$BENCH_DIR/part-load-archive"
 "$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-load-archive" --quiet
+bench_part_to=$(date +%s.%N)
+touch "$bench_part_load_dir/stop"
 wait "$bench_part_load"
-bench_part_busy_p99=$(bench_part_p99)
-bench_fact "application insert latency p99 while the partitioned prune runs" "$bench_part_busy_p99 ms" "$bench_part_idle_p99 ms (idle)" \
+read -r bench_part_idle_p99 _ bench_part_idle_count _ < <(bench_load_stats "$bench_part_load_dir" load "$bench_part_idle_from" "$bench_part_from")
+read -r bench_part_busy_p99 _ bench_part_busy_count bench_part_failed < <(bench_load_stats "$bench_part_load_dir" load "$bench_part_from" "$bench_part_to")
+bench_part_seconds=$(awk -v a="$bench_part_from" -v b="$bench_part_to" 'BEGIN { printf "%.1f", b - a }')
+bench_fact "application insert latency p99 while the partitioned prune runs ($bench_part_seconds s; $bench_part_busy_count inserts, $bench_part_failed failed)" \
+  "$bench_part_busy_p99 ms" "$bench_part_idle_p99 ms (idle, $bench_part_idle_count inserts)" \
   "$(awk -v a="$bench_part_busy_p99" -v b="$bench_part_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 dropdb healthctl_bench_part_load
 dropdb healthctl_bench_part

@@ -8,35 +8,16 @@
 
 bench_load_dir=$(mktemp -d /tmp/healthctl-bench-load.XXXXXX)
 bench_load_scripts="$PWD/scripts/application-load"
-bench_load_pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
 bench_copy_dataset healthctl_bench_load
 PGOPTIONS="-c client_min_messages=warning" psql -q -v ON_ERROR_STOP=1 -f "$bench_load_scripts/setup.sql" >/dev/null
 bench_load_integrations=$(psql -Atc 'SELECT count(*) FROM app_load.integrations')
 
-# Runs the workload in 5-second pgbench runs (each logging every transaction) until file $1
-# exists; the logs land in $bench_load_dir/$2.*. Ends too when the benchmark's directory is gone
-# or pgbench cannot run at all (exit 1: no server), so a failed benchmark leaves no loop behind.
-bench_load_run() {
-  local until_file=$1 prefix=$2 segment=0 status
-  while [ ! -e "$until_file" ] && [ -d "$bench_load_dir" ]; do
-    segment=$((segment + 1))
-    status=0
-    (cd "$bench_load_dir" && PGOPTIONS="-c lock_timeout=1000 -c statement_timeout=5000" "$bench_load_pgbench" -n \
-      -f "$bench_load_scripts/workload.sql" -c 4 -j 2 -R 200 -T 5 -l --log-prefix="$prefix.$segment" \
-      -D integrations="$bench_load_integrations" -D late_seconds=172800 >"$prefix.$segment.out" 2>&1) || status=$?
-    [ "$status" != 1 ] || break
-  done
+# The workload, in 5-second runs until $bench_load_dir/stop exists, logged under prefix $1.
+bench_load_workload() {
+  PGOPTIONS="-c lock_timeout=1000 -c statement_timeout=5000" bench_load_run "$bench_load_dir" "$1" \
+    -f "$bench_load_scripts/workload.sql" -c 4 -j 2 -R 200 -D integrations="$bench_load_integrations" -D late_seconds=172800
 }
 trap '[ ! -d "$bench_load_dir" ] || touch "$bench_load_dir/stop"' EXIT
-
-# p99 and max latency in ms of the transactions logged under $1 that ended between the epoch
-# seconds $2 and $3 (default: all), how many, and the failed ones.
-bench_load_stats() {
-  cat "$bench_load_dir"/"$1".*.[0-9]* 2>/dev/null |
-    awk -v from="${2:-0}" -v to="${3:-1e12}" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 }' | sort -n |
-    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.1f %.1f %d", v[i] / 1000, v[NR] / 1000, NR }'
-  printf ' %s\n' "$(cat "$bench_load_dir"/"$1".*.out | awk '/number of failed transactions/ { f += $5 } /aborted/ { f += 1000000 } END { print f + 0 }')"
-}
 
 # Runs a job (the arguments) under the workload; prints its table row.
 bench_load_job() {
@@ -44,7 +25,7 @@ bench_load_job() {
   shift 2
   rm -f "$bench_load_dir/stop"
   psql -q -c 'TRUNCATE app_load.lock_waits, app_load.sampler_stop'
-  bench_load_run "$bench_load_dir/stop" "$prefix" &
+  bench_load_workload "$prefix" &
   local load=$!
   psql -q -v seconds=600 -f "$bench_load_scripts/lock-waits.sql" >/dev/null 2>&1 &
   local sampler=$!
@@ -57,7 +38,7 @@ bench_load_job() {
   wait "$load"
   psql -q -c 'INSERT INTO app_load.sampler_stop DEFAULT VALUES'
   wait "$sampler"
-  read -r p99 max count failed < <(bench_load_stats "$prefix" "$from" "$to")
+  read -r p99 max count failed < <(bench_load_stats "$bench_load_dir" "$prefix" "$from" "$to")
   local waits
   waits=$(psql -Atc "SELECT count(*) FILTER (WHERE w > interval '100 ms') || ' over 100 ms, longest ' || coalesce(round(extract(epoch FROM max(w)) * 1000), 0) || ' ms' FROM (SELECT max(waited) AS w FROM app_load.lock_waits GROUP BY pid, query_start) s")
   bench_fact "application p99 / max latency during $label ($seconds s; $count transactions, $failed failed; lock waits on healthctl: $waits)" \
@@ -73,13 +54,19 @@ sleep 5
 
 # Idle: the workload alone for 20 seconds.
 rm -f "$bench_load_dir/stop"
-bench_load_run "$bench_load_dir/stop" idle &
+bench_load_workload idle &
 bench_load_idle=$!
 sleep 20
 touch "$bench_load_dir/stop"
 wait "$bench_load_idle"
-read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count bench_load_idle_failed < <(bench_load_stats idle)
+read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count bench_load_idle_failed < <(bench_load_stats "$bench_load_dir" idle)
 
+# What the measurement itself moves by, and what plain CPU use alone does to the application on
+# this machine: a second idle period, and a compressor at the lowest CPU priority Linux has.
+bench_load_job "no job (the workload alone again for 20 s: the spread between two idle periods)" again sleep 20
+head -c 120000000 /dev/urandom | base64 >"$bench_load_dir/noise.txt"
+bench_load_job "no job but gzip -6 of 160 MB of text at the lowest CPU priority (SCHED_IDLE)" hog sh -c "chrt --idle 0 gzip -6 <'$bench_load_dir/noise.txt' >/dev/null"
+rm -f "$bench_load_dir/noise.txt"
 bench_load_job "report, one ISO week from log rows" report "$HEALTHCTL" report --period 2026-W47 --format json --source raw
 bench_load_job "rollup of 7 days" rollup "$HEALTHCTL" rollup --quiet
 bench_load_job "backfill of $bench_load_integrations integrations" backfill "$HEALTHCTL" backfill --quiet

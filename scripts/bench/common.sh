@@ -93,3 +93,28 @@ bench_copy_dataset() {
 
 echo "| benchmark | healthctl | peak RSS | psql baseline | ratio (healthctl / baseline) |"
 echo "|---|---|---|---|---|"
+
+# An application's load for the gentleness rows: pgbench (the arguments after the first two) in
+# 5-second runs, each logging every transaction under prefix $2 in directory $1, until $1/stop
+# exists. Ends too when $1 is gone or pgbench cannot run at all (exit 1: no server), so a failed
+# benchmark leaves no loop behind.
+bench_load_run() {
+  local dir=$1 prefix=$2 segment=0 status pgbench
+  shift 2
+  pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
+  while [ ! -e "$dir/stop" ] && [ -d "$dir" ]; do
+    segment=$((segment + 1))
+    status=0
+    (cd "$dir" && "$pgbench" -n -T 5 -l --log-prefix="$prefix.$segment" "$@" >"$prefix.$segment.out" 2>&1) || status=$?
+    [ "$status" != 1 ] || break
+  done
+}
+
+# p99 and max latency in ms of the transactions logged in $1 under prefix $2 that ended between
+# the epoch seconds $3 and $4 (default: all), how many, and the failed ones.
+bench_load_stats() {
+  cat "$1"/"$2".*.[0-9]* 2>/dev/null |
+    awk -v from="${3:-0}" -v to="${4:-1e12}" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 }' | sort -n |
+    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.1f %.1f %d", v[i] / 1000, v[NR] / 1000, NR }'
+  printf ' %s\n' "$(cat "$1"/"$2".*.out | awk '/number of failed transactions/ { f += $5 } /aborted/ { f += 1000000 } END { print f + 0 }')"
+}
