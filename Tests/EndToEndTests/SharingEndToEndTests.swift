@@ -58,6 +58,23 @@ import Testing
         try fixture.expectEveryRowInDatabaseXorArchive()
     }
 
+    /// Restore yields from its first file on: loading the staging table is paced too, one file
+    /// per unit, not only the insert batches after it.
+    @Test func aRestoreYieldsWhileItLoadsTheArchive() throws {
+        let fixture = try PruneFixture("sharing_restore", shape: .plain)
+        #expect(try fixture.prune(["--batch-size", "1000"]).status == 0)
+        let application = try fixture.database.busySession()
+        let restore = try fixture.run(["archive", "restore", fixture.archive.path, "--log-level", "info"], environment: ["HEALTHCTL_BUSY_SHARE": "0.9"])
+        try application.query("COMMIT")
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let lines = restore.stderr.split(separator: "\n")
+        let yielding = lines.firstIndex { $0.contains("other sessions are using the server") }
+        let staged = lines.indices.filter { lines[$0].contains("staged ") && lines[$0].contains(" rows of ") }
+        #expect(staged.count == 2, "\(restore.stderr)")
+        #expect(yielding.map { $0 < (staged.first ?? -1) } == true, "\(restore.stderr)")
+        #expect(try fixture.hash(PruneFixture.log) == fixture.hash("original"))
+    }
+
     @Test func aShareOfOneNeverLooksAndABadShareIsAUsageError() throws {
         let application = try database.busySession()
         let full = try HealthctlProcess.run(

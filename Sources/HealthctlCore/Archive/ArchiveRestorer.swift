@@ -78,20 +78,29 @@ public enum ArchiveRestorer {
         let integrationId = quoteIdentifier("integrationId")
         let id = quoteIdentifier("id")
         let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(type(of: "integrationId", schema))))"
+        let stop = StopRequest()
+        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
         // The staging table lives as long as the session (no WAL); `seq` numbers the rows for the batches.
+        // Each file (a UTC day) is one unit of the governor, so loading yields to the application too.
         try databaseStep("loading the archived rows") {
             try connection.query("DROP TABLE IF EXISTS pg_temp.\(staging)")
             try connection.query("CREATE TEMPORARY TABLE \(staging) (seq bigserial, \(columns.map { "\($0) text" }.joined(separator: ", ")))")
             for file in files {
-                summary.rowsRead += try connection.copyIn("COPY \(staging) (\(columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
-                    let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-                    guard descriptor >= 0 else { throw ArchiveError.cannotRead(path: file, errno: errno) }
-                    defer { close(descriptor) }
-                    try GzipReader(fileDescriptor: descriptor).read(onData: { try writer.write(bytes: $0) })
+                let rows = try run.governor.unit(on: connection) {
+                    try connection.copyIn("COPY \(staging) (\(columns.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv, HEADER true)") { writer in
+                        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                        guard descriptor >= 0 else { throw ArchiveError.cannotRead(path: file, errno: errno) }
+                        defer { close(descriptor) }
+                        try GzipReader(fileDescriptor: descriptor).read(onData: { try writer.write(bytes: $0) })
+                    }
                 }
+                summary.rowsRead += rows
+                logger.info("staged \(rows) rows of \(file)")
             }
-            try connection.query("CREATE INDEX ON \(staging) (seq)")
-            try connection.query("ANALYZE \(staging)")
+            try run.governor.unit(on: connection) {
+                try connection.query("CREATE INDEX ON \(staging) (seq)")
+                try connection.query("ANALYZE \(staging)")
+            }
         }
         defer { _ = try? connection.query("DROP TABLE IF EXISTS pg_temp.\(staging)") }
         // Refused before anything is inserted.
@@ -110,8 +119,6 @@ public enum ArchiveRestorer {
         }
         let keepOrphans = options.includeOrphans
         let inBatch = "s.seq > $1 AND s.seq <= $2"
-        let stop = StopRequest()
-        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
         var done: Int64 = 0
         while done < Int64(summary.rowsRead) {
             let size = Int64(run.batchRows(batchRows))
