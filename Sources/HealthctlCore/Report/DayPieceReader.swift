@@ -4,7 +4,7 @@ import PostgresClient
 /// The checks of that day are the only ones held, and only until their pieces are built.
 ///
 /// Each read is a unit of the governor's: the whole day in one COPY while the server is quiet,
-/// three hours at a time while the job yields to other sessions.
+/// three hours at a time while the job yields to other sessions; building the pieces is one more.
 struct DayPieceReader: Sendable {
     let schema: HealthSchema
     let index: IntegrationIndex
@@ -28,16 +28,21 @@ struct DayPieceReader: Sendable {
             decoder.startStream()
             try connection.copyOut(sql) { try decoder.consume($0) }
         }
-        let redacted = RedactedMessages(decoder.messages, cache: redactions)
-        let series = (0..<index.count).map { position in
-            var checks = decoder.takeSeries(at: position)
-            checks.sortByTime()
-            return checks
-        }
-        let maxGap = self.maxGap
-        let pieces = parallelMap(series.count) { position -> DayPiece? in
-            guard series[position].count > 0 else { return nil }
-            return DayPiece(day: day, series: series[position], counted: counted, maxGap: maxGap, messageText: redacted.text(ofRaw:))
+        // Building the pieces is a unit of its own: while the job yields, on one core at a time
+        // and followed by its rest, as the reads are.
+        let pieces = try governor.unit(on: connection) { () -> [DayPiece?] in
+            let redacted = RedactedMessages(decoder.messages, cache: redactions)
+            let series = (0..<index.count).map { position in
+                var checks = decoder.takeSeries(at: position)
+                checks.sortByTime()
+                return checks
+            }
+            let maxGap = self.maxGap
+            let build: @Sendable (Int) -> DayPiece? = { position in
+                guard series[position].count > 0 else { return nil }
+                return DayPiece(day: day, series: series[position], counted: counted, maxGap: maxGap, messageText: redacted.text(ofRaw:))
+            }
+            return governor.isYielding ? (0..<series.count).map(build) : parallelMap(series.count, build)
         }
         return (pieces, decoder.rows)
     }
