@@ -99,7 +99,7 @@ bench_part_idle_from=$(date +%s.%N)
 sleep 20
 bench_part_from=$(date +%s.%N)
 rm -rf "$BENCH_DIR/part-load-archive"
-"$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-load-archive" --quiet
+"$HEALTHCTL" prune --before "$bench_part_cut" --archive-dir "$BENCH_DIR/part-load-archive" --quiet >/dev/null
 bench_part_to=$(date +%s.%N)
 touch "$bench_part_load_dir/stop"
 wait "$bench_part_load"
