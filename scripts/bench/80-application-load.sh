@@ -1,10 +1,11 @@
 # Part 80: the application's workload (scripts/application-load/workload.sql: checks of now and
 # late ones, status updates, a delete now and then; 200 transactions a second on 4 connections)
-# on a copy of the standard data set, first alone, then while each job runs with its defaults.
-# Per job: the application's transaction latency p99 and maximum during the job against idle
-# (goal: p99 at most 1.5x idle), its statements that waited on a lock a healthctl session held
-# (sampled every 10 ms; goal: none over 100 ms), and its failed transactions (goal: none).
-# Latencies count the transactions that ended while the job ran.
+# on a copy of the standard data set: for each job, 10 s of the workload alone, then the job with
+# its defaults. Per job: the application's transaction latency p99 and maximum during the job
+# against idle (goal: p99 at most 1.5x idle), its statements that waited on a lock a healthctl
+# session held (sampled every 10 ms; goal: none over 100 ms), and its failed transactions (goal:
+# none). Latencies count the transactions that ended while the job ran; idle pools those of the
+# 10-second windows.
 
 bench_load_dir=$(mktemp -d /tmp/healthctl-bench-load.XXXXXX)
 bench_load_scripts="$PWD/scripts/application-load"
@@ -19,7 +20,11 @@ bench_load_workload() {
 }
 trap '[ ! -d "$bench_load_dir" ] || touch "$bench_load_dir/stop"' EXIT
 
-# Runs a job (the arguments) under the workload; prints its table row.
+# Runs a job (the arguments) under the workload, after the workload alone for 10 s in the same
+# run; keeps its figures for the rows printed at the end, and the idle window's latencies for
+# the idle figure, which pools the windows before every job (so it follows the machine through
+# the part rather than catching one moment of it).
+bench_load_results=()
 bench_load_job() {
   local label=$1 prefix=$2
   shift 2
@@ -27,10 +32,12 @@ bench_load_job() {
   psql -q -c 'TRUNCATE app_load.lock_waits, app_load.sampler_stop'
   bench_load_workload "$prefix" &
   local load=$!
+  sleep 2
+  local idle_from seconds from to
+  idle_from=$(date +%s.%N)
+  sleep 10
   psql -q -v seconds=600 -f "$bench_load_scripts/lock-waits.sql" >/dev/null 2>&1 &
   local sampler=$!
-  sleep 2
-  local seconds from to
   from=$(date +%s.%N)
   seconds=$(bench_time "$@")
   to=$(date +%s.%N)
@@ -38,12 +45,11 @@ bench_load_job() {
   wait "$load"
   psql -q -c 'INSERT INTO app_load.sampler_stop DEFAULT VALUES'
   wait "$sampler"
+  bench_load_latencies "$bench_load_dir" "$prefix" "$idle_from" "$from" >>"$bench_load_dir/idle-latencies"
+  local p99 max count failed waits
   read -r p99 max count failed < <(bench_load_stats "$bench_load_dir" "$prefix" "$from" "$to")
-  local waits
   waits=$(psql -Atc "SELECT count(*) FILTER (WHERE w > interval '100 ms') || ' over 100 ms, longest ' || coalesce(round(extract(epoch FROM max(w)) * 1000), 0) || ' ms' FROM (SELECT max(waited) AS w FROM app_load.lock_waits GROUP BY pid, query_start) s")
-  bench_fact "application p99 / max latency during $label ($seconds s; $count transactions, $failed failed; lock waits on healthctl: $waits)" \
-    "$p99 ms / $max ms" "$bench_load_idle_p99 ms / $bench_load_idle_max ms (idle)" \
-    "$(awk -v a="$p99" -v b="$bench_load_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+  bench_load_results+=("$label ($seconds s; $count transactions, $failed failed; lock waits on healthctl: $waits)|$p99|$max")
 }
 
 bench_load_cut=$(psql -Atq -c "SELECT to_char(\"checkedAt\", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM \"IntegrationHealthLog\" ORDER BY \"checkedAt\" OFFSET ${BENCH_PRUNE_ROWS:-2000000} LIMIT 1")
@@ -52,18 +58,9 @@ psql -q -c "UPDATE \"Integration\" SET \"healthStatus\" = 'UNKNOWN', \"lastHealt
 psql -q -c 'CHECKPOINT'
 sleep 5
 
-# Idle: the workload alone for 20 seconds.
-rm -f "$bench_load_dir/stop"
-bench_load_workload idle &
-bench_load_idle=$!
-sleep 20
-touch "$bench_load_dir/stop"
-wait "$bench_load_idle"
-read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count bench_load_idle_failed < <(bench_load_stats "$bench_load_dir" idle)
-
 # What the measurement itself moves by, and what plain CPU use alone does to the application on
-# this machine: a second idle period, and a compressor at the lowest CPU priority Linux has.
-bench_load_job "no job (the workload alone again for 20 s: the spread between two idle periods)" again sleep 20
+# this machine: no job at all, and a compressor at the lowest CPU priority Linux has.
+bench_load_job "no job (the workload alone for 20 s more: the spread of the measurement)" again sleep 20
 head -c 120000000 /dev/urandom | base64 >"$bench_load_dir/noise.txt"
 bench_load_job "no job but gzip -6 of 160 MB of text at the lowest CPU priority (SCHED_IDLE)" hog sh -c "chrt --idle 0 gzip -6 <'$bench_load_dir/noise.txt' >/dev/null"
 rm -f "$bench_load_dir/noise.txt"
@@ -72,6 +69,13 @@ bench_load_job "rollup of 7 days" rollup "$HEALTHCTL" rollup --quiet
 bench_load_job "backfill of $bench_load_integrations integrations" backfill "$HEALTHCTL" backfill --quiet
 bench_load_job "prune of the oldest ${BENCH_PRUNE_ROWS:-2000000} rows" prune "$HEALTHCTL" prune --before "$bench_load_cut" --archive-dir "$bench_load_dir/archive" --quiet
 bench_load_job "archive restore of those rows" restore "$HEALTHCTL" archive restore "$bench_load_dir/archive" --quiet
+read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count < <(bench_latency_summary <"$bench_load_dir/idle-latencies")
+for result in "${bench_load_results[@]}"; do
+  IFS='|' read -r what p99 max <<<"$result"
+  bench_fact "application p99 / max latency during $what" "$p99 ms / $max ms" \
+    "$bench_load_idle_p99 ms / $bench_load_idle_max ms (idle: $bench_load_idle_count transactions in the 10 s before each job)" \
+    "$(awk -v a="$p99" -v b="$bench_load_idle_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+done
 dropdb healthctl_bench_load
 rm -rf "$bench_load_dir"
 export DATABASE_URL="postgresql:///$BENCH_DATABASE" PGDATABASE="$BENCH_DATABASE"

@@ -110,11 +110,21 @@ bench_load_run() {
   done
 }
 
-# p99 and max latency in ms of the transactions logged in $1 under prefix $2 that ended between
-# the epoch seconds $3 and $4 (default: all), how many, and the failed ones.
-bench_load_stats() {
+# The latencies in microseconds of the transactions logged in $1 under prefix $2 that ended
+# between the epoch seconds $3 and $4 (default: all), one a line.
+bench_load_latencies() {
   cat "$1"/"$2".*.[0-9]* 2>/dev/null |
-    awk -v from="${3:-0}" -v to="${4:-1e12}" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 }' | sort -n |
-    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.1f %.1f %d", v[i] / 1000, v[NR] / 1000, NR }'
+    awk -v from="${3:-0}" -v to="${4:-1e12}" '{ t = $5 + $6 / 1e6; if (t >= from && t <= to) print $3 }'
+}
+
+# p99 and max latency in ms of the latencies on stdin, and how many.
+bench_latency_summary() {
+  sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.1f %.1f %d", v[i] / 1000, v[NR] / 1000, NR }'
+}
+
+# p99, max and count (bench_latency_summary) of the transactions of bench_load_latencies, then
+# the failed ones under prefix $2.
+bench_load_stats() {
+  bench_load_latencies "$@" | bench_latency_summary
   printf ' %s\n' "$(cat "$1"/"$2".*.out | awk '/number of failed transactions/ { f += $5 } /aborted/ { f += 1000000 } END { print f + 0 }')"
 }
