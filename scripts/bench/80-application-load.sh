@@ -69,7 +69,7 @@ bench_load_job "rollup of 7 days" rollup "$HEALTHCTL" rollup --quiet
 bench_load_job "backfill of $bench_load_integrations integrations" backfill "$HEALTHCTL" backfill --quiet
 bench_load_job "prune of the oldest ${BENCH_PRUNE_ROWS:-2000000} rows" prune "$HEALTHCTL" prune --before "$bench_load_cut" --archive-dir "$bench_load_dir/archive" --quiet
 bench_load_job "archive restore of those rows" restore "$HEALTHCTL" archive restore "$bench_load_dir/archive" --quiet
-read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count < <(bench_latency_summary <"$bench_load_dir/idle-latencies")
+read -r bench_load_idle_p99 bench_load_idle_max bench_load_idle_count < <(bench_latency_summary <"$bench_load_dir/idle-latencies"; echo)
 for result in "${bench_load_results[@]}"; do
   IFS='|' read -r what p99 max <<<"$result"
   bench_fact "application p99 / max latency during $what" "$p99 ms / $max ms" \
