@@ -21,7 +21,7 @@ bench_load_workload() {
 trap '[ ! -d "$bench_load_dir" ] || touch "$bench_load_dir/stop"' EXIT
 
 # Runs a job (the arguments) under the workload, after the workload alone for 10 s in the same
-# run; keeps its figures for the rows printed at the end, and the idle window's latencies for
+# loop of pgbench runs; keeps its figures for the rows printed at the end, and the idle window's latencies for
 # the idle figure, which pools the windows before every job (so it follows the machine through
 # the part rather than catching one moment of it).
 bench_load_results=()
@@ -62,6 +62,7 @@ sleep 5
 # this machine: no job at all, and a compressor at the lowest CPU priority Linux has.
 bench_load_job "no job (the workload alone for 20 s more: the spread of the measurement)" again sleep 20
 head -c 120000000 /dev/urandom | base64 >"$bench_load_dir/noise.txt"
+sync
 bench_load_job "no job but gzip -6 of 160 MB of text at the lowest CPU priority (SCHED_IDLE)" hog sh -c "chrt --idle 0 gzip -6 <'$bench_load_dir/noise.txt' >/dev/null"
 rm -f "$bench_load_dir/noise.txt"
 bench_load_job "report, one ISO week from log rows" report "$HEALTHCTL" report --period 2026-W47 --format json --source raw

@@ -25,7 +25,10 @@ final class MemberCompressor: @unchecked Sendable {
     /// Blocks handed over and not yet compressed (`drain` waits for none).
     private var inFlight = 0
     private var outcome: Swift.Result<Result, any Error>?
-    private let maximumQueued = 16
+    /// Bytes waiting in `queue`; a hand-over waits while they reach `maximumQueuedBytes`, so a
+    /// large block (gathered output, `PruneWorker.copyOut`) never queues behind many others.
+    private var queuedBytes = 0
+    private let maximumQueuedBytes = 16 << 17
     /// COPY hands out one row per chunk; rows are gathered into blocks of this size before the
     /// thread sees them, so locking costs per block, not per row.
     private let blockSize = 1 << 17
@@ -61,9 +64,10 @@ final class MemberCompressor: @unchecked Sendable {
         guard !block.isEmpty else { return true }
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= maximumQueued && outcome == nil { condition.wait() }
+        while queuedBytes >= maximumQueuedBytes && outcome == nil { condition.wait() }
         guard outcome == nil else { return false }
         queue.append(block)
+        queuedBytes += block.count
         inFlight += 1
         condition.signal()
         block = []
@@ -122,6 +126,7 @@ final class MemberCompressor: @unchecked Sendable {
         condition.lock()
         outcome = result
         queue.removeAll()
+        queuedBytes = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -132,7 +137,9 @@ final class MemberCompressor: @unchecked Sendable {
         while queue.isEmpty && !inputEnded { condition.wait() }
         guard !queue.isEmpty else { return nil }
         condition.signal()
-        return queue.removeFirst()
+        let chunk = queue.removeFirst()
+        queuedBytes -= chunk.count
+        return chunk
     }
 
     static func archiveError(_ error: any Error, path: String) -> any Error {

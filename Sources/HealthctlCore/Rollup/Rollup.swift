@@ -234,12 +234,13 @@ public enum Rollup {
         try databaseStep("rolling up \(day.text)") {
             try connection.transaction(.repeatableReadWrite) {
                 try connection.set("lock_timeout", "5s", local: true)
-                let rows = try RollupStore.rawRows(on: connection, schema: schema, days: [day])[day] ?? 0
+                // Counting the day, reading it and storing its pieces are units of the governor each.
+                let rows = try reader.governor.unit(on: connection) { try RollupStore.rawRows(on: connection, schema: schema, days: [day])[day] ?? 0 }
                 let existing = try store.days(on: connection, in: day..<day.adding(days: 1))[day]
                 if RollupFreshness(rawRows: rows, rollup: existing) == .pruned { return nil }
                 let (pieces, _) = try reader.pieces(on: connection, day: day, counted: day.startMs..<(day.startMs + CalendarDay.dayMs))
                 let keyed = pieces.enumerated().compactMap { position, piece in piece.map { (id: ids[position], piece: $0) } }
-                try store.replace(on: connection, day: day, rows: rows, maxGap: maxGap, pieces: keyed)
+                try reader.governor.unit(on: connection) { try store.replace(on: connection, day: day, rows: rows, maxGap: maxGap, pieces: keyed) }
                 return (rows, keyed.count)
             }
         }
