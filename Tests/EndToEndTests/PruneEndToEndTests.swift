@@ -310,27 +310,37 @@ struct FixtureError: Error { var message: String }
         #expect(try fixture.hash(PruneFixture.log) == fixture.hash("original"))
     }
 
-    @Test(arguments: LogTableShape.allCases)
-    func fullDiskExits73AndKeepsUnarchivedRows(shape: LogTableShape) throws {
+    /// Also while yielding, when a unit's rows are gathered and compressed after the COPY.
+    @Test(arguments: LogTableShape.allCases, [false, true])
+    func fullDiskExits73AndKeepsUnarchivedRows(shape: LogTableShape, yielding: Bool) throws {
         let fixture = try PruneFixture("prune_full", rows: 20000, shape: shape)
         try FileManager.default.createDirectory(at: fixture.archive, withIntermediateDirectories: true)
         let mount = try shell("mount -t tmpfs -o size=96k tmpfs '\(fixture.archive.path)'")
         try #require(mount == 0, "mounting a tmpfs needs root")
         defer { _ = try? shell("umount '\(fixture.archive.path)'") }
-        let output = try fixture.prune(["--batch-size", "1000"], before: "2026-09-08T00:00:00Z")
+        let application = yielding ? try fixture.database.busySession() : nil
+        defer { _ = try? application?.query("COMMIT") }
+        let environment: [String: String?] = yielding ? ["HEALTHCTL_BUSY_SHARE": "0.9"] : [:]
+        let output = try fixture.prune(["--batch-size", "1000", "--log-level", "info"], before: "2026-09-08T00:00:00Z", environment: environment)
         #expect(output.status == 73, "\(output.stderr)")
+        #expect(output.stderr.contains("other sessions are using the server") == yielding, "\(output.stderr)")
         #expect(output.stderr.contains("No space left on device"))
         let left = try fixture.count("SELECT count(*) FROM \(PruneFixture.log)")
         #expect(left > 0 && left < 20000)
         if shape == .plain {
-            // Batches that did not fit were rolled back: the archive is complete as it is.
+            // Batches that did not fit were rolled back: the archive is complete as it is, but
+            // where the disk filled while a manifest was being updated, the last member of that
+            // day stays pending (nothing else is wrong), and the next run resolves it.
             let verify = try fixture.runOffline(["archive", "verify", fixture.archive.path])
-            #expect(verify.status == 0, "\(verify.stdout)")
+            let problems = verify.stdout.split(separator: "\n").filter { $0.contains(": member ") }
+            #expect(
+                verify.status == 0 || (verify.status == 65 && !problems.isEmpty && problems.allSatisfy { $0.contains("is still pending") }),
+                "\(verify.stdout)")
         }
         // Once there is room again, the next run finishes: a partition whose last manifest write
         // failed after its DROP is settled, a partition put back is archived again.
         #expect(try shell("mount -o remount,size=64m '\(fixture.archive.path)'") == 0)
-        let again = try fixture.prune(["--batch-size", "1000"], before: "2026-09-08T00:00:00Z")
+        let again = try fixture.prune(["--batch-size", "1000"], before: "2026-09-08T00:00:00Z", environment: environment)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try fixture.count("SELECT count(*) FROM \(PruneFixture.log) WHERE \"checkedAt\" < '2026-09-08'") == 0)
         try fixture.expectEveryRowInDatabaseXorArchive()
