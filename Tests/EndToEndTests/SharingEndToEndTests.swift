@@ -60,7 +60,7 @@ import Testing
 
     /// Restore yields from its first file on: loading the staging table is paced too, one file
     /// per unit, not only the insert batches after it.
-    @Test func aRestoreYieldsWhileItLoadsTheArchive() throws {
+    @Test func aRestoreYieldsWhileItVerifiesAndLoadsTheArchive() throws {
         let fixture = try PruneFixture("sharing_restore", shape: .plain)
         #expect(try fixture.prune(["--batch-size", "1000"]).status == 0)
         let application = try fixture.database.busySession()
@@ -69,9 +69,12 @@ import Testing
         #expect(restore.status == 0, "\(restore.stderr)")
         let lines = restore.stderr.split(separator: "\n")
         let yielding = lines.firstIndex { $0.contains("other sessions are using the server") }
+        let verified = lines.indices.filter { lines[$0].contains("verified ") }
         let staged = lines.indices.filter { lines[$0].contains("staged ") && lines[$0].contains(" rows of ") }
-        #expect(staged.count == 2, "\(restore.stderr)")
-        #expect(yielding.map { $0 < (staged.first ?? -1) } == true, "\(restore.stderr)")
+        #expect(verified.count == 2 && staged.count == 2, "\(restore.stderr)")
+        // Verifying the files yields already, and every file is verified before any is staged.
+        #expect(yielding.map { $0 < (verified.first ?? -1) } == true, "\(restore.stderr)")
+        #expect((verified.last ?? .max) < (staged.first ?? -1), "\(restore.stderr)")
         #expect(try fixture.hash(PruneFixture.log) == fixture.hash("original"))
     }
 

@@ -94,7 +94,6 @@ psql -q -c 'CHECKPOINT'
 sleep 5
 bench_load_run "$bench_part_load_dir" load -f insert.sql -R 100 -c 2 &
 bench_part_load=$!
-trap '[ ! -d "$bench_part_load_dir" ] || touch "$bench_part_load_dir/stop"' EXIT
 bench_part_idle_from=$(date +%s.%N)
 sleep 20
 bench_part_from=$(date +%s.%N)

@@ -18,7 +18,6 @@ bench_load_workload() {
   PGOPTIONS="-c lock_timeout=1000 -c statement_timeout=5000" bench_load_run "$bench_load_dir" "$1" \
     -f "$bench_load_scripts/workload.sql" -c 4 -j 2 -R 200 -D integrations="$bench_load_integrations" -D late_seconds=172800
 }
-trap '[ ! -d "$bench_load_dir" ] || touch "$bench_load_dir/stop"' EXIT
 
 # Runs a job (the arguments) under the workload, after the workload alone for 10 s in the same
 # loop of pgbench runs; keeps its figures for the rows printed at the end, and the idle window's latencies for

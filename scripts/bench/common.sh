@@ -96,13 +96,13 @@ echo "|---|---|---|---|---|"
 
 # An application's load for the gentleness rows: pgbench (the arguments after the first two) in
 # 5-second runs, each logging every transaction under prefix $2 in directory $1, until $1/stop
-# exists. Ends too when $1 is gone or pgbench cannot run at all (exit 1: no server), so a failed
-# benchmark leaves no loop behind.
+# exists. Ends too when the benchmark's shell has exited, $1 is gone or pgbench cannot run at all
+# (exit 1: no server), so a failed benchmark leaves no loop behind. Run it in the background.
 bench_load_run() {
-  local dir=$1 prefix=$2 segment=0 status pgbench
+  local dir=$1 prefix=$2 segment=0 status pgbench owner=$$
   shift 2
   pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
-  while [ ! -e "$dir/stop" ] && [ -d "$dir" ]; do
+  while [ ! -e "$dir/stop" ] && [ -d "$dir" ] && kill -0 "$owner" 2>/dev/null; do
     segment=$((segment + 1))
     status=0
     (cd "$dir" && "$pgbench" -n -T 5 -l --log-prefix="$prefix.$segment" "$@" >"$prefix.$segment.out" 2>&1) || status=$?

@@ -67,7 +67,13 @@ public enum ArchiveRestorer {
     private static func runOnce(target: ConnectionTarget, options: RestoreOptions, logger: Logger) throws -> RestoreSummary {
         let connection = try target.connectToPrimary(for: "archive restore")
         let files = try ArchiveFiles.dataFiles(in: options.paths)
-        let report = try ArchiveVerifier.verify(paths: files)
+        let stop = StopRequest()
+        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
+        // Reading the archive takes the machine's cores too: each file is a unit of the governor.
+        let report = try ArchiveVerifier.verify(paths: files) { file, verify in
+            try run.governor.unit(on: connection, verify)
+            if let file { logger.info("verified \(file)") }
+        }
         guard report.problems.isEmpty else { throw ArchiveVerificationFailed(report: report) }
         var summary = RestoreSummary(files: files.count, dryRun: options.dryRun)
         let schema = try SchemaInspector.inspect(connection, schema: target.schema)
@@ -78,8 +84,6 @@ public enum ArchiveRestorer {
         let integrationId = quoteIdentifier("integrationId")
         let id = quoteIdentifier("id")
         let orphan = "NOT EXISTS (SELECT 1 FROM \(schema.integrationTable) i WHERE i.\(id) = CAST(s.\(integrationId) AS \(type(of: "integrationId", schema))))"
-        let stop = StopRequest()
-        let run = BatchRun(pacing: options.pacing, stop: stop, governor: target.governor(stop: stop, logger: logger))
         // The staging table lives as long as the session (no WAL); `seq` numbers the rows for the batches.
         // Each file (a UTC day) is one unit of the governor, so loading yields to the application too.
         try databaseStep("loading the archived rows") {

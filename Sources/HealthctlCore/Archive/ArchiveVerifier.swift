@@ -45,20 +45,29 @@ public enum ArchiveVerifier {
     /// Duplicates confirmed by id and listed one by one; beyond this, one problem says there are more.
     static let listedDuplicateLimit = 10_000
 
-    public static func verify(paths: [String]) throws -> VerificationReport {
-        try verify(paths: paths, finder: DuplicateIdFinder())
+    /// Runs one step of a verification: a file (named), or the search for ids archived twice
+    /// (nil). A job that shares the server runs each as a unit of its governor.
+    public typealias Step = (_ file: String?, _ work: () throws -> Void) throws -> Void
+
+    public static func verify(paths: [String], eachStep step: Step = { try $1() }) throws -> VerificationReport {
+        try verify(paths: paths, finder: DuplicateIdFinder(), eachStep: step)
     }
 
-    static func verify(paths: [String], finder: consuming DuplicateIdFinder, duplicateLimit: Int = listedDuplicateLimit) throws -> VerificationReport {
+    static func verify(
+        paths: [String], finder: consuming DuplicateIdFinder, duplicateLimit: Int = listedDuplicateLimit, eachStep step: Step = { try $1() }
+    ) throws -> VerificationReport {
         var report = VerificationReport()
         defer { finder.discardRuns() }
         let files = try ArchiveFiles.dataFiles(in: paths)
         for path in files {
-            report.files += 1
-            let problems = try verifyFile(path, report: &report, finder: &finder)
-            report.problems += problems
+            try step(path) {
+                report.files += 1
+                let problems = try verifyFile(path, report: &report, finder: &finder)
+                report.problems += problems
+            }
         }
-        let repeated = try finder.repeatedFingerprints(limit: duplicateLimit)
+        var repeated: (found: Set<DuplicateIdFinder.Fingerprint>, more: Bool) = ([], false)
+        try step(nil) { repeated = try finder.repeatedFingerprints(limit: duplicateLimit) }
         if !repeated.found.isEmpty {
             report.problems += confirmDuplicates(files: files, fingerprints: repeated.found, finder: finder, limit: repeated.more ? duplicateLimit : nil)
         }

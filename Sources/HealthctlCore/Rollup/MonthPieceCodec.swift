@@ -60,7 +60,7 @@ enum MonthPieceCodec {
             for offset in 0..<dayCount {
                 guard dailyNumbers else {
                     try input.skip(4)
-                    try input.skip(1, atMost: UInt64(Int64.max))
+                    try input.skip(1, of: .signed64)
                     try input.skipSummary()
                     try input.skipSummary()
                     continue

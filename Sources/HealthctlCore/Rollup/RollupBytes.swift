@@ -76,16 +76,29 @@ struct ByteReader {
         }
     }
 
+    /// The values a stored integer may take, and what a reader says of one outside them: a
+    /// value read and a value skipped are checked alike.
+    struct IntegerRange {
+        let maximum: UInt64
+        let reason: String
+
+        static let count = IntegerRange(maximum: UInt64(Int32.max), reason: "count out of range")
+        static let signed64 = IntegerRange(maximum: UInt64(Int64.max), reason: "integer out of range")
+        /// A bit pattern (a mean's `Double`): every value is one.
+        static let bits = IntegerRange(maximum: .max, reason: "")
+
+        func checked(_ value: UInt64) throws(RollupError) -> UInt64 {
+            guard value <= maximum else { throw .unreadablePiece(day: "", reason: reason) }
+            return value
+        }
+    }
+
     mutating func signed64() throws(RollupError) -> Int64 {
-        let value = try unsigned()
-        guard value <= UInt64(Int64.max) else { throw .unreadablePiece(day: "", reason: "integer out of range") }
-        return Int64(value)
+        Int64(try IntegerRange.signed64.checked(try unsigned()))
     }
 
     mutating func count() throws(RollupError) -> Int {
-        let value = try unsigned()
-        guard value <= UInt64(Int32.max) else { throw .unreadablePiece(day: "", reason: "count out of range") }
-        return Int(value)
+        Int(try IntegerRange.count.checked(try unsigned()))
     }
 
     /// How many items follow, each taking at least one byte: never more than the bytes left, so
@@ -109,17 +122,15 @@ struct ByteReader {
         return texts.text(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]))
     }
 
-    /// Moves past `count` integers without keeping them, each checked as `count()` (or, with
-    /// `Int64.max`, `signed64()`) checks it: one byte at a time for the many small ones.
-    mutating func skip(_ count: Int, atMost maximum: UInt64 = UInt64(Int32.max)) throws(RollupError) {
+    /// Moves past `count` integers of `range` without keeping them, each checked as the reader
+    /// of that range checks it: one byte at a time for the many small ones.
+    mutating func skip(_ count: Int, of range: IntegerRange = .count) throws(RollupError) {
         for _ in 0..<count {
             if position < bytes.count, bytes[position] < 0x80 {
                 position += 1
                 continue
             }
-            guard try unsignedOfSeveralBytes() <= maximum else {
-                throw .unreadablePiece(day: "", reason: maximum == UInt64(Int32.max) ? "count out of range" : "integer out of range")
-            }
+            _ = try range.checked(try unsignedOfSeveralBytes())
         }
     }
 
@@ -129,7 +140,7 @@ struct ByteReader {
         try skip(1)
         guard count > 0 else { return }
         try skip(1)
-        try skip(1, atMost: .max)
+        try skip(1, of: .bits)
         try skip(5)
     }
 
