@@ -6,9 +6,9 @@ import Testing
 /// The report's JSON writer: escapes, numbers, layout, and pieces handed over whole.
 @Suite struct JSONValueTests {
     func written(_ value: JSONValue, sink: TextSink? = nil) -> String {
-        var bytes: [UInt8] = []
-        value.write(to: &bytes, indent: 0, sink: sink)
-        return String(decoding: bytes, as: UTF8.self)
+        var out = ByteOutput()
+        value.write(to: &out, indent: 0, sink: sink)
+        return out.text
     }
 
     @Test(arguments: [
@@ -75,9 +75,9 @@ import Testing
         var pieces: [String] = []
         let sink = TextSink { pieces.append($0) }
         let element = JSONValue.string(String(repeating: "é", count: 1000))
-        var out: [UInt8] = []
+        var out = ByteOutput()
         JSONValue.lazyArray(1500, { _ in element }).write(to: &out, indent: 0, sink: sink)
-        sink.emit(&out)
+        out.emit(to: sink)
         #expect(pieces.count > 1)
         #expect(pieces.dropLast().allSatisfy { $0.hasSuffix(",\n") })
         let parsed = try JSONSerialization.jsonObject(with: Data(pieces.joined().utf8)) as? [String]

@@ -16,13 +16,6 @@ public final class TextSink: @unchecked Sendable {
         consume(text)
         text.removeAll(keepingCapacity: true)
     }
-
-    /// Hands UTF-8 `bytes` over and empties them (keeping their capacity for the next piece).
-    public func emit(_ bytes: inout [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        consume(String(decoding: bytes, as: UTF8.self))
-        bytes.removeAll(keepingCapacity: true)
-    }
 }
 
 /// Writes a report file whole or not at all (`AtomicFile`), so a cron reader never sees half a report.

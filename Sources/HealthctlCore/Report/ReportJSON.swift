@@ -10,11 +10,10 @@ public enum ReportJSON {
     /// Writes the document to `sink` in pieces of about `TextSink.pieceBytes`, so a long report
     /// (a year of daily numbers for a large fleet) is never held whole.
     public static func write(_ report: Report, to sink: TextSink) {
-        var out: [UInt8] = []
-        out.reserveCapacity(TextSink.pieceBytes + 4096)
+        var out = ByteOutput()
         document(report).write(to: &out, indent: 0, sink: sink)
         out.append(UInt8(ascii: "\n"))
-        sink.emit(&out)
+        out.emit(to: sink)
     }
 
     static func document(_ report: Report) -> JSONValue {
@@ -315,11 +314,11 @@ enum JSONValue {
     /// Appends the value to `out` as UTF-8; with a `sink`, hands `out` over whenever an array
     /// element leaves it longer than `TextSink.pieceBytes`. Bytes, not a `String`: a year's
     /// report writes hundreds of megabytes, and appending bytes skips String's bookkeeping.
-    func write(to out: inout [UInt8], indent: Int, sink: TextSink? = nil) {
+    func write(to out: inout ByteOutput, indent: Int, sink: TextSink? = nil) {
         switch self {
-        case .null: Self.append("null", to: &out)
-        case let .bool(value): Self.append(value ? "true" : "false", to: &out)
-        case let .int(value): Self.appendInteger(Int64(value), to: &out)
+        case .null: out.append("null")
+        case let .bool(value): out.append(value ? "true" : "false")
+        case let .int(value): out.appendDecimal(Int64(value))
         case let .number(value): Self.appendNumber(value, to: &out)
         case let .string(value): Self.quote(value, into: &out)
         case let .array(values):
@@ -335,14 +334,14 @@ enum JSONValue {
         }
     }
 
-    private static func writeArray(count: Int, _ element: (Int) -> JSONValue, to out: inout [UInt8], indent: Int, sink: TextSink?) {
-        guard count > 0 else { Self.append("[]", to: &out); return }
-        Self.append("[\n", to: &out)
+    private static func writeArray(count: Int, _ element: (Int) -> JSONValue, to out: inout ByteOutput, indent: Int, sink: TextSink?) {
+        guard count > 0 else { out.append("[]"); return }
+        out.append("[\n")
         for index in 0..<count {
             Self.indent(indent + 1, &out)
             element(index).write(to: &out, indent: indent + 1, sink: sink)
-            Self.append(index + 1 < count ? ",\n" : "\n", to: &out)
-            if let sink, out.count >= TextSink.pieceBytes { sink.emit(&out) }
+            out.append(index + 1 < count ? ",\n" : "\n")
+            if let sink, out.count >= TextSink.pieceBytes { out.emit(to: sink) }
         }
         Self.indent(indent, &out)
         out.append(UInt8(ascii: "]"))
@@ -354,11 +353,11 @@ enum JSONValue {
         return whole(value).map { String($0) } ?? String(value)
     }
 
-    fileprivate static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+    fileprivate static func appendNumber(_ value: Double, to out: inout ByteOutput) {
         if let whole = whole(value) {
-            appendInteger(whole, to: &out)
+            out.appendDecimal(whole)
         } else {
-            out.append(contentsOf: number(value).utf8)
+            out.appendText(number(value))
         }
     }
 
@@ -367,69 +366,41 @@ enum JSONValue {
         value.isFinite && value == value.rounded() && abs(value) < 1e15 ? Int64(value) : nil
     }
 
-    /// Decimal digits straight into `out`, without making a `String` first.
-    fileprivate static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        guard magnitude >= 10 else { out.append(UInt8(ascii: "0") + UInt8(magnitude)); return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var count = 0
-            while magnitude > 0 {
-                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            for position in stride(from: count - 1, through: 0, by: -1) { out.append(digits[position]) }
-        }
-    }
-
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
-
     /// Two spaces a level.
-    fileprivate static func indent(_ level: Int, _ out: inout [UInt8]) {
-        var left = 2 * level
-        while left > 0 {
-            let run = min(left, spaces.count)
-            out.append(contentsOf: spaces[..<run])
-            left -= run
-        }
-    }
-
-    /// Literal ASCII bytes, copied without going through `String`.
-    fileprivate static func append(_ text: StaticString, to out: inout [UInt8]) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    fileprivate static func indent(_ level: Int, _ out: inout ByteOutput) {
+        out.append(repeating: UInt8(ascii: " "), count: 2 * level)
     }
 
     /// `text` as a JSON string appended to `out`.
     static func quote(_ text: String, into out: inout String) {
-        var bytes: [UInt8] = []
+        var bytes = ByteOutput(capacity: text.utf8.count + 2)
         quote(text, into: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
+        out += bytes.text
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
+    private static let hex: StaticString = "0123456789abcdef"
 
-    static func quote(_ text: String, into out: inout [UInt8]) {
+    static func quote(_ text: String, into out: inout ByteOutput) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
             var copied = 0
             for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<position]))
+                out.append(UnsafeBufferPointer(rebasing: utf8[copied..<position]))
                 copied = position + 1
                 switch byte {
-                case UInt8(ascii: "\""): Self.append("\\\"", to: &out)
-                case UInt8(ascii: "\\"): Self.append("\\\\", to: &out)
-                case UInt8(ascii: "\n"): Self.append("\\n", to: &out)
-                case UInt8(ascii: "\r"): Self.append("\\r", to: &out)
-                case UInt8(ascii: "\t"): Self.append("\\t", to: &out)
+                case UInt8(ascii: "\""): out.append("\\\"")
+                case UInt8(ascii: "\\"): out.append("\\\\")
+                case UInt8(ascii: "\n"): out.append("\\n")
+                case UInt8(ascii: "\r"): out.append("\\r")
+                case UInt8(ascii: "\t"): out.append("\\t")
                 default:
-                    Self.append("\\u00", to: &out)
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0xF)])
+                    out.append("\\u00")
+                    out.append(hex.utf8Start[Int(byte >> 4)])
+                    out.append(hex.utf8Start[Int(byte & 0xF)])
                 }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...]))
+            out.append(UnsafeBufferPointer(rebasing: utf8[copied...]))
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -437,29 +408,32 @@ enum JSONValue {
 
 /// The fields of one object, written as they come: the opening brace with the first field, a
 /// comma before each next one, `{}` when there is none. Every JSON object is laid out here.
-struct JSONFields {
-    private var out: [UInt8] = []
+struct JSONFields: ~Copyable {
+    /// The document's output, moved in while the object is written.
+    private var out: ByteOutput
     private let indent: Int
     private let sink: TextSink?
     private var count = 0
 
-    private init(indent: Int, sink: TextSink?) {
+    private init(out: consuming ByteOutput, indent: Int, sink: TextSink?) {
+        self.out = out
         self.indent = indent
         self.sink = sink
     }
 
     /// Appends the object whose fields `write` gives to `out`, at `indent`.
-    fileprivate static func write(to out: inout [UInt8], indent: Int, sink: TextSink?, _ write: (inout JSONFields) -> Void) {
-        var fields = JSONFields(indent: indent, sink: sink)
-        swap(&fields.out, &out)
+    fileprivate static func write(to out: inout ByteOutput, indent: Int, sink: TextSink?, _ write: (inout JSONFields) -> Void) {
+        var fields = JSONFields(out: out, indent: indent, sink: sink)
         write(&fields)
         fields.close()
-        swap(&fields.out, &out)
+        out = fields.takeOutput()
     }
+
+    private consuming func takeOutput() -> ByteOutput { out }
 
     /// Starts the next field: the separator and the indentation before its key.
     private mutating func startField() {
-        JSONValue.append(count == 0 ? "{\n" : ",\n", to: &out)
+        out.append(count == 0 ? "{\n" : ",\n")
         count += 1
         JSONValue.indent(indent + 1, &out)
     }
@@ -468,8 +442,8 @@ struct JSONFields {
     private mutating func key(_ key: StaticString) {
         startField()
         out.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { out.append(contentsOf: $0) }
-        JSONValue.append("\": ", to: &out)
+        out.append(key)
+        out.append("\": ")
     }
 
     mutating func value(_ key: StaticString, _ value: JSONValue) {
@@ -481,18 +455,18 @@ struct JSONFields {
     mutating func value(named key: String, _ value: JSONValue) {
         startField()
         JSONValue.quote(key, into: &out)
-        JSONValue.append(": ", to: &out)
+        out.append(": ")
         value.write(to: &out, indent: indent + 1, sink: sink)
     }
 
     mutating func int(_ key: StaticString, _ value: Int?) {
         self.key(key)
-        if let value { JSONValue.appendInteger(Int64(value), to: &out) } else { JSONValue.append("null", to: &out) }
+        if let value { out.appendDecimal(Int64(value)) } else { out.append("null") }
     }
 
     mutating func number(_ key: StaticString, _ value: Double?) {
         self.key(key)
-        if let value { JSONValue.appendNumber(value, to: &out) } else { JSONValue.append("null", to: &out) }
+        if let value { JSONValue.appendNumber(value, to: &out) } else { out.append("null") }
     }
 
     /// Milliseconds written as seconds.
@@ -511,7 +485,7 @@ struct JSONFields {
     }
 
     private mutating func close() {
-        guard count > 0 else { JSONValue.append("{}", to: &out); return }
+        guard count > 0 else { out.append("{}"); return }
         out.append(UInt8(ascii: "\n"))
         JSONValue.indent(indent, &out)
         out.append(UInt8(ascii: "}"))
