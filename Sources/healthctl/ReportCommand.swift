@@ -166,11 +166,10 @@ struct ReportCommand: ParsableCommand {
         let started = ContinuousClock.now
         var bytes = 0
         try ReportFile.stream(to: path) { destination in
-            let sink = TextSink { piece in
-                bytes += piece.utf8.count
-                var text = piece
-                destination.emit(&text)
-            }
+            let sink = TextSink(bytes: { piece in
+                bytes += piece.count
+                destination.emit(piece)
+            })
             switch request.format {
             case .json: ReportJSON.write(report, to: sink)
             case .csv: ReportCSV.write(report, rows: request.rows, to: sink)

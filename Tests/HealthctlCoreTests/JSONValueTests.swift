@@ -83,4 +83,29 @@ import Testing
         let parsed = try JSONSerialization.jsonObject(with: Data(pieces.joined().utf8)) as? [String]
         #expect(parsed?.count == 1500 && parsed?.allSatisfy { $0.count == 1000 } == true)
     }
+
+    /// An array written on all cores is byte for byte the array written in order, at any length
+    /// (none, fewer than a round, several rounds and a part), nested, and cut into pieces.
+    @Test(arguments: [0, 1, 3, 37, 1500])
+    func arraysWrittenInParallelAreTheArraysWrittenInOrder(_ count: Int) throws {
+        @Sendable func element(_ index: Int) -> JSONValue {
+            .fields { fields in
+                fields.int("index", index)
+                fields.string("text", String(repeating: "é✓", count: index % 700))
+                fields.value("list", .lazyArray(index % 4) { .int($0 * index) })
+            }
+        }
+        let ordered = JSONValue.object([("items", .lazyArray(count, element)), ("after", .int(1))])
+        let parallel = JSONValue.object([("items", .parallelArray(count, element)), ("after", .int(1))])
+        #expect(written(parallel) == written(ordered))
+
+        var pieces: [String] = []
+        let sink = TextSink { pieces.append($0) }
+        var out = ByteOutput()
+        JSONValue.parallelArray(count, element).write(to: &out, indent: 0, sink: sink)
+        out.emit(to: sink)
+        #expect(pieces.joined() == written(.lazyArray(count, element)))
+        #expect(pieces.dropLast().allSatisfy { $0.hasSuffix(",\n") })
+        if count == 1500 { #expect(pieces.count > 1) }
+    }
 }

@@ -82,11 +82,18 @@ struct ByteOutput: ~Copyable {
     /// The bytes so far, as text (the renderers write only whole UTF-8 characters).
     var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
+    /// Appends what `other` holds.
+    mutating func append(contentsOf other: borrowing ByteOutput) {
+        append(UnsafeBufferPointer(start: other.base, count: other.count))
+    }
+
+    /// Starts over, keeping the room.
+    mutating func removeAll() { count = 0 }
+
     /// Hands the bytes so far to `sink` and starts over, keeping the room.
     mutating func emit(to sink: TextSink) {
         guard count > 0 else { return }
-        var piece = text
-        sink.emit(&piece)
+        sink.emit(UnsafeRawBufferPointer(start: base, count: count))
         count = 0
     }
 }

@@ -1,20 +1,33 @@
 import Foundation
 
-/// Where a renderer puts its text, piece by piece.
+/// Where a renderer puts its text, piece by piece, as UTF-8 bytes.
 public final class TextSink: @unchecked Sendable {
     /// About how much text a renderer gathers before handing it over.
     public static let pieceBytes = 1 << 20
-    private let consume: (String) -> Void
+    private let consume: (UnsafeRawBufferPointer) -> Void
 
-    public init(_ consume: @escaping (String) -> Void) {
+    /// A sink that takes each piece's bytes, valid only during the call: a writer passes them on
+    /// without making a `String` of them.
+    public init(bytes consume: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.consume = consume
+    }
+
+    /// A sink that takes each piece as text.
+    public convenience init(_ consume: @escaping (String) -> Void) {
+        self.init(bytes: { consume(String(decoding: $0, as: UTF8.self)) })
     }
 
     /// Hands `text` over and empties it (keeping its capacity for the next piece).
     public func emit(_ text: inout String) {
         guard !text.isEmpty else { return }
-        consume(text)
+        text.withUTF8 { consume(UnsafeRawBufferPointer($0)) }
         text.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands over whole UTF-8 characters.
+    public func emit(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        consume(bytes)
     }
 }
 
@@ -42,11 +55,10 @@ public enum ReportFile {
     public static func stream(to path: String?, _ render: (TextSink) -> Void) throws(ReportFileError) {
         var failure: Int32?
         func write(_ descriptor: Int32) -> Int32? {
-            render(TextSink { piece in
+            render(TextSink(bytes: { piece in
                 guard failure == nil else { return }
-                var piece = piece
-                failure = piece.withUTF8 { AtomicFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
-            })
+                failure = AtomicFile.writeAll(descriptor, piece)
+            }))
             return failure
         }
         guard let path else {
